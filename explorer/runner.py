@@ -1,0 +1,380 @@
+"""A Trainer on a background thread, driven by commands and read through immutable snapshots.
+
+The worker thread never touches a UI. It publishes a `Snapshot` (under a lock) a few times a second;
+readers get the latest one without waiting for training. A NaN/inf loss restores the last good weights,
+pauses the run and says what diverged; Resume continues with whatever settings were changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from . import runs as runs_io
+from .config import TrainConfig
+from .data import load_dataset
+from .images import image_grid
+from .trainer import METRICS, Trainer, device_label, metrics_frame, pick_device
+
+STATES = ("loading", "ready", "running", "paused", "diverged", "finished", "stopped", "error")
+COLUMNS = ("step", *METRICS, "samples_per_s")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent, read-only copy of a run's state. `metrics` is built on demand from an array view
+    that the worker never writes again, so taking a snapshot costs no copy."""
+
+    name: str
+    run_dir: Path | None
+    config: TrainConfig
+    state: str
+    step: int
+    steps_per_s: float
+    elapsed: float
+    device: str
+    lr_d: float
+    lr_g: float
+    k: int
+    metrics_array: np.ndarray = field(repr=False)  # (steps, len(COLUMNS))
+    samples: np.ndarray | None = field(default=None, repr=False)  # uint8 grid (H, W, 3) from the fixed z
+    samples_step: int = 0
+    toy: object | None = field(default=None, repr=False)  # toy.Toy1DView / Toy2DView
+    toy_history: tuple = ()  # ((step, d_on_data, js, value), ...)
+    error: str | None = None
+    version: int = 0  # increases with every publish
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.metrics_array, columns=list(COLUMNS))
+        frame["step"] = frame["step"].astype(np.int64)
+        return frame
+
+    @property
+    def toy_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(list(self.toy_history), columns=["step", "d_on_data", "js", "value"])
+
+    @property
+    def alive(self) -> bool:
+        return self.state in ("loading", "ready", "running", "paused", "diverged")
+
+
+class _GrowingArray:
+    """Append-only rows; `view()` returns rows [:n] that later appends never modify."""
+
+    def __init__(self, cols: int):
+        self._a, self.n = np.zeros((1024, cols)), 0
+
+    def extend(self, rows: np.ndarray) -> None:
+        if self.n + len(rows) > len(self._a):
+            bigger = np.zeros((max(2 * len(self._a), self.n + len(rows)), self._a.shape[1]))
+            bigger[: self.n] = self._a[: self.n]
+            self._a = bigger  # old views keep the old buffer
+        self._a[self.n: self.n + len(rows)] = rows
+        self.n += len(rows)
+
+    def truncate(self, n: int) -> None:
+        # Copy, so snapshots already handed out keep their rows.
+        self._a, self.n = self._a.copy(), min(self.n, n)
+
+    def view(self) -> np.ndarray:
+        v = self._a[: self.n]
+        v.flags.writeable = False
+        return v
+
+
+class Runner:
+    """Start, pause, resume, stop, step once; change lr and k while running; read `snapshot()`."""
+
+    def __init__(self, cfg: TrainConfig, *, runs_dir: str | Path | None = None, name: str | None = None,
+                 save: bool = True, run_dir: Path | None = None, publish_seconds: float = 0.25,
+                 sample_seconds: float = 0.4):
+        self.cfg = cfg
+        self.save = save
+        self.run_dir = run_dir
+        if save and run_dir is None:
+            self.run_dir = runs_io.new_run_dir(runs_io.resolve_runs_dir(runs_dir), cfg, name)
+        self.name = self.run_dir.name if self.run_dir else (name or f"{cfg.dataset}-unsaved")
+        self.publish_seconds, self.sample_seconds = publish_seconds, sample_seconds
+        self.trainer: Trainer | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._paused = False
+        self._step_budget = 0  # steps to run while paused (Step button)
+        self._pending: dict[str, float] = {}
+        self._metrics = _GrowingArray(len(COLUMNS))
+        self._toy_history: list[tuple] = []
+        self._thread: threading.Thread | None = None
+        self._good: dict | None = None
+        self._good_time = 0.0
+        self._elapsed = 0.0
+        self._snap = Snapshot(self.name, self.run_dir, cfg, "ready", 0, 0.0, 0.0, "", cfg.lr_d, cfg.lr_g, cfg.k,
+                              self._metrics.view())
+
+    # ------------------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, run_dir: str | Path, **kwargs) -> "Runner":
+        """Reopen a run folder (e.g. after the process died); `start()` resumes from its last checkpoint."""
+        run_dir = Path(run_dir)
+        runner = cls(runs_io.read_config(run_dir), run_dir=run_dir, **kwargs)
+        ckpt = runs_io.latest_checkpoint(run_dir)
+        if ckpt is not None:
+            runs_io.load_checkpoint(ckpt)  # fail now, with a clear message, if it is damaged
+            old = runs_io.read_metrics(run_dir)
+            step = int(ckpt.stem.split("_")[1])
+            if len(old):
+                old = old[old["step"] <= step]
+                runner._metrics.extend(old.reindex(columns=list(COLUMNS)).to_numpy(dtype=float))
+            runner._snap = replace(runner._snap, step=step, metrics_array=runner._metrics.view())
+        return runner
+
+    # ------------------------------------------------------------------------------ commands
+    def start(self, paused: bool = False) -> "Runner":
+        if self._thread is not None:
+            return self
+        self._paused = paused
+        self._set(state="loading")
+        self._thread = threading.Thread(target=self._worker, name=f"train-{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def pause(self) -> None:
+        self._paused = True
+        self._wake.set()
+
+    def resume(self) -> None:
+        if self._snap.state in ("paused", "diverged", "running", "loading"):
+            self._paused = False
+            self._wake.set()
+
+    def step_once(self, n: int = 1) -> None:
+        """While paused, run exactly n more steps (for walking a class through the game)."""
+        self._paused = True
+        with self._lock:
+            self._step_budget += max(1, int(n))
+        self._wake.set()
+
+    def stop(self, wait: bool = True, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if wait and self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def set_learning_rates(self, lr_d: float | None = None, lr_g: float | None = None) -> None:
+        for name, v in (("lr_d", lr_d), ("lr_g", lr_g)):
+            if v is not None:
+                if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+                    raise ValueError(f"{name}={v!r} is not allowed: a positive number")
+                with self._lock:
+                    self._pending[name] = float(v)
+        self._wake.set()
+
+    def set_k(self, k: int) -> None:
+        if int(k) < 1:
+            raise ValueError(f"k={k!r} is not allowed: an integer >= 1")
+        with self._lock:
+            self._pending["k"] = int(k)
+        self._wake.set()
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._snap
+
+    # ------------------------------------------------------------------------------ worker
+    def _set(self, **changes) -> None:
+        with self._lock:
+            self._snap = replace(self._snap, version=self._snap.version + 1, **changes)
+
+    def _build(self) -> Trainer:
+        device = pick_device(self.cfg.device)
+        dataset = load_dataset(self.cfg, device=device)
+        trainer = Trainer(self.cfg, dataset, device)
+        ckpt = runs_io.latest_checkpoint(self.run_dir) if self.run_dir else None
+        if ckpt is not None:
+            trainer.load_state_dict(runs_io.load_checkpoint(ckpt, map_location=device))
+            runs_io.truncate_metrics(self.run_dir, trainer.step_count)
+        return trainer
+
+    def _worker(self) -> None:
+        try:
+            self.trainer = t = self._build()
+            self._set(device=device_label(t.device), step=t.step_count, lr_d=t.lr_d, lr_g=t.lr_g, k=t.k)
+            self._remember_good()
+            self._publish(samples=True)
+            self._set(state="paused" if self._paused else "running")
+            last_pub = last_sample = time.perf_counter()
+            last_sample_step = t.step_count
+            while not self._stop.is_set():
+                self._apply_pending()
+                if self._paused and self._step_budget == 0:
+                    if self._snap.state == "running":
+                        self._publish(samples=True)
+                        self._set(state="paused")
+                    self._wake.wait(0.1)
+                    self._wake.clear()
+                    continue
+                if self._snap.state != "running" and not self._paused:
+                    self._set(state="running")
+                t0 = time.perf_counter()
+                t.step()
+                self._elapsed += time.perf_counter() - t0
+                stepping = self._step_budget > 0
+                if stepping:
+                    with self._lock:
+                        self._step_budget -= 1
+                now = time.perf_counter()
+                due_sample = (t.step_count - last_sample_step >= self.cfg.sample_interval
+                              and now - last_sample >= self.sample_seconds)
+                finished = bool(self.cfg.steps) and t.step_count >= self.cfg.steps
+                if due_sample or finished or stepping or now - last_pub >= self.publish_seconds:
+                    if not self._publish(samples=due_sample or finished or stepping):
+                        continue  # diverged: paused, weights restored
+                    last_pub = now
+                    if due_sample or stepping:
+                        last_sample, last_sample_step = now, t.step_count
+                if self.save and t.step_count % self.cfg.checkpoint_interval == 0:
+                    self._checkpoint()
+                if finished:
+                    self._checkpoint()
+                    self._set(state="finished")
+                    return
+            self._publish(samples=True)
+            self._checkpoint()
+            self._set(state="stopped")
+        except Exception as e:  # data missing, out of memory, a bug: say it, keep the app alive
+            self._set(state="error", error=f"{type(e).__name__}: {e}")
+            self._error_trace = traceback.format_exc()
+
+    def _apply_pending(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        t = self.trainer
+        t.set_learning_rates(pending.get("lr_d"), pending.get("lr_g"))
+        if "k" in pending:
+            t.set_k(int(pending["k"]))
+        self._set(lr_d=t.lr_d, lr_g=t.lr_g, k=t.k)
+
+    def _publish(self, samples: bool = False) -> bool:
+        """Drain metrics (one host sync), check them, append to disk, publish a new snapshot.
+        Returns False when the losses diverged (the run is then paused with its good weights back)."""
+        t = self.trainer
+        rows = t.drain()
+        n_new = len(rows)
+        if n_new:
+            bad = ~np.isfinite(rows[:, :3]).all(1)
+            if bad.any():
+                self._diverged(rows, int(np.argmax(bad)))
+                return False
+            first = t.step_count - n_new + 1
+            frame = metrics_frame(rows, first)
+            prev = self._snap
+            dt = max(self._elapsed - prev.elapsed, 1e-9)
+            rate = (t.step_count - prev.step) / dt if t.step_count > prev.step else prev.steps_per_s
+            frame["samples_per_s"] = rate * t.cfg.batch_size * (t.k + 1)
+            self._metrics.extend(frame.to_numpy(dtype=float))
+            if self.save:
+                runs_io.append_metrics(self.run_dir, frame)
+            if time.perf_counter() - self._good_time > 5.0:
+                self._remember_good()
+        else:
+            rate = self._snap.steps_per_s
+        changes: dict = dict(step=t.step_count, steps_per_s=rate, elapsed=self._elapsed,
+                             metrics_array=self._metrics.view())
+        if samples:
+            changes.update(self._samples())
+        self._set(**changes)
+        return True
+
+    def _samples(self) -> dict:
+        t = self.trainer
+        if t.dataset.kind == "image":
+            grid = image_grid(t.sample())
+            if self.save:
+                runs_io.save_sample_grid(self.run_dir, t.step_count, grid)
+            return dict(samples=grid, samples_step=t.step_count)
+        from .toy import toy1d_view, toy2d_view
+
+        view = toy1d_view(t) if t.dataset.kind == "toy1d" else toy2d_view(t)
+        self._toy_history.append((t.step_count, view.d_on_data, view.js, view.value))
+        return dict(toy=view, samples_step=t.step_count, toy_history=tuple(self._toy_history))
+
+    def _remember_good(self) -> None:
+        self._good = copy.deepcopy(self.trainer.state_dict())
+        self._good_time = time.perf_counter()
+
+    def _diverged(self, rows: np.ndarray, first_bad: int) -> None:
+        t = self.trainer
+        bad_step = t.step_count - len(rows) + 1 + first_bad
+        which = [name for name, v in zip(METRICS[:3], rows[first_bad, :3]) if not np.isfinite(v)]
+        good_step = int(self._good["step"])
+        lr_d, lr_g, k = t.lr_d, t.lr_g, t.k
+        t.load_state_dict(self._good)
+        t.set_learning_rates(lr_d, lr_g)  # keep any settings the user changed since
+        t.set_k(k)
+        self._metrics.truncate(int(np.searchsorted(self._metrics.view()[:, 0], good_step, side="right")))
+        if self.save:
+            runs_io.truncate_metrics(self.run_dir, good_step)
+        self._paused = True
+        message = (f"Training diverged: {' and '.join(which)} became NaN/inf at step {bad_step} "
+                   f"(lr_d={lr_d:g}, lr_g={lr_g:g}, k={k}, {self.cfg.optimizer}). The weights were restored "
+                   f"to step {good_step} and the run is paused. Lower the learning rates (or k) and press Resume.")
+        self._set(state="diverged", error=message, step=good_step, metrics_array=self._metrics.view(),
+                  **self._samples())
+
+    def _checkpoint(self) -> None:
+        if self.save and self.trainer is not None:
+            runs_io.save_checkpoint(self.run_dir, self.trainer.state_dict())
+
+
+class RunRegistry:
+    """Process-wide, thread-safe set of runs (the app keeps one in st.cache_resource)."""
+
+    def __init__(self, runs_dir: str | Path | None = None):
+        self.runs_dir = runs_io.resolve_runs_dir(runs_dir)
+        self._runs: dict[str, Runner] = {}
+        self._lock = threading.Lock()
+
+    def start(self, cfg: TrainConfig, name: str | None = None, paused: bool = False) -> Runner:
+        runner = Runner(cfg, runs_dir=self.runs_dir, name=name)
+        with self._lock:
+            self._runs[runner.name] = runner
+        return runner.start(paused=paused)
+
+    def open(self, run_dir: str | Path) -> Runner:
+        """A saved run, reopened (not started) and registered; an already-registered one is returned."""
+        name = Path(run_dir).name
+        with self._lock:
+            if name in self._runs:
+                return self._runs[name]
+        runner = Runner.open(run_dir)
+        with self._lock:
+            return self._runs.setdefault(name, runner)
+
+    def get(self, name: str) -> Runner | None:
+        with self._lock:
+            return self._runs.get(name)
+
+    def runners(self) -> list[Runner]:
+        with self._lock:
+            return list(self._runs.values())
+
+    def active(self) -> list[Runner]:
+        return [r for r in self.runners() if r.snapshot().alive]
+
+    def stop_all(self) -> None:
+        for r in self.runners():
+            r.stop(wait=True)

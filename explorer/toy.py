@@ -1,0 +1,153 @@
+"""What the 1D/2D toys show: densities on a grid, D(x), D*(x), the z -> x map, and the JS estimate.
+
+All functions are pure: tensors or a Trainer in, numpy arrays out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+LOG4 = math.log(4.0)
+
+
+def optimal_d(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
+    """D*(x) = p_data / (p_data + p_g) (Proposition 1); 1/2 where both vanish."""
+    total = p_data + p_g
+    return np.divide(p_data, total, out=np.full_like(total, 0.5, dtype=float), where=total > 0)
+
+
+def js_divergence(p: np.ndarray, q: np.ndarray, cell: float) -> float:
+    """JSD(p || q) in nats of two densities sampled on the same grid with cell volume `cell`."""
+    p = p / max(p.sum() * cell, 1e-300)
+    q = q / max(q.sum() * cell, 1e-300)
+    m = 0.5 * (p + q)
+    kl = lambda a: np.sum(np.where(a > 0, a * np.log(np.where(a > 0, a, 1) / np.where(m > 0, m, 1)), 0.0))  # noqa
+    return float(max(0.0, 0.5 * (kl(p) + kl(q)) * cell))
+
+
+def value_from_js(jsd: float) -> float:
+    """C(G) = -log 4 + 2 JSD(p_data || p_g): the value of the game at D* (Theorem 1)."""
+    return -LOG4 + 2.0 * jsd
+
+
+def kde(points: Tensor, grid: Tensor, bandwidth: float | None = None) -> np.ndarray:
+    """Gaussian kernel density of `points` (N, d) at `grid` (M, d); Scott's bandwidth by default."""
+    points, grid = points.double(), grid.double().to(points.device)
+    n, d = points.shape
+    if bandwidth is None:
+        std = float(points.std(0).mean()) if n > 1 else 1.0
+        bandwidth = max(std * n ** (-1.0 / (d + 4)), 1e-3)
+    out = torch.zeros(len(grid), dtype=torch.float64, device=points.device)
+    for chunk in torch.split(torch.arange(len(grid), device=points.device), 4096):
+        sq = torch.cdist(grid[chunk], points) ** 2
+        out[chunk] = torch.exp(-sq / (2 * bandwidth**2)).sum(1)
+    out /= n * (bandwidth * math.sqrt(2 * math.pi)) ** d
+    return out.cpu().numpy()
+
+
+@dataclass(frozen=True)
+class Toy1DView:
+    x: np.ndarray        # (M,) grid
+    p_data: np.ndarray   # (M,) exact density
+    p_g: np.ndarray      # (M,) KDE of G(z)
+    d: np.ndarray        # (M,) D(x), eval mode
+    d_star: np.ndarray   # (M,) p_data / (p_data + p_g)
+    z: np.ndarray        # (L,) evenly spaced z for the mapping panel
+    g_of_z: np.ndarray   # (L,) G(z)
+    samples: np.ndarray  # (S,) a few G(z) samples
+    d_on_data: float     # mean D(x) over p_data samples
+    js: float
+    value: float
+
+
+@dataclass(frozen=True)
+class Toy2DView:
+    xs: np.ndarray       # (R,) grid axis
+    ys: np.ndarray       # (R,)
+    d: np.ndarray        # (R, R) D on the grid, rows = y
+    real: np.ndarray     # (S, 2)
+    fake: np.ndarray     # (S, 2)
+    g_grad: np.ndarray   # (S, 2) direction G's loss moves each fake point (minus its gradient)
+    d_on_data: float
+    js: float
+    value: float
+    modes_covered: int | None
+    n_modes: int | None
+
+
+def _grid_1d(data: Tensor, margin: float = 1.5, points: int = 240) -> Tensor:
+    lo, hi = float(data.min()), float(data.max())
+    pad = margin * (hi - lo) / 4 + 0.5
+    return torch.linspace(lo - pad, hi + pad, points)
+
+
+def toy1d_view(trainer, n_samples: int = 4096, grid_points: int = 240, mapping_lines: int = 24) -> Toy1DView:
+    """Figure 1's panels for a Trainer on a 1D toy."""
+    ds = trainer.dataset
+    grid = _grid_1d(ds.x, points=grid_points)
+    cell = float(grid[1] - grid[0])
+    fake = trainer.sample(n_samples).float()
+    p_data = torch.exp(ds.log_density(grid[:, None].to(ds.x.device))).cpu().numpy().astype(float)
+    p_g = kde(fake, grid[:, None])
+    d = trainer.discriminate(grid[:, None]).cpu().numpy().astype(float)
+    z_lo = -math.sqrt(3) if trainer.cfg.prior == "uniform" else -2.5
+    z = torch.linspace(z_lo, -z_lo, mapping_lines)[:, None]
+    g_of_z = trainer.sample(z=z.to(trainer.device)).cpu().numpy()[:, 0]
+    real = ds.x[: n_samples]
+    d_on_data = float(trainer.discriminate(real).mean())
+    js = js_divergence(p_data, p_g, cell)
+    return Toy1DView(grid.numpy(), p_data, p_g, d, optimal_d(p_data, p_g), z.numpy()[:, 0], g_of_z,
+                     fake[:512].cpu().numpy()[:, 0], d_on_data, js, value_from_js(js))
+
+
+def toy2d_view(trainer, n_samples: int = 2500, resolution: int = 80, arrows: int = 256) -> Toy2DView:
+    """Real vs generated points over D's heatmap, with G's gradient on generated points (GAN Lab's view)."""
+    from .modes import mode_metrics
+
+    ds = trainer.dataset
+    real = ds.x[:n_samples]
+    lo = torch.minimum(real.min(0).values, torch.tensor(-1.0, device=real.device)).cpu() - 0.5
+    hi = torch.maximum(real.max(0).values, torch.tensor(1.0, device=real.device)).cpu() + 0.5
+    xs, ys = torch.linspace(float(lo[0]), float(hi[0]), resolution), torch.linspace(float(lo[1]), float(hi[1]),
+                                                                                  resolution)
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    grid = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+    d = trainer.discriminate(grid).cpu().numpy().reshape(resolution, resolution)
+    fake = trainer.sample(n_samples).float()
+    g_grad = _g_loss_gradient(trainer, fake[:arrows])
+    cell = float((xs[1] - xs[0]) * (ys[1] - ys[0]))
+    p_data = (torch.exp(ds.log_density(grid.to(real.device))).cpu().numpy().astype(float)
+              if ds.log_density is not None else kde(ds.x[:10000], grid))
+    js = js_divergence(p_data, kde(fake, grid), cell)
+    covered = n_modes = None
+    if ds.modes is not None:
+        mm = mode_metrics(fake, ds.modes, ds.mode_std)
+        covered, n_modes = mm["modes_covered"], mm["n_modes"]
+    return Toy2DView(xs.numpy(), ys.numpy(), d, real.cpu().numpy(), fake.cpu().numpy(), g_grad,
+                     float(trainer.discriminate(real).mean()), js, value_from_js(js), covered, n_modes)
+
+
+def _g_loss_gradient(trainer, fake: Tensor) -> np.ndarray:
+    """-d g_loss / d x at generated points: the direction D's gradient pushes each sample."""
+    x = trainer.G.from_data_space(fake.detach()).requires_grad_(True)
+    was_training = trainer.D.training
+    trainer.D.eval()
+    with torch.enable_grad():
+        loss = trainer.g_loss(trainer.D(x).float()) * len(x)
+        (grad,) = torch.autograd.grad(loss, x)
+    trainer.D.train(was_training)
+    return (-grad).cpu().numpy()
+
+
+def toy_summary(trainer) -> dict[str, float]:
+    """d_on_data, js_estimate and value_estimate for a toy trainer (the CLI's final line)."""
+    view = toy1d_view(trainer) if trainer.dataset.kind == "toy1d" else toy2d_view(trainer)
+    out = {"d_on_data": view.d_on_data, "js_estimate": view.js, "value_estimate": view.value}
+    if isinstance(view, Toy2DView) and view.n_modes is not None:
+        out["modes_covered"] = view.modes_covered
+    return out

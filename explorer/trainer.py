@@ -1,0 +1,274 @@
+"""Algorithm 1 of Goodfellow et al. (2014), one `Trainer.step()` per generator update.
+
+Speed rules: the data set is one tensor on the device and minibatches are slices of an on-device
+permutation; per-step metrics are written into an on-device buffer and read in batches by `drain()`,
+so a step never waits for the host.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from contextlib import nullcontext
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .config import TrainConfig
+from .data import Dataset
+from .models import Discriminator, Generator, build_models, sample_z
+
+METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_x", "d_g_z", "grad_norm_d", "grad_norm_g")
+CHECKPOINT_VERSION = 1
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """CUDA when available, then MPS, else CPU."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device='cuda' but no CUDA GPU is visible; use device='auto' or 'cpu'")
+    return torch.device(name)
+
+
+DEFAULT_THREADS = torch.get_num_threads()
+
+
+def use_cpu_threads(cfg: TrainConfig) -> None:
+    """Toys are too small for intra-op threads: one thread is ~5x faster than two on them."""
+    torch.set_num_threads(1 if cfg.family == "toy" else DEFAULT_THREADS)
+
+
+def device_label(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"GPU: {torch.cuda.get_device_name(device)}"
+    return f"CPU ({torch.get_num_threads()} threads)" if device.type == "cpu" else device.type.upper()
+
+
+def _optimizer(cfg: TrainConfig, params, lr: float) -> torch.optim.Optimizer:
+    fast = {"fused": True}  # fused kernels where the build has them, else foreach
+    for kwargs in (fast, {"foreach": True}):
+        try:
+            if cfg.optimizer == "adam":
+                return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), **kwargs)
+            return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, **kwargs)
+        except (RuntimeError, TypeError, ValueError):
+            params = list(params)
+            continue
+    raise RuntimeError("could not build the optimizer")
+
+
+class Trainer:
+    """Holds G, D, their optimizers and the data; `step()` is one iteration of Algorithm 1."""
+
+    def __init__(self, cfg: TrainConfig, dataset: Dataset, device: torch.device | str | None = None,
+                 metrics_capacity: int = 4096):
+        self.cfg = cfg
+        self.device = torch.device(device) if device is not None else pick_device(cfg.device)
+        if self.device.type == "cpu":
+            use_cpu_threads(cfg)
+        self.dataset = dataset.to(self.device)
+        pixel_mean = self.dataset.x.mean(0) if dataset.kind == "image" else None
+        G, D = build_models(cfg, self.dataset.sample_shape, pixel_mean)
+        self.G: Generator = G.to(self.device)
+        self.D: Discriminator = D.to(self.device)
+        # The data in G's output space ([-1, 1] for tanh models), once, on the device.
+        self.x_data = self.G.from_data_space(self.dataset.x).contiguous()
+        self.opt_d = _optimizer(cfg, list(self.D.parameters()), cfg.lr_d)
+        self.opt_g = _optimizer(cfg, list(self.G.parameters()), cfg.lr_g)
+        self.lr_d, self.lr_g, self.k = cfg.lr_d, cfg.lr_g, cfg.k
+        self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        self.fixed_z = sample_z(64, self.G.z_dim, cfg.prior, self.device,
+                                torch.Generator(device=self.device).manual_seed(cfg.seed + 1))
+        self.step_count = 0  # generator updates done
+        self._perm = torch.empty(0, dtype=torch.long, device=self.device)
+        self._cursor = 0
+        self._buf = torch.zeros(metrics_capacity, len(METRICS), device=self.device)
+        self._buf_rows = 0
+        self._autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16)
+                          if cfg.precision == "bf16" else nullcontext())
+        self.optimizer_steps = {"d": 0, "g": 0}
+
+    # ------------------------------------------------------------------------------ Algorithm 1
+    def step(self) -> None:
+        """k discriminator updates on fresh minibatches, then one generator update."""
+        m, G, D = self.cfg.batch_size, self.G, self.D
+        reuse_fake = not self.cfg.fresh_noise_for_g
+        self._schedule()
+        for i in range(self.k):
+            # (1) Update D: maximize log D(x) + log(1 - D(G(z)))
+            x = self._next_batch(m)
+            z = self._z(m)
+            keep_graph = reuse_fake and i == self.k - 1  # G's update will reuse this fake batch
+            with (nullcontext() if keep_graph else torch.no_grad()), self._autocast:
+                fake = G(z)
+            with self._autocast:
+                real_logits, fake_logits = self._d_logits(x, fake.detach())
+            d_loss_real = F.softplus(-real_logits.float()).mean()  # -log D(x)
+            d_loss_fake = F.softplus(fake_logits.float()).mean()   # -log(1 - D(G(z)))
+            self.opt_d.zero_grad(set_to_none=True)
+            (d_loss_real + d_loss_fake).backward()
+            grad_norm_d = _grad_norm(D)
+            self.opt_d.step()
+            self.optimizer_steps["d"] += 1
+
+        # (2) Update G: minimize log(1 - D(G(z)))  [minimax]  or maximize log D(G(z))  [non-saturating]
+        if not reuse_fake:  # Algorithm 1 as written: a fresh minibatch of noise
+            with self._autocast:
+                fake = G(self._z(m))
+        D.requires_grad_(False)  # G's update needs gradients through D, not of D's weights
+        with self._autocast:
+            g_logits = D(fake).float()
+        D.requires_grad_(True)
+        g_loss = self.g_loss(g_logits)
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        grad_norm_g = _grad_norm(G)
+        self.opt_g.step()
+        self.optimizer_steps["g"] += 1
+
+        self._record(d_loss_real, d_loss_fake, g_loss, real_logits, fake_logits, grad_norm_d, grad_norm_g)
+        self.step_count += 1
+
+    def g_loss(self, fake_logits: Tensor) -> Tensor:
+        """The generator's loss from D's logits on G(z)."""
+        if self.cfg.loss == "minimax":
+            return -F.softplus(fake_logits).mean()  # log(1 - D(G(z))), descended
+        return F.softplus(-fake_logits).mean()      # -log D(G(z)), descended
+
+    # ------------------------------------------------------------------------------ helpers
+    def _d_logits(self, x: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
+        if self.D.has_batchnorm:  # batch statistics must not mix real and fake
+            return self.D(x), self.D(fake)
+        logits = self.D(torch.cat([x, fake.to(x.dtype)]))
+        return logits[: len(x)], logits[len(x):]
+
+    def _z(self, n: int) -> Tensor:
+        return sample_z(n, self.G.z_dim, self.cfg.prior, self.device, self.rng)
+
+    def _next_batch(self, m: int) -> Tensor:
+        """Epochs without replacement: slices of a permutation made on the device."""
+        n = len(self.x_data)
+        if self._cursor + m > len(self._perm):
+            self._perm = torch.randperm(n, device=self.device, generator=self.rng)
+            if m > n:
+                self._perm = self._perm.repeat(math.ceil(m / n))
+            self._cursor = 0
+        idx = self._perm[self._cursor: self._cursor + m]
+        self._cursor += m
+        return self.x_data[idx]
+
+    def _schedule(self) -> None:
+        """The paper's schedules: lr divided by `lr_decay` each update (floored), momentum ramped linearly."""
+        cfg, t = self.cfg, self.step_count
+        decay = cfg.lr_decay ** t if cfg.lr_decay != 1.0 else 1.0
+        for opt, lr in ((self.opt_d, self.lr_d), (self.opt_g, self.lr_g)):
+            for group in opt.param_groups:
+                group["lr"] = max(lr / decay, cfg.lr_min)
+                if cfg.optimizer == "sgd" and cfg.momentum_final >= 0:
+                    frac = min(1.0, t / cfg.momentum_ramp_steps)
+                    group["momentum"] = cfg.momentum + frac * (cfg.momentum_final - cfg.momentum)
+
+    def _record(self, *values: Tensor) -> None:
+        d_loss_real, d_loss_fake, g_loss, real_logits, fake_logits, gnd, gng = values
+        if self._buf_rows == len(self._buf):
+            self._buf = torch.cat([self._buf, torch.zeros_like(self._buf)])
+        row = torch.stack([d_loss_real, d_loss_fake, g_loss, torch.sigmoid(real_logits.float()).mean(),
+                           torch.sigmoid(fake_logits.float()).mean(), gnd, gng]).detach()
+        self._buf[self._buf_rows] = row
+        self._buf_rows += 1
+
+    def drain(self) -> np.ndarray:
+        """The metrics of the steps since the last drain, (rows, len(METRICS)), in ONE host transfer."""
+        rows = self._buf[: self._buf_rows].cpu().numpy().copy()
+        self._buf_rows = 0
+        return rows
+
+    def set_learning_rates(self, lr_d: float | None = None, lr_g: float | None = None) -> None:
+        if lr_d is not None:
+            self.lr_d = float(lr_d)
+        if lr_g is not None:
+            self.lr_g = float(lr_g)
+
+    def set_k(self, k: int) -> None:
+        if int(k) < 1:
+            raise ValueError(f"k={k} is not allowed: an integer >= 1")
+        self.k = int(k)
+
+    # ------------------------------------------------------------------------------ sampling
+    @torch.no_grad()
+    def sample(self, n: int | None = None, z: Tensor | None = None) -> Tensor:
+        """G(z) in data units ([0, 1] for images), G in eval mode; the fixed z when neither is given."""
+        if z is None:
+            z = self.fixed_z if n is None else self._z(n)
+        was_training = self.G.training
+        self.G.eval()
+        x = self.G.to_data_space(self.G(z.to(self.device)).float())
+        self.G.train(was_training)
+        return x
+
+    @torch.no_grad()
+    def discriminate(self, x: Tensor) -> Tensor:
+        """D(x) in [0, 1] for data-space x, D in eval mode (no dropout)."""
+        was_training = self.D.training
+        self.D.eval()
+        d = torch.sigmoid(self.D(self.G.from_data_space(x.to(self.device))).float())
+        self.D.train(was_training)
+        return d
+
+    # ------------------------------------------------------------------------------ state
+    def state_dict(self) -> dict:
+        return {
+            "version": CHECKPOINT_VERSION,
+            "config": self.cfg.to_dict(),
+            "step": self.step_count,
+            "optimizer_steps": dict(self.optimizer_steps),
+            "lr_d": self.lr_d, "lr_g": self.lr_g, "k": self.k,
+            "G": self.G.state_dict(), "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "fixed_z": self.fixed_z.cpu(),
+            "rng": self.rng.get_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.step_count = int(state["step"])
+        self.optimizer_steps = dict(state.get("optimizer_steps", self.optimizer_steps))
+        self.lr_d, self.lr_g, self.k = float(state["lr_d"]), float(state["lr_g"]), int(state["k"])
+        self.fixed_z = state["fixed_z"].to(self.device)
+        self.rng.set_state(state["rng"])
+
+    def train(self, steps: int, progress: bool = False) -> pd.DataFrame:
+        """Run `steps` steps in the foreground (notebooks, tests); returns their metrics."""
+        from tqdm.auto import tqdm
+
+        chunks, t0 = [], time.perf_counter()
+        for i in tqdm(range(steps), disable=not progress, desc="train", unit="step"):
+            self.step()
+            if self._buf_rows >= 1024:
+                chunks.append(self.drain())
+        chunks.append(self.drain())
+        frame = metrics_frame(np.concatenate(chunks), first_step=self.step_count - steps + 1)
+        frame.attrs["seconds"] = time.perf_counter() - t0
+        return frame
+
+
+def metrics_frame(rows: np.ndarray, first_step: int) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(METRICS))
+    frame.insert(0, "step", np.arange(first_step, first_step + len(rows)))
+    return frame
+
+
+def _grad_norm(module: torch.nn.Module) -> Tensor:
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))) if grads else torch.zeros(())

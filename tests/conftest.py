@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """Real MNIST / Fashion-MNIST beside the repo (../shared/data); CI always has it."""
+    if not (SHARED_DATA / "MNIST" / "raw").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{SHARED_DATA} is missing on CI")
+        pytest.skip(f"real MNIST not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch) -> Path:
+    d = tmp_path / "runs"
+    monkeypatch.setenv("GAN_EXPLORER_RUNS", str(d))
+    return d

@@ -1,0 +1,145 @@
+"""The background runner and runs on disk, as the dashboard and a restarted process see them."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from explorer import CheckpointError, Runner, RunRegistry, TrainConfig
+from explorer.runs import latest_checkpoint, list_runs, read_metrics, sanitize_run_name
+
+
+def wait_for(predicate, timeout: float = 60.0, every: float = 0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(every)
+    raise AssertionError("condition not reached in time")
+
+
+def test_pause_resume_stop_with_snapshots_read_from_another_thread(runs_dir):
+    runner = Runner(TrainConfig(steps=0), runs_dir=runs_dir).start()
+    seen: list[list[int]] = [[], []]
+    errors, done = [], threading.Event()
+
+    def reader(mine: list[int]):
+        try:
+            while not done.is_set():
+                s = runner.snapshot()
+                assert len(s.metrics) == len(s.metrics_array) and (s.metrics["step"].diff().dropna() == 1).all()
+                mine.append(s.step)
+        except Exception as e:  # noqa: BLE001 - the test reports it
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader, args=(mine,)) for mine in seen]
+    for t in threads:
+        t.start()
+    wait_for(lambda: runner.snapshot().step > 200)
+    runner.pause()
+    wait_for(lambda: runner.snapshot().state == "paused")
+    paused_at = runner.snapshot().step
+    time.sleep(0.5)
+    assert runner.snapshot().step == paused_at  # paused means paused
+    runner.step_once(5)
+    wait_for(lambda: runner.snapshot().step == paused_at + 5)
+    runner.resume()
+    wait_for(lambda: runner.snapshot().step > paused_at + 100)
+    runner.stop()
+    done.set()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert all(mine == sorted(mine) and mine for mine in seen)  # nobody saw time run backwards
+    snap = runner.snapshot()
+    assert snap.state == "stopped" and len(snap.metrics) == snap.step
+    assert snap.toy is not None and snap.toy_history
+
+
+def test_learning_rates_and_k_change_while_running(runs_dir):
+    runner = Runner(TrainConfig(steps=0), runs_dir=runs_dir).start()
+    wait_for(lambda: runner.snapshot().state == "running")
+    runner.set_learning_rates(lr_d=1e-4, lr_g=3e-5)
+    runner.set_k(2)
+    wait_for(lambda: runner.snapshot().k == 2)
+    assert runner.trainer.opt_d.param_groups[0]["lr"] == pytest.approx(1e-4)
+    d_steps = runner.trainer.optimizer_steps["d"]
+    g_steps = runner.trainer.optimizer_steps["g"]
+    time.sleep(0.3)
+    runner.stop()
+    ratio = (runner.trainer.optimizer_steps["d"] - d_steps) / max(1, runner.trainer.optimizer_steps["g"] - g_steps)
+    assert ratio == pytest.approx(2, abs=0.1)
+    with pytest.raises(ValueError, match="lr_d"):
+        runner.set_learning_rates(lr_d=-1)
+
+
+def test_a_nan_loss_pauses_the_run_with_a_message_and_it_can_resume(runs_dir):
+    cfg = TrainConfig(optimizer="sgd", lr_d=0.01, lr_g=0.01, steps=0)
+    runner = Runner(cfg, runs_dir=runs_dir).start()
+    wait_for(lambda: runner.snapshot().step > 50)
+    runner.set_learning_rates(lr_d=1e30, lr_g=1e30)  # a slider dragged much too far
+    wait_for(lambda: runner.snapshot().state == "diverged")
+    snap = runner.snapshot()
+    assert "NaN" in snap.error and "at step" in snap.error and "Lower the learning rates" in snap.error
+    assert snap.metrics[["d_loss_real", "d_loss_fake", "g_loss"]].notna().all().all()
+    step = snap.step
+    runner.set_learning_rates(lr_d=0.01, lr_g=0.01)
+    runner.resume()
+    wait_for(lambda: runner.snapshot().step > step + 50 and runner.snapshot().state == "running")
+    runner.stop()
+
+
+def test_a_reopened_run_resumes_with_a_continuous_step_count(runs_dir):
+    first = Runner(TrainConfig(steps=150), runs_dir=runs_dir).start()
+    first.join(60)
+    assert first.snapshot().state == "finished"
+    run_dir = first.run_dir
+    assert latest_checkpoint(run_dir).name == "step_00000150.pt"
+
+    again = Runner.open(run_dir)  # a new process would do exactly this
+    assert again.snapshot().step == 150
+    again.cfg = again.cfg.replace(steps=300)
+    again.start()
+    again.join(60)
+    metrics = read_metrics(run_dir)
+    assert again.snapshot().state == "finished"
+    assert metrics["step"].tolist() == list(range(1, 301))
+    assert [r.name for r in list_runs(runs_dir)] == [run_dir.name]
+
+
+def test_a_corrupt_checkpoint_gives_a_clear_error(runs_dir):
+    runner = Runner(TrainConfig(steps=20), runs_dir=runs_dir).start()
+    runner.join(60)
+    ckpt = latest_checkpoint(runner.run_dir)
+    ckpt.write_bytes(ckpt.read_bytes()[:500])  # a disk that filled up, a copy cut short
+    with pytest.raises(CheckpointError) as e:
+        Runner.open(runner.run_dir)
+    assert ckpt.name in str(e.value) and "damaged" in str(e.value)
+
+
+def test_missing_data_becomes_an_error_state_not_a_crash(runs_dir, tmp_path):
+    cfg = TrainConfig.for_dataset("cifar10", data_root=str(tmp_path))
+    import explorer.data as data
+
+    original = data.load_torchvision
+    data.load_torchvision = lambda *a, **k: original(*a, **{**k, "download": False})
+    try:
+        runner = Runner(cfg, runs_dir=runs_dir).start()
+        runner.join(30)
+    finally:
+        data.load_torchvision = original
+    snap = runner.snapshot()
+    assert snap.state == "error" and "cifar-10-batches-py" in snap.error
+
+
+def test_run_names_cannot_escape_the_runs_directory(runs_dir):
+    assert sanitize_run_name("../../etc/passwd") == "etc-passwd"
+    assert sanitize_run_name("my run: #1") == "my-run-1"
+    with pytest.raises(ValueError):
+        sanitize_run_name("../..")
+    registry = RunRegistry(runs_dir)
+    runner = registry.start(TrainConfig(steps=5), name="../outside")
+    runner.join(30)
+    assert runner.run_dir.parent == runs_dir and registry.get(runner.name) is runner
