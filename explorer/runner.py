@@ -21,6 +21,7 @@ from . import runs as runs_io
 from .config import TrainConfig
 from .data import load_dataset
 from .images import image_grid
+from .models import Discriminator, Generator
 from .trainer import METRICS, Trainer, device_label, metrics_frame, pick_device
 
 STATES = ("loading", "ready", "running", "paused", "diverged", "finished", "stopped", "error")
@@ -105,6 +106,7 @@ class Runner:
         self.publish_seconds, self.sample_seconds = publish_seconds, sample_seconds
         self.trainer: Trainer | None = None
         self._lock = threading.Lock()
+        self._step_lock = threading.Lock()  # held during each step: copy_models() waits for a step boundary
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._paused = False
@@ -188,6 +190,14 @@ class Runner:
             self._pending["k"] = int(k)
         self._wake.set()
 
+    def copy_models(self) -> tuple[Generator, Discriminator]:
+        """Eval-mode copies of G and D taken between two steps, for pages that sample or probe a live run
+        (using the trainer's own modules from another thread would race with training)."""
+        if self.trainer is None:
+            raise RuntimeError(f"run {self.name} has not built its models yet (state: {self._snap.state})")
+        with self._step_lock:
+            return copy.deepcopy(self.trainer.G).eval(), copy.deepcopy(self.trainer.D).eval()
+
     def snapshot(self) -> Snapshot:
         with self._lock:
             return self._snap
@@ -228,7 +238,8 @@ class Runner:
                 if self._snap.state != "running" and not self._paused:
                     self._set(state="running")
                 t0 = time.perf_counter()
-                t.step()
+                with self._step_lock:
+                    t.step()
                 self._elapsed += time.perf_counter() - t0
                 stepping = self._step_budget > 0
                 if stepping:

@@ -116,6 +116,21 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
     return state
 
 
+def load_models(run_dir: Path, checkpoint: Path | None = None, device: str | torch.device = "cpu"):
+    """(config, G, D, step) of a saved run, eval mode, from `checkpoint` or the run's latest one."""
+    from .models import build_models
+
+    ckpt = checkpoint or latest_checkpoint(run_dir)
+    if ckpt is None:
+        raise CheckpointError(f"{run_dir} has no checkpoint yet: train it for at least one checkpoint interval.")
+    state = load_checkpoint(ckpt, map_location=device)
+    cfg = TrainConfig.from_dict(state["config"])
+    G, D = build_models(cfg, tuple(state["sample_shape"]))
+    G.load_state_dict(state["G"])
+    D.load_state_dict(state["D"])
+    return cfg, G.to(device).eval(), D.to(device).eval(), int(state["step"])
+
+
 def latest_checkpoint(run_dir: Path) -> Path | None:
     found = list_checkpoints(run_dir)
     return found[-1] if found else None

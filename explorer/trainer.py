@@ -228,6 +228,7 @@ class Trainer:
         return {
             "version": CHECKPOINT_VERSION,
             "config": self.cfg.to_dict(),
+            "sample_shape": list(self.dataset.sample_shape),
             "step": self.step_count,
             "optimizer_steps": dict(self.optimizer_steps),
             "lr_d": self.lr_d, "lr_g": self.lr_g, "k": self.k,

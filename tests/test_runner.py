@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+import torch
 
 from explorer import CheckpointError, Runner, RunRegistry, TrainConfig
 from explorer.runs import latest_checkpoint, list_runs, read_metrics, sanitize_run_name
@@ -143,3 +144,16 @@ def test_run_names_cannot_escape_the_runs_directory(runs_dir):
     runner = registry.start(TrainConfig(steps=5), name="../outside")
     runner.join(30)
     assert runner.run_dir.parent == runs_dir and registry.get(runner.name) is runner
+
+
+def test_models_of_a_live_run_and_of_a_saved_run_can_be_sampled(runs_dir):
+    from explorer.runs import load_models
+
+    runner = Runner(TrainConfig(steps=0), runs_dir=runs_dir).start()
+    wait_for(lambda: runner.snapshot().step > 20)
+    G, D = runner.copy_models()
+    assert not G.training and G(torch.zeros(4, G.z_dim)).shape == (4, 1)
+    runner.stop()
+    cfg, G2, D2, step = load_models(runner.run_dir)
+    assert step == runner.snapshot().step and cfg == runner.cfg
+    assert torch.equal(G2(torch.ones(3, 1)), runner.trainer.G.eval()(torch.ones(3, 1)))
