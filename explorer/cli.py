@@ -94,11 +94,47 @@ def cmd_train(args: argparse.Namespace) -> dict:
     return summary
 
 
+def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
+    from .evaluate import METRICS
+
+    p = sub.add_parser("evaluate", help="score a run (Parzen window, classifier scores, modes); prints JSON",
+                       description="Score a run's checkpoint, or real images used as samples "
+                                   "(--samples-from mnist-train: Table 1's reference row). Prints one JSON line.")
+    p.add_argument("run_dir", nargs="?", help="run folder (its latest checkpoint unless --checkpoint)")
+    p.add_argument("--metric", action="append", choices=METRICS, required=True,
+                   help="parzen | fid | score | coverage | modes (repeatable)")
+    p.add_argument("--checkpoint", help="a checkpoint file of the run (default: its latest)")
+    p.add_argument("--samples", type=int, default=10_000, help="samples drawn from G (paper: 10,000)")
+    p.add_argument("--samples-from", metavar="DATASET-SPLIT",
+                   help="score real images as the samples instead of a run, e.g. mnist-train")
+    p.add_argument("--data-root", help="where data sets live (default $GAN_EXPLORER_DATA, else ./data)")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_evaluate)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> dict:
+    from .evaluate import PAPER_TABLE1, evaluate_reference, evaluate_run
+
+    if bool(args.run_dir) == bool(args.samples_from):
+        raise ValueError("give a RUN_DIR or --samples-from DATASET-SPLIT (one of the two)")
+    common = dict(n_samples=args.samples, data_root=args.data_root, device=args.device,
+                  progress=not args.no_progress)
+    if args.samples_from:
+        result = evaluate_reference(args.samples_from, args.metric, **common)
+    else:
+        result = evaluate_run(args.run_dir, args.metric, checkpoint=args.checkpoint, **common)
+    if "parzen" in result:
+        result["paper_table1"] = {k: {"mean": m, "std_error": se} for k, (m, se) in PAPER_TABLE1.items()}
+    return result
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m explorer",
                                      description="GAN Explorer: Goodfellow et al. (2014) GANs, headless.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate}")
     _train_parser(sub)
+    _evaluate_parser(sub)
     return parser
 
 
@@ -107,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
-    except (ConfigError, DataUnavailableError, CheckpointError, FileNotFoundError, ValueError) as e:
+    except (ConfigError, DataUnavailableError, CheckpointError, FileNotFoundError, ValueError,
+            RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(json.dumps(result))

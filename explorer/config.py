@@ -96,6 +96,8 @@ class TrainConfig:
     sample_interval: int = _f(50, "Steps between sample grids / toy plots from the fixed z.", lo=1, hi=100_000)
     checkpoint_interval: int = _f(5000, "Steps between checkpoints on disk (one is also written at the end).",
                                   lo=1, hi=10_000_000, ui=False)
+    eval_interval: int = _f(0, "Steps between in-training metrics, computed on 1,000 samples: modes covered for "
+                            "ring8/grid25, classifier scores for MNIST-like data (0 = off).", lo=0, hi=10_000_000)
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -49,6 +49,8 @@ class Snapshot:
     samples_step: int = 0
     toy: object | None = field(default=None, repr=False)  # toy.Toy1DView / Toy2DView
     toy_history: tuple = ()  # ((step, d_on_data, js, value), ...)
+    modes_history: tuple = ()  # ((step, modes_covered), ...) on 2D mixture toys
+    eval_history: tuple = ()  # ({"step": ..., metric: value, ...}, ...) from cfg.eval_interval
     error: str | None = None
     version: int = 0  # increases with every publish
 
@@ -61,6 +63,10 @@ class Snapshot:
     @property
     def toy_frame(self) -> pd.DataFrame:
         return pd.DataFrame(list(self.toy_history), columns=["step", "d_on_data", "js", "value"])
+
+    @property
+    def eval_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(list(self.eval_history))
 
     @property
     def alive(self) -> bool:
@@ -114,6 +120,8 @@ class Runner:
         self._pending: dict[str, float] = {}
         self._metrics = _GrowingArray(len(COLUMNS))
         self._toy_history: list[tuple] = []
+        self._modes_history: list[tuple] = []
+        self._eval_history: list[dict] = []
         self._thread: threading.Thread | None = None
         self._good: dict | None = None
         self._good_time = 0.0
@@ -135,7 +143,11 @@ class Runner:
             if len(old):
                 old = old[old["step"] <= step]
                 runner._metrics.extend(old.reindex(columns=list(COLUMNS)).to_numpy(dtype=float))
-            runner._snap = replace(runner._snap, step=step, metrics_array=runner._metrics.view())
+            evals = runs_io.read_metrics(run_dir, "evals.csv")
+            if len(evals):
+                runner._eval_history = evals[evals["step"] <= step].to_dict("records")
+            runner._snap = replace(runner._snap, step=step, metrics_array=runner._metrics.view(),
+                                   eval_history=tuple(runner._eval_history))
         return runner
 
     # ------------------------------------------------------------------------------ commands
@@ -255,6 +267,8 @@ class Runner:
                     last_pub = now
                     if due_sample or stepping:
                         last_sample, last_sample_step = now, t.step_count
+                if self.cfg.eval_interval and t.step_count % self.cfg.eval_interval == 0:
+                    self._evaluate()
                 if self.save and t.step_count % self.cfg.checkpoint_interval == 0:
                     self._checkpoint()
                 if finished:
@@ -321,7 +335,23 @@ class Runner:
 
         view = toy1d_view(t) if t.dataset.kind == "toy1d" else toy2d_view(t)
         self._toy_history.append((t.step_count, view.d_on_data, view.js, view.value))
-        return dict(toy=view, samples_step=t.step_count, toy_history=tuple(self._toy_history))
+        out = dict(toy=view, samples_step=t.step_count, toy_history=tuple(self._toy_history))
+        if getattr(view, "modes_covered", None) is not None:
+            self._modes_history.append((t.step_count, view.modes_covered))
+            out["modes_history"] = tuple(self._modes_history)
+        return out
+
+    def _evaluate(self) -> None:
+        """Sampled metrics every eval_interval steps, on a copy of G (the trainer's stays in train mode)."""
+        from .evaluate import quick_metrics
+
+        t = self.trainer
+        row = {"step": t.step_count, **quick_metrics(copy.deepcopy(t.G), self.cfg, t.dataset.x[:1000],
+                                                    t.dataset.modes, t.dataset.mode_std)}
+        self._eval_history.append(row)
+        if self.save:
+            runs_io.append_metrics(self.run_dir, pd.DataFrame([row]), "evals.csv")
+        self._set(eval_history=tuple(self._eval_history))
 
     def _remember_good(self) -> None:
         self._good = copy.deepcopy(self.trainer.state_dict())

@@ -138,13 +138,14 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 
 # --------------------------------------------------------------------------------------- metrics
 
-def append_metrics(run_dir: Path, frame: pd.DataFrame) -> None:
-    path = Path(run_dir) / "metrics.csv"
+def append_metrics(run_dir: Path, frame: pd.DataFrame, filename: str = "metrics.csv") -> None:
+    path = Path(run_dir) / filename
     frame.to_csv(path, mode="a", header=not path.exists(), index=False, float_format="%.6g")
 
 
-def read_metrics(run_dir: Path) -> pd.DataFrame:
-    path = Path(run_dir) / "metrics.csv"
+def read_metrics(run_dir: Path, filename: str = "metrics.csv") -> pd.DataFrame:
+    """metrics.csv (per step) or evals.csv (in-training metrics) of a run; empty if none yet."""
+    path = Path(run_dir) / filename
     if not path.exists() or path.stat().st_size == 0:
         return pd.DataFrame()
     return pd.read_csv(path)

@@ -22,12 +22,17 @@ def optimal_d(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
 
 
 def js_divergence(p: np.ndarray, q: np.ndarray, cell: float) -> float:
-    """JSD(p || q) in nats of two densities sampled on the same grid with cell volume `cell`."""
-    p = p / max(p.sum() * cell, 1e-300)
-    q = q / max(q.sum() * cell, 1e-300)
+    """JSD(p || q) in nats of two densities sampled on the same grid with cell volume `cell`.
+    A density with no mass on the grid (G's samples all outside it) is disjoint: log 2."""
+    p_mass, q_mass = p.sum() * cell, q.sum() * cell
+    if p_mass <= 0 or q_mass <= 0:
+        return math.log(2.0)
+    p, q = p / p_mass, q / q_mass
     m = 0.5 * (p + q)
-    kl = lambda a: np.sum(np.where(a > 0, a * np.log(np.where(a > 0, a, 1) / np.where(m > 0, m, 1)), 0.0))  # noqa
-    return float(max(0.0, 0.5 * (kl(p) + kl(q)) * cell))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_pm = np.where(p > 0, p * np.log(p / m), 0.0).sum()
+        kl_qm = np.where(q > 0, q * np.log(q / m), 0.0).sum()
+    return float(min(max(0.0, 0.5 * (kl_pm + kl_qm) * cell), math.log(2.0)))
 
 
 def value_from_js(jsd: float) -> float:

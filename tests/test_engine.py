@@ -197,3 +197,18 @@ def test_engine_never_imports_streamlit():
             "    if m.name != '__main__': importlib.import_module('explorer.' + m.name)\n"
             "assert 'streamlit' not in sys.modules, 'explorer imported streamlit'\n")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+def test_js_estimate_is_zero_for_equal_densities_and_log2_for_disjoint_ones():
+    import math
+
+    import numpy as np
+
+    from explorer.toy import js_divergence
+
+    x = np.linspace(-5, 5, 501)
+    p = np.exp(-x**2 / 2)
+    assert js_divergence(p, p, x[1] - x[0]) == pytest.approx(0.0, abs=1e-9)
+    far = np.where(x > 4, 1.0, 0.0)
+    assert js_divergence(np.where(x < -4, 1.0, 0.0), far, x[1] - x[0]) == pytest.approx(math.log(2))
+    assert js_divergence(p, np.zeros_like(p), x[1] - x[0]) == pytest.approx(math.log(2))

@@ -1,0 +1,176 @@
+"""How good is a run, in numbers: the paper's Parzen window, classifier-space scores, 2D mode coverage.
+
+`evaluate_run` scores a saved checkpoint; `evaluate_reference` scores real images used as samples (the
+reference row of Table 1); `quick_metrics` is the cheap subset the runner computes during training.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from .config import TrainConfig
+from .data import load_dataset, load_torchvision, images_to_float, resolve_data_root
+from .models import Generator, sample_z
+
+METRICS = ("parzen", "fid", "score", "coverage", "modes")
+PAPER_TABLE1 = {"GAN (Goodfellow et al. 2014)": (225.0, 2.0), "real MNIST training images": (241.0, None)}
+CLASSIFIER_FOR = {"mnist": "mnist", "mnist_subset": "mnist", "fashion_mnist": "fashion_mnist"}
+Progress = Callable[[float, str], None]
+
+
+class MetricError(ValueError):
+    """A metric does not apply to this run or data set; the message says which ones do."""
+
+
+def applicable_metrics(cfg: TrainConfig) -> tuple[str, ...]:
+    """The metrics that make sense for a config's data set."""
+    if cfg.dataset in ("ring8", "grid25"):
+        return ("modes",)
+    if cfg.dataset in CLASSIFIER_FOR:
+        return ("parzen", "fid", "score", "coverage")
+    if cfg.dataset == "cifar10":
+        return ("parzen", "fid", "score")
+    if cfg.dataset in ("digits8x8", "folder"):
+        return ("parzen",)
+    return ()
+
+
+@torch.no_grad()
+def generate(G: Generator, n: int, prior: str, seed: int = 1234, batch: int = 1000,
+             device: torch.device | str = "cpu") -> Tensor:
+    """n samples of G in data units ([0, 1] for images), from a seeded noise stream."""
+    rng = torch.Generator(device=device).manual_seed(seed)
+    G = G.to(device).eval()
+    x = torch.cat([G.to_data_space(G(sample_z(min(batch, n - i), G.z_dim, prior, device, rng))).float()
+                   for i in range(0, n, batch)])
+    return x if G.output == "linear" else x.clamp_(0, 1)
+
+
+def parzen_data(cfg: TrainConfig, data_root: str | None) -> tuple[Tensor, Tensor, Tensor]:
+    """(validation, test, train) flattened to (N, d) in [0, 1]. MNIST-like sets follow the paper's split:
+    validation = the first 1,000 of training images 50,000..59,999, train = the first 50,000."""
+    if cfg.dataset in ("mnist", "fashion_mnist"):
+        root = resolve_data_root(data_root or cfg.data_root)
+        train_all, _ = load_torchvision(cfg.dataset, root, train=True)
+        test, _ = load_torchvision(cfg.dataset, root, train=False)
+        flat = lambda t: images_to_float(t).reshape(len(t), -1)  # noqa: E731
+        return flat(train_all[50_000:51_000]), flat(test), flat(train_all[:50_000])
+    train = load_dataset(cfg, split="train", data_root=data_root).x
+    test = load_dataset(cfg, split="test", data_root=data_root).x
+    n_val = min(1000, len(train) // 5)
+    flat = lambda t: t.reshape(len(t), -1)  # noqa: E731
+    return flat(train[-n_val:]), flat(test), flat(train[:-n_val])
+
+
+def score_samples(samples: Tensor, cfg: TrainConfig, metrics: tuple[str, ...] | list[str],
+                  data_root: str | None = None, device: torch.device | str = "cpu",
+                  progress: bool = False, on_progress: Progress | None = None) -> dict:
+    """Score data-space samples of a model trained with `cfg` on the requested metrics."""
+    allowed = applicable_metrics(cfg)
+    for m in metrics:
+        if m not in METRICS:
+            raise MetricError(f"metric={m!r} is not known: use one of {', '.join(METRICS)}")
+        if m not in allowed:
+            raise MetricError(f"metric={m!r} does not apply to dataset={cfg.dataset!r}; "
+                              f"it has: {', '.join(allowed) or 'none (use the Toy pages JS estimate)'}")
+    report = on_progress or (lambda f, msg: None)
+    out: dict = {}
+    t0 = time.perf_counter()
+    if "parzen" in metrics:
+        from .parzen import parzen_evaluate
+
+        report(0.05, "Parzen window: loading validation and test sets")
+        validation, test, _ = parzen_data(cfg, data_root)
+        report(0.1, f"Parzen window: choosing sigma on {len(validation)} validation images")
+        flat = samples.reshape(len(samples), -1).to(device)
+        out["parzen"] = parzen_evaluate(flat, validation.to(device), test.to(device), progress=progress)
+    if any(m in metrics for m in ("fid", "score", "coverage")):
+        report(0.6, "classifier-space scores")
+        out.update(_classifier_metrics(samples, cfg, metrics, data_root, device))
+    if "modes" in metrics:
+        from .modes import PROTOCOL_N_SAMPLES, mode_metrics
+
+        ds = load_dataset(cfg)
+        out["modes"] = mode_metrics(samples[:PROTOCOL_N_SAMPLES], ds.modes, ds.mode_std)
+    out["seconds"] = round(time.perf_counter() - t0, 2)
+    report(1.0, "done")
+    return out
+
+
+def _classifier_metrics(samples: Tensor, cfg: TrainConfig, metrics, data_root, device) -> dict:
+    real = load_dataset(cfg, split="test", data_root=data_root).x
+    if cfg.dataset == "cifar10":
+        from .cifar_metrics import cifar_scores
+
+        return {"cifar": cifar_scores(real, samples, device=device)}
+    from .classifier import load_classifier
+    from .scores import class_coverage, classifier_score, frechet_distance, prdc, features
+
+    clf = load_classifier(CLASSIFIER_FOR[cfg.dataset], device=device)
+    samples, real = samples.to(device), real.to(device)
+    out: dict = {}
+    if "fid" in metrics:
+        out["fid"] = {"frechet_distance": frechet_distance(real, samples, clf), "n_real": len(real),
+                      "n_fake": len(samples)}
+    if "score" in metrics:
+        out["score"] = {"classifier_score": classifier_score(samples, clf)}
+    if "coverage" in metrics:
+        cov = class_coverage(samples, clf)
+        out["coverage"] = {**{k: v for k, v in cov.items() if k != "histogram"},
+                           "histogram": [float(v) for v in cov["histogram"]],
+                           **prdc(features(real, clf), features(samples, clf))}
+    return out
+
+
+def evaluate_run(run_dir: str | Path, metrics: list[str], checkpoint: str | Path | None = None,
+                 n_samples: int = 10_000, data_root: str | None = None, device: str = "cpu",
+                 progress: bool = False, on_progress: Progress | None = None) -> dict:
+    """Score a saved run's checkpoint (its latest by default)."""
+    from .runs import load_models
+
+    cfg, G, _, step = load_models(Path(run_dir), Path(checkpoint) if checkpoint else None, device)
+    if "modes" in metrics:
+        from .modes import PROTOCOL_N_SAMPLES
+        n_samples = max(n_samples, PROTOCOL_N_SAMPLES)
+    samples = generate(G, n_samples, cfg.prior, device=device)
+    result = score_samples(samples, cfg, metrics, data_root, device, progress, on_progress)
+    return {"run_dir": str(run_dir), "step": step, "dataset": cfg.dataset, "n_samples": n_samples, **result}
+
+
+def evaluate_reference(source: str, metrics: list[str], n_samples: int = 10_000, data_root: str | None = None,
+                       device: str = "cpu", progress: bool = False) -> dict:
+    """Real images used as the samples (`mnist-train`, `fashion_mnist-train`, ...): the reference row."""
+    name, _, split = source.partition("-")
+    if split not in ("train", "test"):
+        raise MetricError(f"--samples-from {source!r}: use DATASET-train or DATASET-test, e.g. mnist-train")
+    cfg = TrainConfig.for_dataset(name)
+    x = load_dataset(cfg, split=split, data_root=data_root).x[:n_samples]
+    result = score_samples(x, cfg, metrics, data_root, device, progress)
+    return {"samples_from": source, "n_samples": len(x), **result}
+
+
+def quick_metrics(G: Generator, cfg: TrainConfig, real: Tensor | None, modes: Tensor | None, mode_std: float,
+                  n: int = 1000) -> dict[str, float]:
+    """The cheap metrics the runner tracks during training (a sampled version of the full ones)."""
+    device = next(G.parameters()).device
+    if modes is not None:
+        from .modes import PROTOCOL_N_SAMPLES, mode_metrics
+
+        m = mode_metrics(generate(G, PROTOCOL_N_SAMPLES, cfg.prior, device=device), modes, mode_std)
+        return {"modes_covered": m["modes_covered"], "high_quality_fraction": m["high_quality_fraction"]}
+    if cfg.dataset in CLASSIFIER_FOR and real is not None:
+        from .classifier import load_classifier
+        from .scores import class_coverage, classifier_score, frechet_distance
+
+        clf = load_classifier(CLASSIFIER_FOR[cfg.dataset], device=device)
+        fake = generate(G, n, cfg.prior, device=device)
+        cov = class_coverage(fake, clf)
+        return {"frechet_distance": frechet_distance(real[:n], fake, clf),
+                "classifier_score": classifier_score(fake, clf),
+                "classes_covered": cov["classes_covered"], "kl_to_uniform": cov["kl_to_uniform"]}
+    return {}
