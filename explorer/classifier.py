@@ -9,6 +9,7 @@ rebuilt by scripts/train_classifier.py.
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import time
 import zipfile
@@ -30,6 +31,8 @@ class ClassifierUnavailableError(RuntimeError):
 
 class DigitClassifier(nn.Module):
     """(N, 1, 28, 28) images in [0, 1] -> (N, 10) logits; `features` is the 128-d layer before them."""
+
+    test_accuracy: float = float("nan")  # set by training and by loading a checkpoint
 
     def __init__(self, n_classes: int = 10, feature_dim: int = FEATURE_DIM):
         super().__init__()
@@ -110,7 +113,7 @@ def train_classifier(dataset_name: str, data_root: str | Path, epochs: int = 4,
         if log:
             acc = accuracy(model, x_test, y_test)
             print(f"epoch {epoch + 1}/{epochs}: loss {loss.item():.3f}, test accuracy {acc:.4f} "
-                  f"({time.perf_counter() - start:.0f} s)")
+                  f"({time.perf_counter() - start:.0f} s)", flush=True)
     model.test_accuracy = accuracy(model, x_test, y_test)
     return model.eval()
 
@@ -123,13 +126,11 @@ def _jitter(xb: Tensor, g: torch.Generator, max_shift: int = 2) -> Tensor:
 
 def save_classifier(model: DigitClassifier, dataset_name: str, path: str | Path) -> Path:
     """Write the checkpoint dict atomically (temp file + os.replace), weights in fp16 to stay small."""
-    import os
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in model.state_dict().items()}
     ckpt = {"version": CHECKPOINT_VERSION, "dataset": dataset_name, "state_dict": state,
-            "test_accuracy": float(getattr(model, "test_accuracy", float("nan")))}
+            "test_accuracy": float(model.test_accuracy)}
     tmp = path.with_name(path.name + ".tmp")
     torch.save(ckpt, tmp)
     os.replace(tmp, path)
@@ -150,8 +151,9 @@ def load_classifier(dataset_name: str, path: str | Path | None = None,
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as e:
-        raise ClassifierUnavailableError(f"Classifier weights {path} are corrupt ({type(e).__name__}: {e}). "
-                                         f"{fix}") from e
+        # The cause is chained for debugging; torch's own text (about weights_only) would mislead here.
+        raise ClassifierUnavailableError(f"Classifier weights {path} are corrupt or not a checkpoint "
+                                         f"({type(e).__name__}). {fix}") from e
     if not isinstance(ckpt, dict) or ckpt.get("version") != CHECKPOINT_VERSION:
         raise ClassifierUnavailableError(f"{path} is not a version-{CHECKPOINT_VERSION} classifier "
                                          f"checkpoint. {fix}")

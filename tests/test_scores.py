@@ -11,7 +11,7 @@ from explorer.scores import class_coverage, classifier_score, frechet_distance, 
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 pytestmark = pytest.mark.skipif(not (DATA / "MNIST" / "raw").is_dir(), reason=f"real MNIST not found in {DATA}")
-N = 2_000
+N = 1_000
 
 
 @pytest.fixture(scope="module")
