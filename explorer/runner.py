@@ -8,6 +8,7 @@ pauses the run and says what diverged; Resume continues with whatever settings w
 from __future__ import annotations
 
 import copy
+from collections import deque
 import math
 import threading
 import time
@@ -122,6 +123,8 @@ class Runner:
         self._toy_history: list[tuple] = []
         self._modes_history: list[tuple] = []
         self._eval_history: list[dict] = []
+        self._rate_marks: deque[tuple[float, int, int]] = deque()
+        self._resumes = 0  # counts pauses, so the steps/s window never spans one
         self._thread: threading.Thread | None = None
         self._good: dict | None = None
         self._good_time = 0.0
@@ -244,6 +247,7 @@ class Runner:
                     if self._snap.state == "running":
                         self._publish(samples=True)
                         self._set(state="paused")
+                        self._resumes += 1
                     self._wake.wait(0.1)
                     self._wake.clear()
                     continue
@@ -280,7 +284,7 @@ class Runner:
             self._set(state="stopped")
         except Exception as e:  # data missing, out of memory, a bug: say it, keep the app alive
             self._set(state="error", error=f"{type(e).__name__}: {e}")
-            self._error_trace = traceback.format_exc()
+            traceback.print_exc()  # the server log keeps the details for a bug report
 
     def _apply_pending(self) -> None:
         with self._lock:
@@ -306,9 +310,7 @@ class Runner:
                 return False
             first = t.step_count - n_new + 1
             frame = metrics_frame(rows, first)
-            prev = self._snap
-            dt = max(self._elapsed - prev.elapsed, 1e-9)
-            rate = (t.step_count - prev.step) / dt if t.step_count > prev.step else prev.steps_per_s
+            rate = self._rate(t.step_count)
             frame["samples_per_s"] = rate * t.cfg.batch_size * (t.k + 1)
             self._metrics.extend(frame.to_numpy(dtype=float))
             if self.save:
@@ -323,6 +325,18 @@ class Runner:
             changes.update(self._samples())
         self._set(**changes)
         return True
+
+    def _rate(self, step: int, window: float = 3.0) -> float:
+        """Steps per wall-clock second over the last few seconds of running (pauses excluded)."""
+        now = time.perf_counter()
+        marks = self._rate_marks
+        if marks and marks[-1][2] != self._resumes:  # a pause in between: start the window again
+            marks.clear()
+        marks.append((now, step, self._resumes))
+        while len(marks) > 2 and now - marks[1][0] >= window:
+            marks.popleft()
+        (t0, s0, _), (t1, s1, _) = marks[0], marks[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 and s1 > s0 else self._snap.steps_per_s
 
     def _samples(self) -> dict:
         t = self.trainer

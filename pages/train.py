@@ -1,0 +1,169 @@
+"""Train: configure a GAN in the sidebar, start it, and watch the game live.
+
+The page never trains: it sends commands to a Runner in the process-wide registry and reads its snapshot.
+The live area is a fragment that reruns every second while the run is alive (and not at all otherwise),
+so the rest of the page (sidebar, buttons) is not redrawn by the timer.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from explorer import plots
+from pages import ui
+
+LIVE_SECONDS = 1.0
+
+reg = ui.registry()
+cfg, cfg_error = ui.config_sidebar()
+st.sidebar.divider()
+runner = ui.attached_runner(reg, adopt_active=not st.session_state.get("no_adopt", False))
+ui.run_picker(reg, runner)
+
+st.title("Train")
+st.caption("Algorithm 1 of Goodfellow et al. (2014) on a background thread: k steps of D, then one of G. "
+           "Change the settings in the sidebar, press Start, and watch D(x) and D(G(z)) head for 1/2.")
+
+
+# ------------------------------------------------------------------------------------------- commands
+
+def _start() -> None:
+    config, error = ui.current_config()
+    if config is None:  # invalid: nothing starts (the sidebar already says which field)
+        return
+    new = ui.registry().start(config)
+    ui.attach(new.name)
+
+
+def _ensure_started(r, paused: bool) -> bool:
+    """A reopened saved run has no thread yet: start it (from its checkpoint). True if it was started."""
+    if r.snapshot().state == "ready":
+        r.start(paused=paused)
+        return True
+    return False
+
+
+def _settle(r, states: tuple[str, ...], timeout: float = 1.0) -> None:
+    """Wait briefly for the worker to act on a command, so the page redraws with the new state."""
+    end = time.monotonic() + timeout
+    while r.snapshot().state not in states and time.monotonic() < end:
+        time.sleep(0.02)
+
+
+def _pause(r) -> None:
+    r.pause()
+    _settle(r, ("paused", "finished", "stopped", "error", "diverged"))
+
+
+def _resume(r) -> None:
+    if not _ensure_started(r, paused=False):
+        r.resume()
+    _settle(r, ("running", "finished", "error"))
+
+
+def _stop(r) -> None:
+    r.stop(wait=True, timeout=10.0)
+
+
+def _step(r) -> None:
+    _ensure_started(r, paused=True)
+    r.step_once()
+
+
+def _set_lr(r, which: str, key: str) -> None:
+    r.set_learning_rates(**{which: float(st.session_state[key])})
+
+
+def _set_k(r, key: str) -> None:
+    r.set_k(int(st.session_state[key]))
+
+
+snap = runner.snapshot() if runner is not None else None
+state = snap.state if snap else None
+alive = bool(snap and snap.alive)
+never_started = state == "ready"
+
+cols = st.columns(5)
+cols[0].button("Start", key="start", type="primary", on_click=_start, disabled=cfg is None, width="stretch",
+               help="Start a new run with the sidebar's settings" if cfg is not None
+               else f"Fix {cfg_error.field_name} in the sidebar first")
+cols[1].button("Pause", key="pause", on_click=_pause, args=(runner,), width="stretch",
+               disabled=state not in ("running", "loading"), help="Pause after the current step")
+cols[2].button("Resume", key="resume", on_click=_resume, args=(runner,), width="stretch",
+               disabled=not (state in ("paused", "diverged") or never_started),
+               help="Continue training (with any learning rate / k you changed)")
+cols[3].button("Stop", key="stop", on_click=_stop, args=(runner,), width="stretch",
+               disabled=not alive or never_started, help="End the run (a checkpoint is written)")
+cols[4].button("Step", key="step", on_click=_step, args=(runner,), width="stretch",
+               disabled=not (state in ("paused", "diverged") or never_started),
+               help="While paused: one more step of Algorithm 1 (k D-updates, then one G-update)")
+
+if runner is None and st.session_state.get("preset_loaded"):
+    st.info(f"Preset **{st.session_state['preset_loaded']}** loaded into the sidebar: press **Start**.")
+if runner is None:
+    st.info("No run yet. The defaults train the 1D Gaussian of Figure 1 (no download needed): press **Start**.")
+    st.stop()
+
+if alive:
+    with st.expander("Change while running: learning rates and k (take effect at the next step)", expanded=False):
+        c1, c2, c3 = st.columns(3)
+        k1, k2, k3 = (f"live_{n}__{runner.name}" for n in ("lr_d", "lr_g", "k"))
+        ui.field_widget("lr_d", snap.lr_d, key=k1, container=c1, on_change=_set_lr, args=(runner, "lr_d", k1),
+                        label="lr_d (live)")
+        ui.field_widget("lr_g", snap.lr_g, key=k2, container=c2, on_change=_set_lr, args=(runner, "lr_g", k2),
+                        label="lr_g (live)")
+        ui.field_widget("k", snap.k, key=k3, container=c3, on_change=_set_k, args=(runner, k3), label="k (live)")
+
+st.markdown(f"Run **{runner.name}** · `{snap.config.dataset}` · model `{snap.config.family}` · "
+            f"loss `{snap.config.loss}` · {snap.config.optimizer} · batch {snap.config.batch_size}")
+
+
+def _upscale(grid: np.ndarray, target: int = 360) -> np.ndarray:
+    """Nearest-neighbour upscaling so small digit grids stay crisp."""
+    factor = max(1, target // max(grid.shape[0], grid.shape[1]))
+    return grid if factor == 1 else np.repeat(np.repeat(grid, factor, axis=0), factor, axis=1)
+
+
+@st.fragment(run_every=LIVE_SECONDS if alive else None)
+def live_area(r, drawn_state: str) -> None:
+    s = r.snapshot()
+    if s.state != drawn_state and drawn_state != "ready":
+        # paused / resumed elsewhere, finished, failed: redraw the buttons (and stop the timer if it ended)
+        st.rerun(scope="app")
+    with st.container(key="status"):
+        st.markdown(ui.status_line(s))
+    if s.state == "diverged":
+        st.error(s.error or "Training diverged.", icon=":material/local_fire_department:")
+    elif s.state == "error":
+        st.error(f"The run failed: {s.error}", icon=":material/error:")
+    elif s.state == "finished":
+        st.success(f"Finished {s.step} steps in {s.elapsed:.1f} s of training.")
+    smooth = st.slider("Smoothing (steps)", 1, 500, 20, key="smooth",
+                       help="Trailing mean over this many steps: minibatch losses are noisy.")
+    metrics = s.metrics
+    left, right = st.columns([1, 1])
+    with left:
+        with st.container(key="live_view"):
+            if s.toy is not None:
+                fig = (plots.toy1d_figure(s.toy) if s.config.dataset in ("toy1d", "toy1d_bimodal")
+                       else plots.toy2d_figure(s.toy))
+                st.plotly_chart(fig, key="toy_chart", config={"displayModeBar": False})
+                st.caption(f"Live view from step {s.samples_step}")
+            elif s.samples is not None:
+                st.image(_upscale(s.samples), caption=f"Samples G(z) from a fixed z at step {s.samples_step}")
+            else:
+                st.caption("Samples appear once the models are built.")
+    with right:
+        st.plotly_chart(plots.loss_figure(metrics, smooth), key="loss_chart", config={"displayModeBar": False})
+    c1, c2 = st.columns(2)
+    with c1:
+        st.plotly_chart(plots.d_output_figure(metrics, smooth), key="d_chart", config={"displayModeBar": False})
+    with c2:
+        st.plotly_chart(plots.grad_norm_figure(metrics, smooth), key="grad_chart",
+                        config={"displayModeBar": False})
+
+
+live_area(runner, state)

@@ -1,0 +1,212 @@
+"""The Streamlit app through streamlit.testing.v1.AppTest: Home and the Train page.
+
+`run_every` never fires in AppTest, so a test calls `at.run()` again to see a later state. The run registry
+lives in st.cache_resource, which is process-global: each test gets a fresh one on a tmp runs dir and every
+run it started is stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.errors import AppTestError
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+from explorer.config import PRESETS
+
+APP = str(ROOT / "streamlit_app.py")
+TRAIN = "pages/train.py"
+TIMEOUT = 60
+
+
+@pytest.fixture
+def registry(runs_dir):
+    from pages import ui
+
+    st.cache_resource.clear()
+    reg = ui.registry()
+    assert reg.runs_dir == runs_dir
+    yield reg
+    reg.stop_all()
+    st.cache_resource.clear()
+
+
+def wait_for(predicate, timeout: float = 60.0, every: float = 0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(every)
+    raise AssertionError("condition not reached in time")
+
+
+def train_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(TRAIN)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_home_renders_device_presets_and_navigation(registry):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "GAN Explorer"
+    assert "log(1 - D(G(z)))" in at.latex[0].value.replace(r"\log", "log")
+    from explorer.trainer import device_label, pick_device
+
+    assert device_label(pick_device()) in text(at)
+    labels = [b.label for b in at.button]
+    assert all(name in labels for name in PRESETS)
+    assert "None" in "\n".join(c.value for c in at.caption)  # no runs in progress yet
+
+
+def test_train_page_widgets_exist(registry):
+    at = train_page()
+    assert at.sidebar.selectbox(key="cfg_dataset").value == "toy1d"
+    assert {"model", "loss", "optimizer", "prior"} <= {w.label for w in at.sidebar.selectbox}
+    assert {"lr_d", "lr_g"} <= {w.label for w in at.sidebar.select_slider}
+    assert "k" in {w.label for w in at.sidebar.slider}
+    assert at.sidebar.checkbox(key="cfg_fresh_noise_for_g").value is True
+    assert all(w.help for w in at.sidebar.selectbox if w.key and w.key.startswith("cfg_"))
+    assert [b.label for b in at.button] == ["Start", "Pause", "Resume", "Stop", "Step"]
+    assert not at.button(key="start").disabled and at.button(key="pause").disabled
+    # Adam's beta1 is shown, SGD's momentum is not; switching the optimizer swaps them.
+    assert "beta1" in {w.label for w in at.sidebar.slider}
+    at.sidebar.selectbox(key="cfg_optimizer").set_value("sgd").run()
+    sliders = {w.label for w in at.sidebar.slider}
+    assert "momentum" in sliders and "beta1" not in sliders
+
+
+def test_dataset_change_loads_its_defaults(registry):
+    at = train_page()
+    at.sidebar.selectbox(key="cfg_dataset").set_value("ring8").run()
+    assert not at.exception
+    assert at.sidebar.number_input(key="cfg_steps").value == 10000
+    assert at.sidebar.select_slider(key="cfg_lr_d").value == pytest.approx(1e-3)
+
+
+def test_start_starts_a_run_and_it_progresses(registry):
+    at = train_page()
+    at.button(key="start").click().run()
+    assert not at.exception, at.exception
+    runners = registry.runners()
+    assert len(runners) == 1 and runners[0].snapshot().alive
+    runner = runners[0]
+    assert at.query_params["run"] == [runner.name] or at.query_params["run"] == runner.name
+    wait_for(lambda: runner.snapshot().step >= 50)
+    at.run()
+    assert not at.exception, at.exception
+    assert f"step **{runner.snapshot().step}" in text(at) or "step **" in text(at)
+    assert len(at.get("plotly_chart")) == 4  # live toy plot + three training charts
+    # Pause stops the step count; Resume continues.
+    at.button(key="pause").click().run()
+    wait_for(lambda: runner.snapshot().state == "paused")
+    step = runner.snapshot().step
+    time.sleep(0.5)
+    assert runner.snapshot().step == step
+    at.run()
+    at.button(key="step").click().run()
+    wait_for(lambda: runner.snapshot().step == step + 1)
+    at.button(key="resume").click().run()
+    wait_for(lambda: runner.snapshot().step > step + 20)
+    at.button(key="stop").click().run()
+    assert runner.snapshot().state == "stopped"
+    assert not at.exception, at.exception
+
+
+def test_learning_rates_and_k_change_while_running(registry):
+    at = train_page()
+    at.sidebar.number_input(key="cfg_steps").set_value(0).run()  # until stopped
+    at.button(key="start").click().run()
+    runner = registry.runners()[0]
+    wait_for(lambda: runner.snapshot().state == "running")
+    at.run()
+    at.select_slider(key=f"live_lr_d__{runner.name}").set_value(1e-4).run()
+    at.slider(key=f"live_k__{runner.name}").set_value(3).run()
+    assert not at.exception, at.exception
+    wait_for(lambda: runner.snapshot().lr_d == pytest.approx(1e-4) and runner.snapshot().k == 3)
+    assert runner.snapshot().state == "running"
+
+
+def test_invalid_setting_shows_error_and_starts_nothing(registry):
+    at = train_page()
+    at.sidebar.selectbox(key="cfg_model").set_value("dcgan").run()  # the widget allows it, the config does not
+    assert not at.exception
+    errors = [e.value for e in at.sidebar.error]
+    assert errors and "model" in errors[0] and "dcgan" in errors[0]
+    assert at.button(key="start").disabled
+    with pytest.raises(AppTestError, match="disabled"):
+        at.button(key="start").click()
+    at.run()
+    assert registry.runners() == []
+    # Back to a valid model: the error goes and Start is enabled again.
+    at.sidebar.selectbox(key="cfg_model").set_value("auto").run()
+    assert not at.sidebar.error and not at.button(key="start").disabled
+
+
+def test_preset_opens_the_train_page_ready_to_start(registry):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    index = list(PRESETS).index("Ring of 8 Gaussians")
+    at.button(key=f"preset_{index}").click().run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox(key="cfg_dataset").value == "ring8"
+    assert at.title[0].value == "Train"
+    at.button(key="start").click().run()
+    runner = registry.runners()[0]
+    assert runner.cfg.dataset == "ring8"
+    wait_for(lambda: runner.snapshot().toy is not None)
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_missing_data_fails_gracefully_with_the_engines_message(registry, tmp_path, monkeypatch):
+    """A data set that is not on disk puts the run in state 'error' and the page shows why."""
+    monkeypatch.setenv("GAN_EXPLORER_DATA", str(tmp_path / "no_images"))
+    at = train_page()
+    at.sidebar.selectbox(key="cfg_dataset").set_value("folder").run()
+    at.button(key="start").click().run()
+    runner = registry.runners()[0]
+    wait_for(lambda: runner.snapshot().state == "error")
+    at.run()
+    assert not at.exception, at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "DataUnavailableError" in errors and "No images" in errors
+
+
+def test_a_second_tab_and_a_reload_show_the_same_run(registry):
+    at = train_page()
+    at.button(key="start").click().run()
+    runner = registry.runners()[0]
+    second = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    second.query_params["run"] = runner.name
+    second.run()
+    second.switch_page(TRAIN)
+    second.query_params["run"] = runner.name
+    second.run()
+    assert not second.exception, second.exception
+    assert f"Run **{runner.name}**" in text(second)
+    assert len(registry.runners()) == 1  # attached, not restarted
+
+
+def test_a_saved_run_reopens_from_the_runs_dir(registry):
+    from explorer import Runner, TrainConfig
+
+    saved = Runner(TrainConfig(steps=30, checkpoint_interval=10), runs_dir=registry.runs_dir).start()
+    saved.join(60)
+    at = train_page()
+    at.sidebar.selectbox(key="run_picker").set_value(saved.name).run()
+    assert not at.exception, at.exception
+    runner = registry.get(saved.name)
+    assert runner is not None and runner.snapshot().step == 30
+    assert f"Run **{saved.name}**" in text(at)
