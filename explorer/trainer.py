@@ -7,7 +7,10 @@ so a step never waits for the host.
 
 from __future__ import annotations
 
+import copy
 import math
+import os
+import statistics
 import time
 from contextlib import nullcontext
 
@@ -39,11 +42,76 @@ def pick_device(name: str = "auto") -> torch.device:
 
 
 DEFAULT_THREADS = torch.get_num_threads()
+THREADS_ENV = "GAN_EXPLORER_THREADS"  # a fixed CPU thread count (no tuning), e.g. for benchmarks
+
+
+def cpu_thread_candidates(cfg: TrainConfig) -> tuple[int, ...]:
+    """Thread counts the engine may use on the CPU, the preferred one first.
+
+    Toys are too small for intra-op threads: one thread is ~5x faster than two on them. Image models use
+    one thread per core on an idle machine; but when other processes keep the cores busy, the threads of
+    each parallel matrix product wait for one another and one thread can be several times faster, so
+    `ThreadTuner` measures both while training. $GAN_EXPLORER_THREADS fixes the count.
+    """
+    fixed = os.environ.get(THREADS_ENV, "").strip()
+    if fixed:
+        return (max(1, int(fixed)),)
+    if cfg.family == "toy" or DEFAULT_THREADS == 1:
+        return (1,)
+    return (DEFAULT_THREADS, 1)
 
 
 def use_cpu_threads(cfg: TrainConfig) -> None:
-    """Toys are too small for intra-op threads: one thread is ~5x faster than two on them."""
-    torch.set_num_threads(1 if cfg.family == "toy" else DEFAULT_THREADS)
+    torch.set_num_threads(cpu_thread_candidates(cfg)[0])
+
+
+class ThreadTuner:
+    """Picks the CPU thread count that steps fastest now: after a short warm-up, and again every `every_s`
+    seconds, it times alternating blocks of steps at each candidate (`block` steps, or fewer once `block_s`
+    seconds have passed) and keeps the fastest. Only the speed changes, never the maths (results may differ
+    in the last bits, as with any thread count). With no candidates (not on the CPU) it does nothing."""
+
+    def __init__(self, candidates: tuple[int, ...], block: int = 6, block_s: float = 0.2, repeats: int = 2,
+                 every_s: float = 20.0, warmup_steps: int = 2):
+        self.candidates, self.block, self.block_s = tuple(candidates), block, block_s
+        self.repeats, self.every_s = repeats, every_s
+        self.threads = self.candidates[0] if self.candidates else 0
+        self.history: list[dict[int, float]] = []  # mean seconds per step of each candidate, per tuning
+        self._warmup, self._next = warmup_steps, 0.0
+        self._plan: list[int] = []  # candidates still to time in this tuning, one per block
+        self._times: dict[int, list[float]] = {}
+        self._block: list[float] = []
+        self._t0 = 0.0
+
+    def start(self) -> None:
+        """At the start of a step: use this step's thread count (another trainer in this thread may have
+        changed it)."""
+        if self.candidates:
+            want = self._plan[0] if self._plan else self.threads
+            if torch.get_num_threads() != want:
+                torch.set_num_threads(want)
+            self._t0 = time.perf_counter()
+
+    def stop(self) -> None:
+        """At the end of a step: time it (only the step itself, never a pause between steps)."""
+        if len(self.candidates) < 2:
+            return
+        now = time.perf_counter()
+        if self._warmup > 0:
+            self._warmup -= 1
+        elif not self._plan:
+            if now >= self._next:  # start a tuning: the next step opens the first block
+                self._plan, self._times, self._block = list(self.candidates) * self.repeats, {}, []
+        else:
+            self._block.append(now - self._t0)
+            if len(self._block) >= self.block or sum(self._block) >= self.block_s:
+                self._times.setdefault(self._plan.pop(0), []).append(statistics.fmean(self._block))
+                self._block = []
+                if not self._plan:  # done: keep the fastest
+                    means = {c: statistics.fmean(t) for c, t in self._times.items()}
+                    self.history.append(means)
+                    self.threads = min(means, key=means.get)
+                    self._next = now + self.every_s
 
 
 def device_label(device: torch.device) -> str:
@@ -72,8 +140,8 @@ class Trainer:
                  metrics_capacity: int = 4096):
         self.cfg = cfg
         self.device = torch.device(device) if device is not None else pick_device(cfg.device)
-        if self.device.type == "cpu":
-            use_cpu_threads(cfg)
+        self.threads = ThreadTuner(cpu_thread_candidates(cfg) if self.device.type == "cpu" else ())
+        self.threads.start()
         self.dataset = dataset.to(self.device)
         pixel_mean = self.dataset.x.mean(0) if dataset.kind == "image" else None
         G, D = build_models(cfg, self.dataset.sample_shape, pixel_mean)
@@ -95,13 +163,16 @@ class Trainer:
         self._autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16)
                           if cfg.precision == "bf16" else nullcontext())
         self.optimizer_steps = {"d": 0, "g": 0}
+        self._G_train, self._D_train = self.G, self.D  # what step() calls: compiled wrappers on CUDA
+        self.compiled = self._compile_for_cuda()
 
     # ------------------------------------------------------------------------------ Algorithm 1
     def step(self) -> None:
         """k discriminator updates on fresh minibatches, then one generator update."""
-        m, G, D = self.cfg.batch_size, self.G, self.D
+        m, G, D = self.cfg.batch_size, self._G_train, self._D_train
         reuse_fake = not self.cfg.fresh_noise_for_g
         self._schedule()
+        self.threads.start()  # the CPU thread count for this step (see ThreadTuner)
         for i in range(self.k):
             # (1) Update D: maximize log D(x) + log(1 - D(G(z)))
             x = self._next_batch(m)
@@ -136,6 +207,7 @@ class Trainer:
 
         self._record(d_loss_real, d_loss_fake, g_loss, real_logits, fake_logits, grad_norm_d, grad_norm_g)
         self.step_count += 1
+        self.threads.stop()
 
     def g_loss(self, fake_logits: Tensor) -> Tensor:
         """The generator's loss from D's logits on G(z)."""
@@ -144,10 +216,32 @@ class Trainer:
         return F.softplus(-fake_logits).mean()      # -log D(G(z)), descended
 
     # ------------------------------------------------------------------------------ helpers
+    def _compile_for_cuda(self) -> bool:
+        """On CUDA, torch.compile G's and D's networks (fewer, fused kernels; the maths is unchanged) and
+        try one step, then put every state back. If compiling fails (no Triton, an unsupported GPU...),
+        the networks run eagerly. $GAN_EXPLORER_COMPILE=0 turns it off. Not used on CPU, where compiling
+        these MLPs was measured slower than eager."""
+        if self.device.type != "cuda" or os.environ.get("GAN_EXPLORER_COMPILE", "1") == "0":
+            return False
+        saved = copy.deepcopy(self.state_dict()), self._perm, self._cursor
+        try:  # compiled wrappers share G's and D's parameters; G and D themselves stay plain modules
+            self._G_train = torch.compile(self.G, dynamic=False)
+            self._D_train = torch.compile(self.D, dynamic=False)
+            self.step()
+            ok = True
+        except Exception:  # noqa: BLE001 - any failure means: run eagerly
+            self._G_train, self._D_train = self.G, self.D
+            ok = False
+        self.load_state_dict(saved[0])
+        self._perm, self._cursor, self._buf_rows = saved[1], saved[2], 0
+        return ok
+
     def _d_logits(self, x: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
+        D = self._D_train
         if self.D.has_batchnorm:  # batch statistics must not mix real and fake
-            return self.D(x), self.D(fake)
-        logits = self.D(torch.cat([x, fake.to(x.dtype)]))
+            return D(x), D(fake)
+        # in fake's dtype: under bf16 autocast D's first layer would cast the fp32 concatenation back anyway
+        logits = D(torch.cat([x.to(fake.dtype), fake]))
         return logits[: len(x)], logits[len(x):]
 
     def _z(self, n: int) -> Tensor:
@@ -180,9 +274,9 @@ class Trainer:
         d_loss_real, d_loss_fake, g_loss, real_logits, fake_logits, gnd, gng = values
         if self._buf_rows == len(self._buf):
             self._buf = torch.cat([self._buf, torch.zeros_like(self._buf)])
-        row = torch.stack([d_loss_real, d_loss_fake, g_loss, torch.sigmoid(real_logits.float()).mean(),
-                           torch.sigmoid(fake_logits.float()).mean(), gnd, gng]).detach()
-        self._buf[self._buf_rows] = row
+        with torch.no_grad():  # written straight into the buffer's row: no graph, no extra copy
+            torch.stack([d_loss_real, d_loss_fake, g_loss, torch.sigmoid(real_logits.float()).mean(),
+                         torch.sigmoid(fake_logits.float()).mean(), gnd, gng], out=self._buf[self._buf_rows])
         self._buf_rows += 1
 
     def drain(self) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from explorer import plots
+from explorer.eval_plots import eval_curves_figure
 from pages import ui
 
 LIVE_SECONDS = 1.0
@@ -163,6 +164,9 @@ def live_area(r, drawn_state: str) -> None:
         st.plotly_chart(plots.d_output_figure(metrics, smooth), key="d_chart", config={"displayModeBar": False})
     with c2:
         st.plotly_chart(plots.grad_norm_figure(metrics, smooth), key="grad_chart",
+                        config={"displayModeBar": False})
+    if s.eval_history:  # cfg.eval_interval > 0: sampled quality metrics over training
+        st.plotly_chart(eval_curves_figure(s.eval_frame, height=260), key="eval_chart",
                         config={"displayModeBar": False})
 
 

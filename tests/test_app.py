@@ -210,3 +210,16 @@ def test_a_saved_run_reopens_from_the_runs_dir(registry):
     runner = registry.get(saved.name)
     assert runner is not None and runner.snapshot().step == 30
     assert f"Run **{saved.name}**" in text(at)
+
+
+def test_in_training_metrics_are_drawn_on_the_train_page(registry):
+    from explorer import TrainConfig
+
+    runner = registry.start(TrainConfig.for_dataset("ring8", steps=120, eval_interval=60))
+    runner.join(120)
+    assert [row["step"] for row in runner.snapshot().eval_history] == [60, 120]
+    at = AppTest.from_file(str(ROOT / TRAIN), default_timeout=TIMEOUT)
+    at.query_params["run"] = runner.name
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 5  # toy view, three training charts, modes covered over training
