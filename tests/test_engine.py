@@ -212,3 +212,14 @@ def test_js_estimate_is_zero_for_equal_densities_and_log2_for_disjoint_ones():
     far = np.where(x > 4, 1.0, 0.0)
     assert js_divergence(np.where(x < -4, 1.0, 0.0), far, x[1] - x[0]) == pytest.approx(math.log(2))
     assert js_divergence(p, np.zeros_like(p), x[1] - x[0]) == pytest.approx(math.log(2))
+
+
+def test_2d_js_estimate_tells_a_matched_generator_from_a_collapsed_one():
+    from explorer.data import make_toy
+    from explorer.toy import js_monte_carlo
+
+    ring = make_toy("ring8", seed=0)
+    matched = make_toy("ring8", seed=3).x
+    collapsed = ring.modes[0] + 0.02 * torch.randn(2000, 2)
+    assert js_monte_carlo(ring, matched) < 0.05
+    assert js_monte_carlo(ring, collapsed) == pytest.approx(0.497, abs=0.05)  # 1 of 8 modes, analytically

@@ -1,0 +1,91 @@
+"""Toy 1D: Figure 1 of the paper, live. p_data (black dotted), p_g (green), D(x) (blue dashed), D* and 1/2
+above; the z -> x mapping of G below; the game's value over training beside it. Capture up to four frames
+into the paper's (a)-(d) strip."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import figures
+from explorer.config import TOYS_1D
+from pages import figures_common as common
+from pages import ui
+
+CAPTURES = "toy1d_captures"  # [(step, Toy1DView), ...], at most 4
+GROUP = "toy1d_group"        # {label: run name} of the preset started last on this page
+
+reg = ui.registry()
+st.title("Toy 1D: Figure 1")
+st.caption("G learns a 1D p_data while D learns to tell them apart. At the optimum p_g = p_data and D(x) = 1/2 "
+           "everywhere, where the game's value C(G) = -log 4 + 2 JSD(p_data || p_g) reaches -log 4.")
+
+
+def _start(preset: str) -> None:
+    group = {label: reg.start(cfg).name for label, cfg in figures.FIGURE1_PRESETS[preset].items()}
+    st.session_state[GROUP] = group
+    st.session_state["toy1d_run"] = next(iter(group.values()))
+    st.session_state[CAPTURES] = []
+
+
+c1, c2 = st.columns([3, 1])
+preset = c1.selectbox("Preset", list(figures.FIGURE1_PRESETS), key="toy1d_preset",
+                      help="The paper's Gaussian; a two-mode p_data; or minimax vs non-saturating G losses started "
+                           "from a poor G (two runs side by side).")
+c2.button("Start", key="toy1d_start", type="primary", on_click=_start, args=(preset,), width="stretch")
+
+group = st.session_state.get(GROUP, {})
+runner = common.pick_run(reg, TOYS_1D, "toy1d_run", prefer=next(iter(group.values()), None))
+if runner is None:
+    common.send_to_train("No 1D run yet: press **Start** above for a preset, or configure one (dataset toy1d) "
+                         "on the Train page.")
+    st.stop()
+common.controls(runner, "toy1d")
+alive = runner.snapshot().alive
+
+
+def _capture(view, step: int) -> None:
+    caps = st.session_state.setdefault(CAPTURES, [])
+    caps.append((step, view))
+    del caps[:-4]
+
+
+@st.fragment(run_every=1.0 if alive else None)
+def live(r, was_alive: bool) -> None:
+    s = r.snapshot()
+    if was_alive and not s.alive:
+        st.rerun(scope="app")  # finished or stopped: redraw the buttons and stop the timer
+    common.show_problem(s)
+    with st.container(key="toy1d_status"):
+        st.markdown(ui.status_line(s))
+    if s.toy is None:
+        st.caption("The view appears once the models are built…")
+        return
+    m1, m2, m3 = st.columns(3)
+    m1.metric("mean D(x) on data", f"{s.toy.d_on_data:.3f}", help="1/2 at the optimum")
+    m2.metric("JSD(p_data || p_g)", f"{s.toy.js:.4f} nats", help="0 at the optimum")
+    m3.metric("C(G)", f"{s.toy.value:.3f}", help="-log 4 = -1.386 at the optimum")
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(figures.figure1(s.toy), key="figure1", config={"displayModeBar": False})
+        st.button("Capture this frame", key="toy1d_capture", on_click=_capture, args=(s.toy, s.samples_step),
+                  help="Freeze the current view into the (a)-(d) strip below (the last four are kept).")
+    with right:
+        st.plotly_chart(figures.toy_metrics_figure(s.toy_frame), key="toy1d_metrics",
+                        config={"displayModeBar": False})
+    group_runs = {label: reg.get(name) for label, name in st.session_state.get(GROUP, {}).items()}
+    if len(group_runs) > 1 and all(group_runs.values()):
+        st.subheader("Minimax vs non-saturating: G's gradient")
+        st.caption("Early on D rejects G's samples with confidence. log(1 - D(G(z))) then saturates: the minimax "
+                   "G's gradient is tiny and G barely moves, while -log D(G(z)) keeps it strong (section 3).")
+        frames = {label: g.snapshot().metrics for label, g in group_runs.items()}
+        st.plotly_chart(figures.gradient_comparison_figure(frames), key="toy1d_grads",
+                        config={"displayModeBar": False})
+    caps = st.session_state.get(CAPTURES, [])
+    if caps:
+        st.subheader("Captured frames")
+        steps, views = zip(*caps)
+        st.plotly_chart(figures.figure1_strip(list(views), list(steps)), key="toy1d_strip",
+                        config={"displayModeBar": False})
+
+
+live(runner, alive)

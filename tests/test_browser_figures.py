@@ -1,0 +1,76 @@
+"""The Toy 1D page (Figure 1) in a real browser: `streamlit run` headless + Playwright + Debian's Chromium.
+
+Same conventions as tests/test_browser.py, whose `server` fixture (a streamlit subprocess on a free port
+with its own runs dir, terminated in a finally) and helpers are reused: with CI=true a missing browser fails
+the test, elsewhere it skips with the reason. Screenshots go to test-output/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from tests import test_browser
+from tests.test_browser import CHROMIUM, OUTPUT, _browser_or_skip, button, wait_idle, wait_until
+
+server = test_browser.server  # the same fixture: streamlit on a free port with its own runs dir
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def metric_value(page, label: str) -> float | None:
+    """The number a st.metric with this label shows, or None while it is not on the page."""
+    for m in page.locator("[data-testid='stMetric']").all():
+        if m.locator("[data-testid='stMetricLabel']").inner_text().strip() == label:
+            found = re.search(r"-?\d+(\.\d+)?", m.locator("[data-testid='stMetricValue']").inner_text())
+            return float(found.group(0)) if found else None
+    return None
+
+
+def status_text(page) -> str:
+    el = page.locator(".st-key-toy1d_status")
+    return el.first.inner_text() if el.count() else ""
+
+
+def test_toy_1d_figure1_animates_and_d_ends_near_one_half(server):
+    sync_playwright = _browser_or_skip()
+    from playwright.sync_api import Error as PlaywrightError
+
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1200})
+            page.goto(f"{server}/toy_1d")
+            wait_idle(page)
+            wait_until(lambda: "No 1D run" in page.inner_text("body"), 60, "the page to say what to do")
+            button(page, "toy1d_start").click()  # the default preset: Figure 1's Gaussian
+
+            page.locator(".st-key-figure1 .js-plotly-plot").first.wait_for(state="visible", timeout=90_000)
+            chart = page.locator(".st-key-figure1").first
+            shots: list[bytes] = []
+
+            def changed() -> bool:
+                try:  # the chart is redrawn every second; a shot can land mid-redraw
+                    shots.append(chart.screenshot(timeout=5_000))
+                except PlaywrightError:
+                    return False
+                return len(set(shots)) >= 2
+
+            wait_until(changed, 60, "the Figure 1 chart to animate", every=0.7)
+            (OUTPUT / "toy_1d_live.png").write_bytes(shots[-1])
+
+            wait_until(lambda: "finished" in status_text(page), 240, "the 3,000-step run to finish")
+            wait_idle(page)
+            d_on_data = wait_until(lambda: metric_value(page, "mean D(x) on data"), 30, "the D(x) metric")
+            assert abs(d_on_data - 0.5) < 0.1, f"mean D(x) on data = {d_on_data}, expected near 1/2"
+            assert page.locator("[data-testid='stException']").count() == 0
+
+            for _ in range(2):
+                button(page, "toy1d_capture").click()
+                wait_idle(page)
+                time.sleep(0.5)
+            page.locator(".st-key-toy1d_strip .js-plotly-plot").first.wait_for(state="visible", timeout=30_000)
+            page.screenshot(path=str(OUTPUT / "toy_1d_page.png"), full_page=True)
+        finally:
+            browser.close()
