@@ -12,7 +12,6 @@ import torch
 from explorer import Runner, TrainConfig
 from explorer.evaluate import MetricError, evaluate_run, score_samples
 from tests.conftest import ROOT
-from tests.test_runner import wait_for
 
 
 def _cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
