@@ -1,4 +1,4 @@
-"""`python -m explorer SUBCOMMAND`: headless training (and, later, evaluation and benchmarks).
+"""`python -m explorer SUBCOMMAND`: headless training (`train`) and the speed benchmark (`bench`).
 
 Progress goes to stderr; the last stdout line is one JSON object, so scripts and notebooks can parse it.
 """
@@ -32,6 +32,39 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a saved run from its last checkpoint")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
+
+
+def _bench_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="time the engine against a conventional PyTorch GAN loop on MNIST",
+                       description="Train the engine and a conventional PyTorch loop (torchvision MNIST, "
+                                   "DataLoader, .item() every step) on the same MLPs in one process, in "
+                                   "alternating timed windows after a warm-up; print steps/s of each, their "
+                                   "ratio (median [min-max]), steps/s under dashboard load, snapshot latency, "
+                                   "peak RSS and, on CUDA, peak GPU memory.")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
+                   help="where both loops train (default: auto)")
+    p.add_argument("--batch-size", type=int, default=64, help="minibatch size of both loops (default 64)")
+    p.add_argument("--seconds", type=float, default=60.0,
+                   help="total timed seconds, split over all windows (default 60; warm-up and loading extra)")
+    p.add_argument("--rounds", type=int, default=5, help="alternating rounds of windows (default 5)")
+    p.add_argument("--dataset", default="mnist", choices=["mnist", "mnist_subset"],
+                   help="real MNIST from the data root (default) or the offline 4,000-digit mnist_subset")
+    p.add_argument("--data-root", help="where MNIST lives (default $GAN_EXPLORER_DATA, else ./data)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="fix the CPU threads of both loops (default: the loop uses PyTorch's default, one per "
+                        "core; the engine times 1 and one per core while training and keeps the faster)")
+    p.add_argument("--no-bf16", action="store_true", help="skip the engine's bfloat16 autocast variant")
+    p.add_argument("--no-dashboard", action="store_true", help="skip the dashboard-load measurement")
+    p.add_argument("--json", action="store_true", help="make the last stdout line one JSON object of the figures")
+    p.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace) -> dict | None:
+    if args.batch_size < 1 or args.seconds <= 0 or args.rounds < 1:
+        raise ValueError("--batch-size and --rounds must be >= 1 and --seconds > 0")
+    from .bench import main_bench
+
+    return main_bench(args)
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -132,9 +165,10 @@ def cmd_evaluate(args: argparse.Namespace) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m explorer",
                                      description="GAN Explorer: Goodfellow et al. (2014) GANs, headless.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,bench}")
     _train_parser(sub)
     _evaluate_parser(sub)
+    _bench_parser(sub)
     return parser
 
 
@@ -147,5 +181,6 @@ def main(argv: list[str] | None = None) -> int:
             RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(json.dumps(result))
+    if result is not None:  # `bench` without --json prints only its report
+        print(json.dumps(result))
     return 0

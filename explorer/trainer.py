@@ -66,15 +66,19 @@ def use_cpu_threads(cfg: TrainConfig) -> None:
 
 
 class ThreadTuner:
-    """Picks the CPU thread count that steps fastest now: after a short warm-up, and again every `every_s`
-    seconds, it times alternating blocks of steps at each candidate (`block` steps, or fewer once `block_s`
-    seconds have passed) and keeps the fastest. Only the speed changes, never the maths (results may differ
-    in the last bits, as with any thread count). With no candidates (not on the CPU) it does nothing."""
+    """Picks the CPU thread count that steps fastest now: after a short warm-up, and again later, it times
+    alternating blocks of steps at each candidate (`block` steps, or fewer once `block_s` seconds have
+    passed) and keeps the fastest. A candidate 1.5x slower than the best after one pass is not timed again
+    in that tuning (on a busy machine one step on two threads can take 50x longer), and while the choice
+    stays the same the interval between tunings doubles from `every_s` up to `max_every_s`. Only the speed
+    changes, never the maths (results may differ in the last bits, as with any thread count). With no
+    candidates (not on the CPU) it does nothing."""
 
     def __init__(self, candidates: tuple[int, ...], block: int = 6, block_s: float = 0.2, repeats: int = 2,
-                 every_s: float = 20.0, warmup_steps: int = 2):
+                 every_s: float = 20.0, max_every_s: float = 160.0, warmup_steps: int = 2):
         self.candidates, self.block, self.block_s = tuple(candidates), block, block_s
-        self.repeats, self.every_s = repeats, every_s
+        self.repeats, self.every_s, self.max_every_s = repeats, every_s, max_every_s
+        self._interval = every_s
         self.threads = self.candidates[0] if self.candidates else 0
         self.history: list[dict[int, float]] = []  # mean seconds per step of each candidate, per tuning
         self._warmup, self._next = warmup_steps, 0.0
@@ -107,11 +111,19 @@ class ThreadTuner:
             if len(self._block) >= self.block or sum(self._block) >= self.block_s:
                 self._times.setdefault(self._plan.pop(0), []).append(statistics.fmean(self._block))
                 self._block = []
+                if len(self._times) == len(self.candidates):  # after each pass: drop clear losers
+                    best = min(statistics.fmean(t) for t in self._times.values())
+                    self._plan = [c for c in self._plan if statistics.fmean(self._times[c]) < 1.5 * best]
+                    if len(set(self._plan)) < 2:
+                        self._plan = []
                 if not self._plan:  # done: keep the fastest
                     means = {c: statistics.fmean(t) for c, t in self._times.items()}
                     self.history.append(means)
-                    self.threads = min(means, key=means.get)
-                    self._next = now + self.every_s
+                    choice = min(means, key=means.get)
+                    self._interval = (min(2 * self._interval, self.max_every_s) if choice == self.threads
+                                      else self.every_s)
+                    self.threads = choice
+                    self._next = now + self._interval
 
 
 def device_label(device: torch.device) -> str:
