@@ -32,26 +32,29 @@ def test_pause_resume_stop_with_snapshots_read_from_another_thread(runs_dir):
                 s = runner.snapshot()
                 assert len(s.metrics) == len(s.metrics_array) and (s.metrics["step"].diff().dropna() == 1).all()
                 mine.append(s.step)
+                time.sleep(0.002)  # a dashboard polls; a pure spin would only measure GIL starvation
         except Exception as e:  # noqa: BLE001 - the test reports it
             errors.append(e)
 
-    threads = [threading.Thread(target=reader, args=(mine,)) for mine in seen]
+    threads = [threading.Thread(target=reader, args=(mine,), daemon=True) for mine in seen]
     for t in threads:
         t.start()
-    wait_for(lambda: runner.snapshot().step > 200)
-    runner.pause()
-    wait_for(lambda: runner.snapshot().state == "paused")
-    paused_at = runner.snapshot().step
-    time.sleep(0.5)
-    assert runner.snapshot().step == paused_at  # paused means paused
-    runner.step_once(5)
-    wait_for(lambda: runner.snapshot().step == paused_at + 5)
-    runner.resume()
-    wait_for(lambda: runner.snapshot().step > paused_at + 100)
-    runner.stop()
-    done.set()
-    for t in threads:
-        t.join()
+    try:
+        wait_for(lambda: runner.snapshot().step > 200)
+        runner.pause()
+        wait_for(lambda: runner.snapshot().state == "paused")
+        paused_at = runner.snapshot().step
+        time.sleep(0.5)
+        assert runner.snapshot().step == paused_at  # paused means paused
+        runner.step_once(5)
+        wait_for(lambda: runner.snapshot().step == paused_at + 5)
+        runner.resume()
+        wait_for(lambda: runner.snapshot().step > paused_at + 100)
+    finally:
+        runner.stop()
+        done.set()
+        for t in threads:
+            t.join()
     assert not errors, errors
     assert all(mine == sorted(mine) and mine for mine in seen)  # nobody saw time run backwards
     snap = runner.snapshot()
