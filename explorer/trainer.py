@@ -129,7 +129,7 @@ class ThreadTuner:
 def device_label(device: torch.device) -> str:
     if device.type == "cuda":
         return f"GPU: {torch.cuda.get_device_name(device)}"
-    return f"CPU ({torch.get_num_threads()} threads)" if device.type == "cpu" else device.type.upper()
+    return f"CPU ({os.cpu_count()} cores)" if device.type == "cpu" else device.type.upper()
 
 
 def _optimizer(cfg: TrainConfig, params, lr: float) -> torch.optim.Optimizer:

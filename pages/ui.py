@@ -55,7 +55,7 @@ def registry() -> RunRegistry:
 
 @st.cache_resource(show_spinner=False)
 def device_text() -> str:
-    """'GPU: <name>' or 'CPU (n threads)' for the device `auto` picks."""
+    """'GPU: <name>' or 'CPU (n cores)' for the device `auto` picks."""
     from explorer.trainer import device_label, pick_device
 
     return device_label(pick_device())
