@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
+
+
+def wait_for(predicate, timeout: float = 90.0, every: float = 0.05) -> bool:
+    """Poll until predicate() is true (tests on a loaded 2-core machine must not rely on fixed sleeps)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(every)
+    raise AssertionError("condition not reached in time")
 
 
 @pytest.fixture

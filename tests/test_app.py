@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 from explorer.config import PRESETS
+from tests.conftest import wait_for
 
 APP = str(ROOT / "streamlit_app.py")
 TRAIN = "pages/train.py"
@@ -34,15 +35,6 @@ def registry(runs_dir):
     yield reg
     reg.stop_all()
     st.cache_resource.clear()
-
-
-def wait_for(predicate, timeout: float = 60.0, every: float = 0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(every)
-    raise AssertionError("condition not reached in time")
 
 
 def train_page() -> AppTest:

@@ -9,7 +9,6 @@ calls `at.run()` again to see a later state.
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer import Runner, TrainConfig
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -26,15 +26,6 @@ IMAGE_CFG = TrainConfig(dataset="digits8x8", model="mlp", g_hidden=16, d_hidden=
 SAVED = {"toy1d-saved": TrainConfig(steps=300, checkpoint_interval=100),
          "ring8-saved": TrainConfig.for_dataset("ring8", steps=100, checkpoint_interval=50),
          "digits-saved": IMAGE_CFG}
-
-
-def wait_for(predicate, timeout: float = 90.0, every: float = 0.05) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(every)
-    raise AssertionError("condition not reached in time")
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,7 @@ import torch
 
 from explorer import CheckpointError, Runner, RunRegistry, TrainConfig
 from explorer.runs import latest_checkpoint, list_runs, read_metrics, sanitize_run_name
-
-
-def wait_for(predicate, timeout: float = 60.0, every: float = 0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(every)
-    raise AssertionError("condition not reached in time")
+from tests.conftest import wait_for
 
 
 def test_pause_resume_stop_with_snapshots_read_from_another_thread(runs_dir):
