@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -82,6 +83,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return cfg.replace(**changes).with_overrides(args.overrides)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_train(args: argparse.Namespace) -> dict:
     from tqdm import tqdm
 
@@ -98,6 +103,7 @@ def cmd_train(args: argparse.Namespace) -> dict:
     else:
         cfg = config_from_args(args)
         runner = Runner(cfg, runs_dir=args.runs_dir, name=args.name)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops cleanly too: a checkpoint, then the summary
     t0 = time.perf_counter()
     runner.start()
     bar = tqdm(total=cfg.steps or None, initial=runner.snapshot().step, file=sys.stderr, unit="step",

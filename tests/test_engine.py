@@ -223,3 +223,21 @@ def test_2d_js_estimate_tells_a_matched_generator_from_a_collapsed_one():
     collapsed = ring.modes[0] + 0.02 * torch.randn(2000, 2)
     assert js_monte_carlo(ring, matched) < 0.05
     assert js_monte_carlo(ring, collapsed) == pytest.approx(0.497, abs=0.05)  # 1 of 8 modes, analytically
+
+
+def test_cli_killed_with_sigterm_stops_cleanly_with_a_checkpoint(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "explorer", "train", "--steps", "0", "--runs-dir",
+                             str(tmp_path), "--no-progress"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 60
+    while time.monotonic() < end and not list(tmp_path.glob("*/metrics.csv")):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["state"] == "stopped" and summary["steps"] > 0
+    assert list(tmp_path.glob("*/checkpoints/step_*.pt"))
