@@ -124,7 +124,7 @@ class Runner:
         self._modes_history: list[tuple] = []
         self._eval_history: list[dict] = []
         self._rate_marks: deque[tuple[float, int, int]] = deque()
-        self._resumes = 0  # counts pauses, so the steps/s window never spans one
+        self._pauses = 0  # counted, so the steps/s window never spans one
         self._thread: threading.Thread | None = None
         self._good: dict | None = None
         self._good_time = 0.0
@@ -247,7 +247,7 @@ class Runner:
                     if self._snap.state == "running":
                         self._publish(samples=True)
                         self._set(state="paused")
-                        self._resumes += 1
+                        self._pauses += 1
                     self._wake.wait(0.1)
                     self._wake.clear()
                     continue
@@ -330,9 +330,9 @@ class Runner:
         """Steps per wall-clock second over the last few seconds of running (pauses excluded)."""
         now = time.perf_counter()
         marks = self._rate_marks
-        if marks and marks[-1][2] != self._resumes:  # a pause in between: start the window again
+        if marks and marks[-1][2] != self._pauses:  # a pause in between: start the window again
             marks.clear()
-        marks.append((now, step, self._resumes))
+        marks.append((now, step, self._pauses))
         while len(marks) > 2 and now - marks[1][0] >= window:
             marks.popleft()
         (t0, s0, _), (t1, s1, _) = marks[0], marks[-1]

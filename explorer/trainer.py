@@ -61,10 +61,6 @@ def cpu_thread_candidates(cfg: TrainConfig) -> tuple[int, ...]:
     return (DEFAULT_THREADS, 1)
 
 
-def use_cpu_threads(cfg: TrainConfig) -> None:
-    torch.set_num_threads(cpu_thread_candidates(cfg)[0])
-
-
 class ThreadTuner:
     """Picks the CPU thread count that steps fastest now: after a short warm-up, and again later, it times
     alternating blocks of steps at each candidate (`block` steps, or fewer once `block_s` seconds have
