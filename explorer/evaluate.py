@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from .config import TrainConfig
-from .data import load_dataset, load_torchvision, images_to_float, resolve_data_root
+from .data import load_dataset
 from .models import Generator, sample_z
 
 METRICS = ("parzen", "fid", "score", "coverage", "modes")
@@ -54,16 +54,13 @@ def generate(G: Generator, n: int, prior: str, seed: int = 1234, batch: int = 10
 def parzen_data(cfg: TrainConfig, data_root: str | None) -> tuple[Tensor, Tensor, Tensor]:
     """(validation, test, train) flattened to (N, d) in [0, 1]. MNIST-like sets follow the paper's split:
     validation = the first 1,000 of training images 50,000..59,999, train = the first 50,000."""
-    if cfg.dataset in ("mnist", "fashion_mnist"):
-        root = resolve_data_root(data_root or cfg.data_root)
-        train_all, _ = load_torchvision(cfg.dataset, root, train=True)
-        test, _ = load_torchvision(cfg.dataset, root, train=False)
-        flat = lambda t: images_to_float(t).reshape(len(t), -1)  # noqa: E731
-        return flat(train_all[50_000:51_000]), flat(test), flat(train_all[:50_000])
+    flat = lambda t: t.reshape(len(t), -1)  # noqa: E731
     train = load_dataset(cfg, split="train", data_root=data_root).x
     test = load_dataset(cfg, split="test", data_root=data_root).x
+    if cfg.dataset in ("mnist", "fashion_mnist"):
+        validation = load_dataset(cfg, split="validation", data_root=data_root).x[:1000]
+        return flat(validation), flat(test), flat(train)
     n_val = min(1000, len(train) // 5)
-    flat = lambda t: t.reshape(len(t), -1)  # noqa: E731
     return flat(train[-n_val:]), flat(test), flat(train[:-n_val])
 
 
@@ -129,17 +126,22 @@ def _classifier_metrics(samples: Tensor, cfg: TrainConfig, metrics, data_root, d
 
 def evaluate_run(run_dir: str | Path, metrics: list[str], checkpoint: str | Path | None = None,
                  n_samples: int = 10_000, data_root: str | None = None, device: str = "cpu",
-                 progress: bool = False, on_progress: Progress | None = None) -> dict:
-    """Score a saved run's checkpoint (its latest by default)."""
+                 progress: bool = False, on_progress: Progress | None = None, averaged: bool = True) -> dict:
+    """Score a saved run's checkpoint (its latest by default): its weight average of G when it keeps one
+    (`g_average`) and `averaged`, else G itself."""
     from .runs import load_models
 
-    cfg, G, _, step = load_models(Path(run_dir), Path(checkpoint) if checkpoint else None, device)
+    cfg, G, _, step = load_models(Path(run_dir), Path(checkpoint) if checkpoint else None, device,
+                                  averaged=averaged)
     if "modes" in metrics:
         from .modes import PROTOCOL_N_SAMPLES
         n_samples = max(n_samples, PROTOCOL_N_SAMPLES)
     samples = generate(G, n_samples, cfg.prior, device=device)
     result = score_samples(samples, cfg, metrics, data_root, device, progress, on_progress)
-    return {"run_dir": str(run_dir), "step": step, "dataset": cfg.dataset, "n_samples": n_samples, **result}
+    # a checkpoint written with g_average > 0 always holds the average (see Trainer.state_dict)
+    g_weights = f"average (decay {cfg.g_average})" if averaged and cfg.g_average > 0 else "G"
+    return {"run_dir": str(run_dir), "step": step, "dataset": cfg.dataset, "g_weights": g_weights,
+            "n_samples": n_samples, **result}
 
 
 def evaluate_reference(source: str, metrics: list[str], n_samples: int = 10_000, data_root: str | None = None,

@@ -105,9 +105,10 @@ def mnist_parzen_splits(data_root: str | Path, device: torch.device | str = "cpu
     validation = the first 1,000 of training images 50,000..59,999; test = the 10,000 test images;
     train = the first 50,000 training images (what the GAN trains on).
     """
-    from .data import images_to_float, load_torchvision
+    from .data import load_dataset
 
-    train_all, _ = load_torchvision("mnist", Path(data_root), train=True, download=False)
-    test, _ = load_torchvision("mnist", Path(data_root), train=False, download=False)
-    flat = lambda t: images_to_float(t).reshape(len(t), -1).to(device)  # noqa: E731
-    return flat(train_all[50_000:50_000 + PAPER_N_VALIDATION]), flat(test), flat(train_all[:50_000])
+    def flat(split: str) -> Tensor:
+        x = load_dataset("mnist", split=split, data_root=str(data_root), download=False).x
+        return x.reshape(len(x), -1).to(device)
+
+    return flat("validation")[:PAPER_N_VALIDATION], flat("test"), flat("train")

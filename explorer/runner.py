@@ -206,12 +206,13 @@ class Runner:
         self._wake.set()
 
     def copy_models(self) -> tuple[Generator, Discriminator]:
-        """Eval-mode copies of G and D taken between two steps, for pages that sample or probe a live run
-        (using the trainer's own modules from another thread would race with training)."""
+        """Eval-mode copies of G (its weight average when the run keeps one) and D taken between two steps,
+        for pages that sample or probe a live run (the trainer's own modules would race with training)."""
         if self.trainer is None:
             raise RuntimeError(f"run {self.name} has not built its models yet (state: {self._snap.state})")
         with self._step_lock:
-            return copy.deepcopy(self.trainer.G).eval(), copy.deepcopy(self.trainer.D).eval()
+            return (copy.deepcopy(self.trainer.generator_for_eval()).eval(),
+                    copy.deepcopy(self.trainer.D).eval())
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -356,11 +357,12 @@ class Runner:
         return out
 
     def _evaluate(self) -> None:
-        """Sampled metrics every eval_interval steps, on a copy of G (the trainer's stays in train mode)."""
+        """Sampled metrics every eval_interval steps, on a copy of G or its weight average (the trainer's G
+        stays in train mode)."""
         from .evaluate import quick_metrics
 
         t = self.trainer
-        row = {"step": t.step_count, **quick_metrics(copy.deepcopy(t.G), self.cfg, t.dataset.x[:1000],
+        row = {"step": t.step_count, **quick_metrics(copy.deepcopy(t.generator_for_eval()), self.cfg, t.dataset.x[:1000],
                                                     t.dataset.modes, t.dataset.mode_std)}
         self._eval_history.append(row)
         if self.save:

@@ -116,8 +116,10 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
     return state
 
 
-def load_models(run_dir: Path, checkpoint: Path | None = None, device: str | torch.device = "cpu"):
-    """(config, G, D, step) of a saved run, eval mode, from `checkpoint` or the run's latest one."""
+def load_models(run_dir: Path, checkpoint: Path | None = None, device: str | torch.device = "cpu",
+                averaged: bool = True):
+    """(config, G, D, step) of a saved run, eval mode, from `checkpoint` or the run's latest one. G holds
+    the weight average of G when the run kept one (`g_average`) unless `averaged` is False."""
     from .models import build_models
 
     ckpt = checkpoint or latest_checkpoint(run_dir)
@@ -126,7 +128,7 @@ def load_models(run_dir: Path, checkpoint: Path | None = None, device: str | tor
     state = load_checkpoint(ckpt, map_location=device)
     cfg = TrainConfig.from_dict(state["config"])
     G, D = build_models(cfg, tuple(state["sample_shape"]))
-    G.load_state_dict(state["G"])
+    G.load_state_dict(state["G_average"] if averaged and "G_average" in state else state["G"])
     D.load_state_dict(state["D"])
     return cfg, G.to(device).eval(), D.to(device).eval(), int(state["step"])
 

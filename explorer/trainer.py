@@ -171,6 +171,9 @@ class Trainer:
         self._autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16)
                           if cfg.precision == "bf16" else nullcontext())
         self.optimizer_steps = {"d": 0, "g": 0}
+        # The running average of G's weights (cfg.g_average > 0): a second copy, updated after each G step.
+        self.G_average: Generator | None = (copy.deepcopy(self.G).eval().requires_grad_(False)
+                                            if cfg.g_average > 0 else None)
         self._G_train, self._D_train = self.G, self.D  # what step() calls: compiled wrappers on CUDA
         self.compiled = self._compile_for_cuda()
 
@@ -212,6 +215,8 @@ class Trainer:
         grad_norm_g = _grad_norm(G)
         self.opt_g.step()
         self.optimizer_steps["g"] += 1
+        if self.G_average is not None:
+            self._update_average()
 
         self._record(d_loss_real, d_loss_fake, g_loss, real_logits, fake_logits, grad_norm_d, grad_norm_g)
         self.step_count += 1
@@ -243,6 +248,15 @@ class Trainer:
         self.load_state_dict(saved[0])
         self._perm, self._cursor, self._buf_rows = saved[1], saved[2], 0
         return ok
+
+    @torch.no_grad()
+    def _update_average(self) -> None:
+        """G_average <- decay * G_average + (1 - decay) * G, one fused op over all parameters; buffers
+        (batch-norm statistics) are copied as they are."""
+        avg, cur = list(self.G_average.parameters()), [p.detach() for p in self.G.parameters()]
+        torch._foreach_lerp_(avg, cur, 1.0 - self.cfg.g_average)
+        for b_avg, b in zip(self.G_average.buffers(), self.G.buffers()):
+            b_avg.copy_(b)
 
     def _d_logits(self, x: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
         D = self._D_train
@@ -305,6 +319,10 @@ class Trainer:
         self.k = int(k)
 
     # ------------------------------------------------------------------------------ sampling
+    def generator_for_eval(self) -> Generator:
+        """The G that evaluations and figures use: the weight average when one is kept, else G."""
+        return self.G_average if self.G_average is not None else self.G
+
     @torch.no_grad()
     def sample(self, n: int | None = None, z: Tensor | None = None) -> Tensor:
         """G(z) in data units ([0, 1] for images), G in eval mode; the fixed z when neither is given."""
@@ -335,6 +353,7 @@ class Trainer:
             "optimizer_steps": dict(self.optimizer_steps),
             "lr_d": self.lr_d, "lr_g": self.lr_g, "k": self.k,
             "G": self.G.state_dict(), "D": self.D.state_dict(),
+            **({"G_average": self.G_average.state_dict()} if self.G_average is not None else {}),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "fixed_z": self.fixed_z.cpu(),
             "rng": self.rng.get_state(),
@@ -343,6 +362,8 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
+        if self.G_average is not None:  # a run that kept no average yet starts it from the current G
+            self.G_average.load_state_dict(state.get("G_average", state["G"]))
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.step_count = int(state["step"])

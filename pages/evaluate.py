@@ -38,10 +38,18 @@ chosen = st.multiselect("Metrics", allowed, default=[m for m in allowed if m != 
 n_samples = st.select_slider("Samples from G", [500, 1000, 2000, 5000, 10000], value=10000,
                              help="The paper used 10,000. Fewer samples lower the Parzen estimate.")
 
+averaged = True
+if info.config.g_average > 0:
+    averaged = st.radio("G's weights", [True, False], horizontal=True,
+                        format_func=lambda a: (f"the weight average (decay {info.config.g_average})" if a
+                                               else "G as trained"),
+                        help="This run keeps an exponential moving average of G's weights (g_average). It is "
+                             "usually the better generator; score both to see what averaging buys.")
+
 if st.button("Evaluate", type="primary", disabled=not chosen):
     bar = st.progress(0.0, text="sampling G")
     try:
-        result = evaluate_run(info.path, chosen, checkpoint=ckpt, n_samples=n_samples,
+        result = evaluate_run(info.path, chosen, checkpoint=ckpt, n_samples=n_samples, averaged=averaged,
                               data_root=info.config.data_root or None,
                               on_progress=lambda f, msg: bar.progress(min(1.0, f), text=msg))
     except Exception as e:  # missing data set, damaged checkpoint, missing classifier weights: say which

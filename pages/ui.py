@@ -96,6 +96,8 @@ def relevant(name: str, values: dict[str, Any]) -> bool:
         return values.get("optimizer") == "sgd"
     if name == "beta1":
         return values.get("optimizer") == "adam"
+    if name == "g_average":  # used by evaluations and figure pages, which toys do not have
+        return _family(values) != "toy"
     return True
 
 

@@ -48,11 +48,15 @@ def test_config_round_trips_json_and_parses_cli_overrides():
 
 def test_mnist_loads_through_torchvision_from_the_data_root(shared_data):
     ds = load_dataset(TrainConfig.for_dataset("mnist"), data_root=str(shared_data), download=False)
-    assert ds.x.shape == (60000, 1, 28, 28) and ds.x.dtype == torch.float32
+    assert ds.x.shape == (50000, 1, 28, 28) and ds.x.dtype == torch.float32  # the paper's 50k/10k split
     assert 0.0 <= float(ds.x.min()) and float(ds.x.max()) <= 1.0 and 0.1 < float(ds.x.mean()) < 0.15
     assert ds.labels.unique().tolist() == list(range(10))
     test = load_dataset("fashion_mnist", split="test", data_root=str(shared_data), download=False)
     assert test.x.shape == (10000, 1, 28, 28)
+    validation = load_dataset("mnist", split="validation", data_root=str(shared_data), download=False)
+    assert validation.x.shape == (10000, 1, 28, 28)  # training images 50,000..59,999
+    with pytest.raises(ValueError, match="validation"):
+        load_dataset("ring8", split="validation")
 
 
 def test_missing_data_root_says_where_to_put_the_files(tmp_path):
@@ -136,12 +140,41 @@ def test_fresh_noise_and_reused_fake_batch_both_train():
         assert len(frame) == 20 and frame.notna().all().all()
 
 
+def test_g_average_is_a_running_mean_of_g_kept_in_checkpoints(tmp_path):
+    from explorer.runs import load_models, save_checkpoint
+
+    cfg = TrainConfig.for_dataset("mnist_subset", model="paper", g_hidden=32, d_hidden=16, batch_size=16,
+                                  g_average=0.75)
+    t = Trainer(cfg, load_dataset(cfg), "cpu")
+    t.train(3)
+    before = [p.detach().clone() for p in t.G_average.parameters()]
+    t.step()
+    for avg, old, g in zip(t.G_average.parameters(), before, t.G.parameters()):
+        torch.testing.assert_close(avg, 0.75 * old + 0.25 * g.detach())
+    assert not torch.equal(next(t.G_average.parameters()), next(t.G.parameters()))
+    assert t.generator_for_eval() is t.G_average
+    (tmp_path / "checkpoints").mkdir()
+    save_checkpoint(tmp_path, t.state_dict())
+    z = t.fixed_z[:4]
+    _, G_avg, _, _ = load_models(tmp_path)
+    _, G_raw, _, _ = load_models(tmp_path, averaged=False)
+    torch.testing.assert_close(G_avg(z), t.G_average(z))
+    torch.testing.assert_close(G_raw(z), t.G.eval()(z))
+    # a run resumed with averaging newly switched on starts its average from G
+    state = t.state_dict()
+    del state["G_average"]
+    t2 = Trainer(cfg, load_dataset(cfg), "cpu")
+    t2.load_state_dict(state)
+    torch.testing.assert_close(next(t2.G_average.parameters()), next(t.G.parameters()))
+
+
 def test_paper_preset_builds_the_2014_mnist_networks():
     from explorer.config import preset
     from explorer.data import Dataset
     from explorer.models import Maxout
 
     cfg = preset("Paper: MNIST MLPs (SGD)")
+    assert cfg.g_average == 0.9999  # evaluated with averaged weights; training is the paper's
     fake_mnist = Dataset("mnist", torch.rand(256, 1, 28, 28) * 0.3, "image", "test data")
     t = Trainer(cfg, fake_mnist, "cpu")
     linears = [m for m in t.G.modules() if isinstance(m, torch.nn.Linear)]

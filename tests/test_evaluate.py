@@ -59,3 +59,16 @@ def test_mnist_like_run_gets_classifier_scores_and_in_training_curves(runs_dir):
     result = evaluate_run(runner.run_dir, ["score", "coverage", "fid"], n_samples=500)
     assert result["step"] == 60 and 1.0 <= result["score"]["classifier_score"] <= 10.0
     assert 0 <= result["coverage"]["classes_covered"] <= 10 and result["fid"]["frechet_distance"] > 0
+
+
+def test_a_run_that_averages_g_is_scored_on_the_average_unless_raw_g_is_asked(runs_dir):
+    cfg = TrainConfig.for_dataset("mnist_subset", model="mlp", g_hidden=16, d_hidden=32, steps=40,
+                                  g_average=0.9)
+    runner = Runner(cfg, runs_dir=runs_dir).start()
+    runner.join(180)
+    assert runner.snapshot().state == "finished", runner.snapshot().error
+    results = [json.loads(_cli(str(runner.run_dir), "--metric", "score", "--samples", "500", *extra)
+                          .stdout.strip().splitlines()[-1]) for extra in ((), ("--raw-g",))]
+    assert [r["g_weights"] for r in results] == ["average (decay 0.9)", "G"]
+    scores = [r["score"]["classifier_score"] for r in results]
+    assert scores[0] != scores[1] and all(1.0 <= s <= 10.0 for s in scores)
