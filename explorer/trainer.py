@@ -249,12 +249,19 @@ class Trainer:
         self._perm, self._cursor, self._buf_rows = saved[1], saved[2], 0
         return ok
 
+    def average_decay(self) -> float:
+        """This step's decay of G's weight average: g_average, but at most (1 + t) / (10 + t) after t
+        updates (TensorFlow's ExponentialMovingAverage rule), so early on the average spans about the last
+        t/9 updates instead of keeping the random initial weights for a long time."""
+        t = self.step_count
+        return min(self.cfg.g_average, (1 + t) / (10 + t))
+
     @torch.no_grad()
     def _update_average(self) -> None:
         """G_average <- decay * G_average + (1 - decay) * G, one fused op over all parameters; buffers
         (batch-norm statistics) are copied as they are."""
         avg, cur = list(self.G_average.parameters()), [p.detach() for p in self.G.parameters()]
-        torch._foreach_lerp_(avg, cur, 1.0 - self.cfg.g_average)
+        torch._foreach_lerp_(avg, cur, 1.0 - self.average_decay())
         for b_avg, b in zip(self.G_average.buffers(), self.G.buffers()):
             b_avg.copy_(b)
 

@@ -139,6 +139,9 @@ def field_widget(name: str, value: Any, *, key: str, container=st, on_change=Non
     if kind == "bool":
         return container.checkbox(label, **common)
     lo, hi = meta["lo"], meta["hi"]
+    if meta["stops"]:
+        options = sorted(set(meta["stops"]) | {float(st.session_state[key])})
+        return container.select_slider(label, options=options, format_func=_fmt, **common)
     if meta["log"]:
         options = log_options(lo, hi, st.session_state[key])
         if st.session_state[key] not in options:

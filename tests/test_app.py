@@ -86,6 +86,15 @@ def test_dataset_change_loads_its_defaults(registry):
     assert not at.exception
     assert at.sidebar.number_input(key="cfg_steps").value == 10000
     assert at.sidebar.select_slider(key="cfg_lr_d").value == pytest.approx(1e-3)
+    assert "g_average" not in {w.label for w in at.sidebar.select_slider}  # toys have no evaluations
+
+
+def test_paper_preset_shows_its_weight_average_on_a_slider_of_useful_stops(registry):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.button(key=f"preset_{list(PRESETS).index('Paper: MNIST MLPs (SGD)')}").click().run()
+    assert not at.exception, at.exception
+    average = at.sidebar.select_slider(key="cfg_g_average")
+    assert average.value == 0.99997 and {"0", "0.999", "0.9999"} <= set(average.options)
 
 
 def test_start_starts_a_run_and_it_progresses(registry):
