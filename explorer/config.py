@@ -90,8 +90,8 @@ class TrainConfig:
     fresh_noise_for_g: bool = _f(True, "Draw a fresh z for the G update, as Algorithm 1 is written. Off reuses "
                                  "the fake batch of the last D step (what most code does for k=1; a little faster).")
     g_average: float = _f(0.0, "Also keep an exponential moving average of G's weights with this decay (0 = off; "
-                          "0.999 averages over about the last 1,000 updates; early in a run the average spans about "
-                          "the last 1/9 of it). Evaluations and the figure pages use the average; training never "
+                          "0.999 averages over about the last 1,000 updates; until then the average spans about "
+                          "the later half of the run, weighing update s by s^2). Evaluations and the figure pages use the average; training never "
                           "reads it, so the game is unchanged. Averaging G's iterates removes much of the game's "
                           "oscillation (Yazici et al., 2019).", lo=0.0, hi=0.99999,
                           stops=(0.0, 0.9, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99995, 0.99997, 0.99999))
@@ -228,7 +228,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "Digits (offline MNIST subset)": dict(dataset="mnist_subset", **IMAGE_DEFAULTS),
     # The paper's training, plus a running average of G's weights for evaluation (it does not change training;
     # evaluate --raw-g scores G itself).
-    "Paper: MNIST MLPs (SGD)": {**IMAGE_DEFAULTS, "sample_interval": 500, **PAPER_MNIST, "g_average": 0.99997,
+    "Paper: MNIST MLPs (SGD)": {**IMAGE_DEFAULTS, "sample_interval": 500, **PAPER_MNIST, "g_average": 0.99999,
                                 "dataset": "mnist"},
     "Modern MLP on MNIST (Adam)": dict(dataset="mnist", model="mlp", **IMAGE_DEFAULTS),
 }

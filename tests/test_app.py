@@ -94,7 +94,7 @@ def test_paper_preset_shows_its_weight_average_on_a_slider_of_useful_stops(regis
     at.button(key=f"preset_{list(PRESETS).index('Paper: MNIST MLPs (SGD)')}").click().run()
     assert not at.exception, at.exception
     average = at.sidebar.select_slider(key="cfg_g_average")
-    assert average.value == 0.99997 and {"0", "0.999", "0.9999"} <= set(average.options)
+    assert average.value == 0.99999 and {"0", "0.999", "0.9999"} <= set(average.options)
 
 
 def test_start_starts_a_run_and_it_progresses(registry):
