@@ -58,7 +58,9 @@ def parzen_data(cfg: TrainConfig, data_root: str | None) -> tuple[Tensor, Tensor
     train = load_dataset(cfg, split="train", data_root=data_root).x
     test = load_dataset(cfg, split="test", data_root=data_root).x
     if cfg.dataset in ("mnist", "fashion_mnist"):
-        validation = load_dataset(cfg, split="validation", data_root=data_root).x[:1000]
+        from .parzen import PAPER_N_VALIDATION
+
+        validation = load_dataset(cfg, split="validation", data_root=data_root).x[:PAPER_N_VALIDATION]
         return flat(validation), flat(test), flat(train)
     n_val = min(1000, len(train) // 5)
     return flat(train[-n_val:]), flat(test), flat(train[:-n_val])

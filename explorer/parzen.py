@@ -105,10 +105,8 @@ def mnist_parzen_splits(data_root: str | Path, device: torch.device | str = "cpu
     validation = the first 1,000 of training images 50,000..59,999; test = the 10,000 test images;
     train = the first 50,000 training images (what the GAN trains on).
     """
-    from .data import load_dataset
+    from .config import TrainConfig
+    from .evaluate import parzen_data  # the one place the split is made
 
-    def flat(split: str) -> Tensor:
-        x = load_dataset("mnist", split=split, data_root=str(data_root), download=False).x
-        return x.reshape(len(x), -1).to(device)
-
-    return flat("validation")[:PAPER_N_VALIDATION], flat("test"), flat("train")
+    validation, test, train = parzen_data(TrainConfig.for_dataset("mnist"), str(data_root))
+    return validation.to(device), test.to(device), train.to(device)
