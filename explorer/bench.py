@@ -27,14 +27,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import TrainConfig
-from .data import load_dataset, load_torchvision, resolve_data_root
-from .models import build_models
+from explorer.game.config import TrainConfig
+from explorer.game.data import load_dataset, load_torchvision, resolve_data_root
+from explorer.game.models import build_models
 
 # ---------------------------------------------------------------------------------------- the baseline
 
 def _default_threads() -> int:
-    from .trainer import DEFAULT_THREADS  # PyTorch's own default: one thread per core
+    from explorer.game.device import DEFAULT_THREADS  # PyTorch's own default: one thread per core
 
     return DEFAULT_THREADS
 
@@ -195,7 +195,7 @@ def _fmt(s: dict, digits: int = 1, unit: str = "") -> str:
 def _dashboard(cfg: TrainConfig, rounds: int, window: float, warmup: float, log: Callable[[str], None]) -> dict:
     """The engine in a background Runner (as the app runs it); windows alternate between no reader and a
     reader thread that takes a snapshot and builds its metrics frame every 100 ms."""
-    from .runner import Runner
+    from explorer.runs.runner import Runner
 
     runner = Runner(cfg.replace(steps=0), save=False).start()
     try:
@@ -281,7 +281,8 @@ def run_bench(device: str = "auto", batch_size: int = 64, seconds: float = 60.0,
               dashboard: bool = True, log: Callable[[str], None] | None = None,
               out: Callable[[str], None] = print) -> dict:
     """Run the bench, print the human-readable report through `out`, return the figures as a dict."""
-    from .trainer import Trainer, device_label, pick_device
+    from explorer.game.device import device_label, pick_device
+    from explorer.game.trainer import Trainer
 
     log = log or (lambda s: print(s, file=sys.stderr, flush=True))
     if dataset not in ("mnist", "mnist_subset"):

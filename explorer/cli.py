@@ -12,9 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from .config import DATASETS, PRESETS, ConfigError, TrainConfig, preset
-from .data import DataUnavailableError
-from .runs import CheckpointError
+from explorer.game.config import DATASETS, ConfigError, TrainConfig
+from explorer.game.presets import PRESETS, preset
+from explorer.game.data import DataUnavailableError
+from explorer.runs.folder import CheckpointError
 
 
 def _train_parser(sub: argparse._SubParsersAction) -> None:
@@ -63,7 +64,7 @@ def _bench_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_bench(args: argparse.Namespace) -> dict | None:
     if args.batch_size < 1 or args.seconds <= 0 or args.rounds < 1:
         raise ValueError("--batch-size and --rounds must be >= 1 and --seconds > 0")
-    from .bench import main_bench
+    from explorer.bench import main_bench
 
     return main_bench(args)
 
@@ -90,8 +91,8 @@ def _interrupt(signum: int, frame: object) -> None:
 def cmd_train(args: argparse.Namespace) -> dict:
     from tqdm import tqdm
 
-    from .runner import Runner
-    from .runs import atomic_write_text, read_config
+    from explorer.runs.runner import Runner
+    from explorer.runs.folder import atomic_write_text, read_config
 
     if args.resume:
         cfg = read_config(Path(args.resume))
@@ -128,14 +129,14 @@ def cmd_train(args: argparse.Namespace) -> dict:
     metrics = snap.metrics
     summary["final"] = {k: float(v) for k, v in metrics.iloc[-1].items()} if len(metrics) else {}
     if runner.trainer is not None and runner.trainer.dataset.kind != "image":
-        from .toy import toy_summary
+        from explorer.metrics.toy import toy_summary
 
         summary.update(toy_summary(runner.trainer))
     return summary
 
 
 def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
-    from .evaluate import METRICS
+    from explorer.metrics.evaluate import METRICS
 
     p = sub.add_parser("evaluate", help="score a run (Parzen window, classifier scores, modes); prints JSON",
                        description="Score a run's checkpoint, or real images used as samples "
@@ -156,7 +157,8 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> dict:
-    from .evaluate import PAPER_TABLE1, evaluate_reference, evaluate_run
+    from explorer.metrics.evaluate import PAPER_TABLE1, evaluate_reference
+    from explorer.runs.scoring import evaluate_run
 
     if bool(args.run_dir) == bool(args.samples_from):
         raise ValueError("give a RUN_DIR or --samples-from DATASET-SPLIT (one of the two)")

@@ -1,15 +1,19 @@
 """Evaluate: score a saved run's checkpoint (Parzen window, classifier scores, modes), see its metric
-curves over training, and compare runs in one table. The page only calls explorer.evaluate."""
+curves over training, and compare runs in one table. The page only calls explorer.metrics.evaluate."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from explorer.eval_plots import eval_curves_figure, flatten_result
-from explorer.evaluate import PAPER_TABLE1, METRICS, applicable_metrics, evaluate_run
-from explorer.runs import list_checkpoints, list_runs, read_metrics
-from pages import ui
+from explorer.plots.evaluation import eval_curves_figure, flatten_result
+from explorer.metrics.evaluate import PAPER_TABLE1, METRICS, applicable_metrics
+from explorer.runs.scoring import evaluate_run
+from explorer.runs.folder import list_checkpoints, list_runs, read_metrics
+from app.navigation import use_st_navigation
+from app import session
+
+use_st_navigation()  # first: see app/navigation.py
 
 RESULTS_KEY = "eval_results"
 
@@ -17,7 +21,7 @@ st.title("Evaluate")
 st.caption("How good is a run, in numbers. Parzen window: the paper's Table 1 protocol (higher is better; "
            "paper's GAN 225 ± 2, real MNIST 241). Classifier scores use a small CNN shipped in assets/.")
 
-reg = ui.registry()
+reg = session.registry()
 runs = [r for r in list_runs(reg.runs_dir) if r.config is not None and list_checkpoints(r.path)]
 if not runs:
     st.info(f"No saved run with a checkpoint in `{reg.runs_dir}` yet. Train one on the Train page (in the "

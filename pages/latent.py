@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import latent
-from pages import figures_common as common
-from pages import ui
+from explorer.plots import latent
+from app.navigation import use_st_navigation
+from app import figure_sources as common
+from app import session
 
-reg = ui.registry()
+use_st_navigation()  # first: see app/navigation.py
+
+reg = session.registry()
 st.title("Latent space: Figure 3")
 st.caption("G maps the noise prior p_z onto the data. Walking a straight line (or a great circle) between two "
            "z and decoding every point shows whether G learned a smooth map rather than a lookup table.")

@@ -8,13 +8,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import figures, latent, neighbours
-from explorer.config import TrainConfig
-from explorer.data import Dataset, DataUnavailableError, load_dataset
-from pages import figures_common as common
-from pages import ui
+from explorer.plots import paper as figures
+from explorer.plots import latent
+from explorer.metrics import neighbours
+from explorer.game.config import TrainConfig
+from explorer.game.data import Dataset, DataUnavailableError, load_dataset
+from app.navigation import use_st_navigation
+from app import figure_sources as common
+from app import session
 
-reg = ui.registry()
+use_st_navigation()  # first: see app/navigation.py
+
+reg = session.registry()
 st.title("Nearest neighbours: Figure 2")
 st.caption("A G that memorised its training set would reproduce training images. Beside each sample is the "
            "training image closest to it in pixel space (outlined in yellow, as in the paper).")

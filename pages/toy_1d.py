@@ -6,29 +6,33 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import figures
-from explorer.config import TOYS_1D
-from pages import figures_common as common
-from pages import ui
+from explorer.plots import paper as figures
+from explorer.game.presets import FIGURE1_PRESETS
+from explorer.game.config import TOYS_1D
+from app.navigation import use_st_navigation
+from app import figure_sources as common
+from app import session, status
+
+use_st_navigation()  # first: see app/navigation.py
 
 CAPTURES = "toy1d_captures"  # [(step, Toy1DView), ...], at most 4
 GROUP = "toy1d_group"        # {label: run name} of the preset started last on this page
 
-reg = ui.registry()
+reg = session.registry()
 st.title("Toy 1D: Figure 1")
 st.caption("G learns a 1D p_data while D learns to tell them apart. At the optimum p_g = p_data and D(x) = 1/2 "
            "everywhere, where the game's value C(G) = -log 4 + 2 JSD(p_data || p_g) reaches -log 4.")
 
 
 def _start(preset: str) -> None:
-    group = {label: reg.start(cfg).name for label, cfg in figures.FIGURE1_PRESETS[preset].items()}
+    group = {label: reg.start(cfg).name for label, cfg in FIGURE1_PRESETS[preset].items()}
     st.session_state[GROUP] = group
     st.session_state["toy1d_run"] = next(iter(group.values()))
     st.session_state[CAPTURES] = []
 
 
 c1, c2 = st.columns([3, 1])
-preset = c1.selectbox("Preset", list(figures.FIGURE1_PRESETS), key="toy1d_preset",
+preset = c1.selectbox("Preset", list(FIGURE1_PRESETS), key="toy1d_preset",
                       help="The paper's Gaussian; a two-mode p_data; or minimax vs non-saturating G losses started "
                            "from a poor G (two runs side by side).")
 c2.button("Start", key="toy1d_start", type="primary", on_click=_start, args=(preset,), width="stretch")
@@ -56,7 +60,7 @@ def live(r, was_alive: bool) -> None:
         st.rerun(scope="app")  # finished or stopped: redraw the buttons and stop the timer
     common.show_problem(s)
     with st.container(key="toy1d_status"):
-        st.markdown(ui.status_line(s))
+        st.markdown(status.status_line(s))
     if s.toy is None:
         st.caption("The view appears once the models are built…")
         return

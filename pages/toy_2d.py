@@ -6,12 +6,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from explorer import figures
-from explorer.config import TOYS_2D
-from pages import figures_common as common
-from pages import ui
+from explorer.plots import paper as figures
+from explorer.game.presets import TOY2D_PRESETS
+from explorer.game.config import TOYS_2D
+from app.navigation import use_st_navigation
+from app import figure_sources as common
+from app import session, status
 
-reg = ui.registry()
+use_st_navigation()  # first: see app/navigation.py
+
+reg = session.registry()
 st.title("Toy 2D: the game in the plane")
 st.caption("Background: D(x), blue where D says 'data'. Black: real points; green: G(z). Dark green segments: "
            "the direction G's loss moves each generated point (minus its gradient). A G that covers one mode of "
@@ -19,11 +23,11 @@ st.caption("Background: D(x), blue where D says 'data'. Black: real points; gree
 
 
 def _start(preset: str) -> None:
-    st.session_state["toy2d_run"] = reg.start(figures.TOY2D_PRESETS[preset]).name
+    st.session_state["toy2d_run"] = reg.start(TOY2D_PRESETS[preset]).name
 
 
 c1, c2 = st.columns([3, 1])
-preset = c1.selectbox("Preset", list(figures.TOY2D_PRESETS), key="toy2d_preset",
+preset = c1.selectbox("Preset", list(TOY2D_PRESETS), key="toy2d_preset",
                       help="Mixtures of Gaussians (ring of 8, grid of 25) count the modes G covers (VEEGAN's "
                            "protocol); moons and spiral have no modes to count.")
 c2.button("Start", key="toy2d_start", type="primary", on_click=_start, args=(preset,), width="stretch")
@@ -44,7 +48,7 @@ def live(r, was_alive: bool) -> None:
         st.rerun(scope="app")
     common.show_problem(s)
     with st.container(key="toy2d_status"):
-        st.markdown(ui.status_line(s))
+        st.markdown(status.status_line(s))
     view = s.toy
     if view is None:
         st.caption("The view appears once the models are built…")

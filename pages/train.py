@@ -12,17 +12,20 @@ import time
 import numpy as np
 import streamlit as st
 
-from explorer import plots
-from explorer.eval_plots import eval_curves_figure
-from pages import ui
+from explorer.plots import training as plots
+from explorer.plots.evaluation import eval_curves_figure
+from app.navigation import use_st_navigation
+from app import config_form, session, status
+
+use_st_navigation()  # first: see app/navigation.py
 
 LIVE_SECONDS = 1.0
 
-reg = ui.registry()
-cfg, cfg_error = ui.config_sidebar()
+reg = session.registry()
+cfg, cfg_error = config_form.config_sidebar()
 st.sidebar.divider()
-runner = ui.attached_runner(reg, adopt_active=not st.session_state.get("no_adopt", False))
-ui.run_picker(reg, runner)
+runner = session.attached_runner(reg, adopt_active=not st.session_state.get("no_adopt", False))
+session.run_picker(reg, runner)
 
 st.title("Train")
 st.caption("Algorithm 1 of Goodfellow et al. (2014) on a background thread: k steps of D, then one of G. "
@@ -32,11 +35,11 @@ st.caption("Algorithm 1 of Goodfellow et al. (2014) on a background thread: k st
 # ------------------------------------------------------------------------------------------- commands
 
 def _start() -> None:
-    config, error = ui.current_config()
+    config, error = config_form.current_config()
     if config is None:  # invalid: nothing starts (the sidebar already says which field)
         return
-    new = ui.registry().start(config)
-    ui.attach(new.name)
+    new = session.registry().start(config)
+    session.attach(new.name)
 
 
 def _ensure_started(r, paused: bool) -> bool:
@@ -112,11 +115,11 @@ if alive:
     with st.expander("Change while running: learning rates and k (take effect at the next step)", expanded=False):
         c1, c2, c3 = st.columns(3)
         k1, k2, k3 = (f"live_{n}__{runner.name}" for n in ("lr_d", "lr_g", "k"))
-        ui.field_widget("lr_d", snap.lr_d, key=k1, container=c1, on_change=_set_lr, args=(runner, "lr_d", k1),
+        config_form.field_widget("lr_d", snap.lr_d, key=k1, container=c1, on_change=_set_lr, args=(runner, "lr_d", k1),
                         label="lr_d (live)")
-        ui.field_widget("lr_g", snap.lr_g, key=k2, container=c2, on_change=_set_lr, args=(runner, "lr_g", k2),
+        config_form.field_widget("lr_g", snap.lr_g, key=k2, container=c2, on_change=_set_lr, args=(runner, "lr_g", k2),
                         label="lr_g (live)")
-        ui.field_widget("k", snap.k, key=k3, container=c3, on_change=_set_k, args=(runner, k3), label="k (live)")
+        config_form.field_widget("k", snap.k, key=k3, container=c3, on_change=_set_k, args=(runner, k3), label="k (live)")
 
 st.markdown(f"Run **{runner.name}** · `{snap.config.dataset}` · model `{snap.config.family}` · "
             f"loss `{snap.config.loss}` · {snap.config.optimizer} · batch {snap.config.batch_size}")
@@ -135,7 +138,7 @@ def live_area(r, drawn_state: str) -> None:
         # paused / resumed elsewhere, finished, failed: redraw the buttons (and stop the timer if it ended)
         st.rerun(scope="app")
     with st.container(key="status"):
-        st.markdown(ui.status_line(s))
+        st.markdown(status.status_line(s))
     if s.state == "diverged":
         st.error(s.error or "Training diverged.", icon=":material/local_fire_department:")
     elif s.state == "error":

@@ -36,8 +36,8 @@ FIGURE1 = [
     new_code_cell(
         "from explorer import Trainer, load_dataset\n"
         "from explorer import figures\n"
-        "from explorer.config import TrainConfig\n"
-        "from explorer.toy import LOG4, toy1d_view\n\n"
+        "from explorer.game.config import TrainConfig\n"
+        "from explorer.metrics.toy import LOG4, toy1d_view\n\n"
         "cfg = TrainConfig(steps=STEPS, seed=SEED)  # the class defaults are the 1D toy of Figure 1\n"
         "trainer = Trainer(cfg, load_dataset(cfg), 'cpu')\n"
         "print(trainer.dataset.description, '|', cfg.loss, cfg.optimizer, 'k =', cfg.k)"),
@@ -63,7 +63,7 @@ FIGURE1 = [
         "samples sit near 0, far from p_data at 2."),
     new_code_cell(
         "frames, ends = {}, {}\n"
-        "for label, run_cfg in figures.FIGURE1_PRESETS['Minimax vs non-saturating from a poor G'].items():\n"
+        "for label, run_cfg in FIGURE1_PRESETS['Minimax vs non-saturating from a poor G'].items():\n"
         "    t = Trainer(run_cfg.replace(steps=POOR_G_STEPS), load_dataset(run_cfg), 'cpu')\n"
         "    frames[label] = t.train(POOR_G_STEPS)\n"
         "    ends[label] = float(t.sample(2000).mean())\n"
@@ -91,7 +91,7 @@ FIGURE2 = [
         "from PIL import Image\n"
         "from explorer import Trainer, load_dataset\n"
         "from explorer import figures, latent, neighbours\n"
-        "from explorer.config import TrainConfig\n\n"
+        "from explorer.game.config import TrainConfig\n\n"
         "cfg = TrainConfig.for_dataset(DATASET, model='mlp', steps=STEPS, seed=SEED, **SIZES)\n"
         "train_set, test_set = load_dataset(cfg), load_dataset(cfg, split='test')\n"
         "trainer = Trainer(cfg, train_set, 'cpu')\n"
@@ -131,7 +131,7 @@ FIGURE3 = [
         "from PIL import Image\n"
         "from explorer import Trainer, load_dataset\n"
         "from explorer import latent\n"
-        "from explorer.config import TrainConfig\n\n"
+        "from explorer.game.config import TrainConfig\n\n"
         "cfg = TrainConfig.for_dataset(DATASET, model='mlp', steps=STEPS, seed=SEED, **SIZES)\n"
         "data = load_dataset(cfg)\n"
         "trainer = Trainer(cfg, data, 'cpu')\n"

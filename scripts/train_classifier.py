@@ -1,20 +1,17 @@
 """Train the small CNN behind the image scores and write assets/{dataset}_classifier.pt.
 
-    python scripts/train_classifier.py --dataset mnist --data-root ../shared/data
+    python scripts/train_classifier.py --dataset mnist --data-root ../shared/data   (after pip install -e .)
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-
-from explorer.classifier import CLASSIFIER_DATASETS, save_classifier, train_classifier, weights_path  # noqa: E402
+from explorer.metrics.classifier import CLASSIFIER_DATASETS, save_classifier, train_classifier, weights_path
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ from streamlit.testing.v1.errors import AppTestError
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-from explorer.config import PRESETS
+from explorer.game.presets import PRESETS
 from tests.conftest import wait_for
 
 APP = str(ROOT / "streamlit_app.py")
@@ -27,10 +27,10 @@ TIMEOUT = 60
 
 @pytest.fixture
 def registry(runs_dir):
-    from pages import ui
+    from app import session
 
     st.cache_resource.clear()
-    reg = ui.registry()
+    reg = session.registry()
     assert reg.runs_dir == runs_dir
     yield reg
     reg.stop_all()
@@ -55,7 +55,7 @@ def test_home_renders_device_presets_and_navigation(registry):
     assert not at.exception, at.exception
     assert at.title[0].value == "GAN Explorer"
     assert "log(1 - D(G(z)))" in at.latex[0].value.replace(r"\log", "log")
-    from explorer.trainer import device_label, pick_device
+    from explorer.game.device import device_label, pick_device
 
     assert device_label(pick_device()) in text(at)
     labels = [b.label for b in at.button]

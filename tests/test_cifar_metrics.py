@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from explorer import cifar_metrics
-from explorer.cifar_metrics import INCEPTION_FILE, MetricUnavailableError, cifar_scores
+from explorer.metrics import cifar as cifar_metrics
+from explorer.metrics.cifar import INCEPTION_FILE, MetricUnavailableError, cifar_scores
 
 
 def test_missing_torch_fidelity_says_what_to_install(monkeypatch):

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from explorer import ConfigError, DataUnavailableError, Trainer, TrainConfig, load_dataset
-from explorer.data import load_torchvision
-from explorer.toy import optimal_d, toy_summary
+from explorer.game.data import load_torchvision
+from explorer.metrics.toy import optimal_d, toy_summary
 from tests.conftest import ROOT
 
 
@@ -141,7 +141,7 @@ def test_fresh_noise_and_reused_fake_batch_both_train():
 
 
 def test_g_average_is_a_running_mean_of_g_kept_in_checkpoints(tmp_path):
-    from explorer.runs import load_models, save_checkpoint
+    from explorer.runs.folder import load_models, save_checkpoint
 
     cfg = TrainConfig.for_dataset("mnist_subset", model="paper", g_hidden=32, d_hidden=16, batch_size=16,
                                   g_average=0.75)
@@ -170,9 +170,9 @@ def test_g_average_is_a_running_mean_of_g_kept_in_checkpoints(tmp_path):
 
 
 def test_paper_preset_builds_the_2014_mnist_networks():
-    from explorer.config import preset
-    from explorer.data import Dataset
-    from explorer.models import Maxout
+    from explorer.game.presets import preset
+    from explorer.game.data import Dataset
+    from explorer.game.models import Maxout
 
     cfg = preset("Paper: MNIST MLPs (SGD)")
     assert cfg.g_average == 0.99999  # evaluated with averaged weights; training is the paper's
@@ -238,7 +238,7 @@ def test_js_estimate_is_zero_for_equal_densities_and_log2_for_disjoint_ones():
 
     import numpy as np
 
-    from explorer.toy import js_divergence
+    from explorer.metrics.toy import js_divergence
 
     x = np.linspace(-5, 5, 501)
     p = np.exp(-x**2 / 2)
@@ -249,8 +249,8 @@ def test_js_estimate_is_zero_for_equal_densities_and_log2_for_disjoint_ones():
 
 
 def test_2d_js_estimate_tells_a_matched_generator_from_a_collapsed_one():
-    from explorer.data import make_toy
-    from explorer.toy import js_monte_carlo
+    from explorer.game.data import make_toy
+    from explorer.metrics.toy import js_monte_carlo
 
     ring = make_toy("ring8", seed=0)
     matched = make_toy("ring8", seed=3).x

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from explorer import Runner, TrainConfig
-from explorer.evaluate import MetricError, evaluate_run, score_samples
+from explorer.metrics.evaluate import MetricError, score_samples
+from explorer.runs.scoring import evaluate_run
 from tests.conftest import ROOT
 
 

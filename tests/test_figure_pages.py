@@ -41,11 +41,11 @@ def saved_runs(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def registry(runs_dir):
-    from pages import ui
+    from app import session
 
     st.cache_resource.clear()
     st.cache_data.clear()
-    reg = ui.registry()
+    reg = session.registry()
     yield reg
     reg.stop_all()
     st.cache_resource.clear()

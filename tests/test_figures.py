@@ -1,4 +1,4 @@
-"""The paper's figure builders (explorer.figures): pure data -> plotly figures, checked without Streamlit."""
+"""The paper's figure builders (explorer.plots.paper): pure data -> plotly figures, checked without Streamlit."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explorer import figures
-from explorer.config import TrainConfig
-from explorer.data import load_dataset
-from explorer.toy import LOG4, Toy1DView, Toy2DView, optimal_d, toy1d_view, toy2d_view
-from explorer.trainer import Trainer
+from explorer.game.presets import FIGURE1_PRESETS
+from explorer.plots import paper as figures
+from explorer.game.config import TrainConfig
+from explorer.game.data import load_dataset
+from explorer.metrics.toy import LOG4, Toy1DView, Toy2DView, optimal_d, toy1d_view, toy2d_view
+from explorer.game.trainer import Trainer
 
 
 def gaussian(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
@@ -132,7 +133,7 @@ def test_builders_accept_the_engines_own_views():
 
 
 def test_the_poor_g_preset_saturates_minimax_but_not_non_saturating():
-    runs = figures.FIGURE1_PRESETS["Minimax vs non-saturating from a poor G"]
+    runs = FIGURE1_PRESETS["Minimax vs non-saturating from a poor G"]
     grads, means = {}, {}
     for label, cfg in runs.items():
         t = Trainer(cfg, load_dataset(cfg), "cpu")

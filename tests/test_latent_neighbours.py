@@ -1,4 +1,4 @@
-"""Latent walks (explorer.latent) and the nearest-neighbour check (explorer.neighbours)."""
+"""Latent walks (explorer.plots.latent) and the nearest-neighbour check (explorer.metrics.neighbours)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import latent, neighbours
-from explorer.config import TrainConfig
-from explorer.models import build_models
+from explorer.plots import latent
+from explorer.metrics import neighbours
+from explorer.game.config import TrainConfig
+from explorer.game.models import build_models
 
 
 def test_lerp_endpoints_and_midpoint():

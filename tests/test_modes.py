@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from explorer.data import make_toy
-from explorer.modes import mode_metrics
+from explorer.game.data import make_toy
+from explorer.metrics.modes import mode_metrics
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from explorer.parzen import mnist_parzen_splits, parzen_evaluate, parzen_log_likelihood, select_sigma
+from explorer.metrics.parzen import mnist_parzen_splits, parzen_evaluate, parzen_log_likelihood, select_sigma
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_mnist = pytest.mark.skipif(not (DATA / "MNIST" / "raw").is_dir(), reason=f"real MNIST not found in {DATA}")

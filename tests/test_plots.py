@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explorer import plots
-from explorer.trainer import METRICS
+from explorer.plots import training as plots
+from explorer.game.trainer import METRICS
 
 
 def fake_metrics(n: int, seed: int = 0) -> pd.DataFrame:
@@ -75,7 +75,7 @@ def test_empty_metrics_give_empty_traces():
 
 def test_toy_figures_from_a_real_trainer():
     from explorer import TrainConfig, Trainer, load_dataset
-    from explorer.toy import toy1d_view, toy2d_view
+    from explorer.metrics.toy import toy1d_view, toy2d_view
 
     for dataset, builder, view_fn in (("toy1d", plots.toy1d_figure, toy1d_view),
                                       ("ring8", plots.toy2d_figure, toy2d_view)):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from explorer import CheckpointError, Runner, RunRegistry, TrainConfig
-from explorer.runs import latest_checkpoint, list_runs, read_metrics, sanitize_run_name
+from explorer.runs.folder import latest_checkpoint, list_runs, read_metrics, sanitize_run_name
 from tests.conftest import wait_for
 
 
@@ -117,7 +117,7 @@ def test_a_corrupt_checkpoint_gives_a_clear_error(runs_dir):
 
 def test_missing_data_becomes_an_error_state_not_a_crash(runs_dir, tmp_path):
     cfg = TrainConfig.for_dataset("cifar10", data_root=str(tmp_path))
-    import explorer.data as data
+    import explorer.game.data as data
 
     original = data.load_torchvision
     data.load_torchvision = lambda *a, **k: original(*a, **{**k, "download": False})
@@ -142,7 +142,7 @@ def test_run_names_cannot_escape_the_runs_directory(runs_dir):
 
 
 def test_models_of_a_live_run_and_of_a_saved_run_can_be_sampled(runs_dir):
-    from explorer.runs import load_models
+    from explorer.runs.folder import load_models
 
     runner = Runner(TrainConfig(steps=0), runs_dir=runs_dir).start()
     wait_for(lambda: runner.snapshot().step > 20)

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from explorer.classifier import load_classifier
-from explorer.data import images_to_float, load_torchvision
-from explorer.scores import class_coverage, classifier_score, frechet_distance, image_scores, prdc
+from explorer.metrics.classifier import load_classifier
+from explorer.game.data import images_to_float, load_torchvision
+from explorer.metrics.feature_scores import class_coverage, classifier_score, frechet_distance, image_scores, prdc
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 pytestmark = pytest.mark.skipif(not (DATA / "MNIST" / "raw").is_dir(), reason=f"real MNIST not found in {DATA}")

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 CHECKPOINT_VERSION = 1
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"  # the repository's assets/ (explorer/metrics/ -> root)
 CLASSIFIER_DATASETS = ("mnist", "fashion_mnist")
 FEATURE_DIM = 128
 
@@ -82,7 +82,7 @@ def train_classifier(dataset_name: str, data_root: str | Path, epochs: int = 4,
 
     The test accuracy is stored on the model as `test_accuracy` (the checkpoint records it).
     """
-    from .data import images_to_float, load_torchvision
+    from explorer.game.data import images_to_float, load_torchvision
 
     if dataset_name not in CLASSIFIER_DATASETS:
         raise ValueError(f"dataset_name={dataset_name!r}: use one of {CLASSIFIER_DATASETS}")

@@ -97,7 +97,7 @@ def grad_norm_figure(metrics: pd.DataFrame, smooth: int = 1, max_points: int = M
 def toy1d_figure(view, height: int = 300, title: str | None = None) -> go.Figure:
     """Figure 1 in one panel: p_data (black dotted), p_g (green), D(x) (blue dashed, right axis, with 1/2).
 
-    `view` is an explorer.toy.Toy1DView (or anything with x, p_data, p_g, d arrays)."""
+    `view` is an explorer.metrics.toy.Toy1DView (or anything with x, p_data, p_g, d arrays)."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=view.x, y=view.p_data, name="p_data", mode="lines",
                              line=dict(color=C_DATA, dash="dot", width=2)))
@@ -122,7 +122,7 @@ def toy1d_figure(view, height: int = 300, title: str | None = None) -> go.Figure
 def toy2d_figure(view, height: int = 380, title: str | None = None, max_points: int = 1000) -> go.Figure:
     """Real (black) and generated (red) points over D's heatmap (blue = D says data).
 
-    `view` is an explorer.toy.Toy2DView (or anything with xs, ys, d, real, fake)."""
+    `view` is an explorer.metrics.toy.Toy2DView (or anything with xs, ys, d, real, fake)."""
     fig = go.Figure()
     fig.add_trace(go.Heatmap(x=view.xs, y=view.ys, z=view.d, zmin=0, zmax=1, colorscale="RdBu",
                              colorbar=dict(title="D", thickness=10), name="D(x)", hoverinfo="skip"))

@@ -112,7 +112,7 @@ def toy1d_view(trainer, n_samples: int = 4096, grid_points: int = 240, mapping_l
 
 def toy2d_view(trainer, n_samples: int = 2500, resolution: int = 80, arrows: int = 256) -> Toy2DView:
     """Real vs generated points over D's heatmap, with G's gradient on generated points (GAN Lab's view)."""
-    from .modes import mode_metrics
+    from explorer.metrics.modes import mode_metrics
 
     ds = trainer.dataset
     real = ds.x[:n_samples]

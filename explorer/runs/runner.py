@@ -18,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from . import runs as runs_io
-from .config import TrainConfig
-from .data import load_dataset
-from .images import image_grid
-from .models import Discriminator, Generator
-from .trainer import METRICS, Trainer, device_label, metrics_frame, pick_device
+from explorer.runs import folder as runs_io
+from explorer.game.config import TrainConfig
+from explorer.game.data import load_dataset
+from explorer.plots.images import image_grid
+from explorer.game.models import Discriminator, Generator
+from explorer.game.device import device_label, pick_device
+from explorer.game.trainer import METRICS, Trainer, metrics_frame
 
 STATES = ("loading", "ready", "running", "paused", "diverged", "finished", "stopped", "error")
 COLUMNS = ("step", *METRICS, "samples_per_s")
@@ -346,7 +347,7 @@ class Runner:
             if self.save:
                 runs_io.save_sample_grid(self.run_dir, t.step_count, grid)
             return dict(samples=grid, samples_step=t.step_count)
-        from .toy import toy1d_view, toy2d_view
+        from explorer.metrics.toy import toy1d_view, toy2d_view
 
         view = toy1d_view(t) if t.dataset.kind == "toy1d" else toy2d_view(t)
         self._toy_history.append((t.step_count, view.d_on_data, view.js, view.value))
@@ -359,7 +360,7 @@ class Runner:
     def _evaluate(self) -> None:
         """Sampled metrics every eval_interval steps, on a copy of G or its weight average (the trainer's G
         stays in train mode)."""
-        from .evaluate import quick_metrics
+        from explorer.metrics.evaluate import quick_metrics
 
         t = self.trainer
         row = {"step": t.step_count, **quick_metrics(copy.deepcopy(t.generator_for_eval()), self.cfg, t.dataset.x[:1000],

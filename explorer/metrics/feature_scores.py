@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 
-from .classifier import predict_logits
+from explorer.metrics.classifier import predict_logits
 
 MIN_CLASS_SHARE_OF_FAIR = 0.1  # a class is covered when it gets >= 10% of its fair share (1% of samples for 10)
 PRDC_K = 5  # neighbours for the k-NN balls, as in Naeem et al.

@@ -13,7 +13,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .config import TrainConfig
+from explorer.game.config import TrainConfig
 
 # Per family: default z size, G width, D width, and G's output range.
 DEFAULTS = {

@@ -213,28 +213,3 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
     "toy1d": {}, "toy1d_bimodal": dict(steps=4000),
     **{name: dict(steps=10000, sample_interval=100, lr_d=1e-3, lr_g=2e-4, batch_size=256) for name in TOYS_2D},
 }
-
-# Presets: named starting points. Each is a dict of changes from the defaults.
-PAPER_MNIST = dict(
-    model="paper", z_dim=100, prior="uniform", g_hidden=1200, d_hidden=240, maxout_pieces=5, dropout=0.5,
-    loss="non_saturating", k=1, batch_size=100, optimizer="sgd", lr_d=0.1, lr_g=0.1, lr_decay=1.000004,
-    lr_min=1e-6, momentum=0.5, momentum_final=0.7, momentum_ramp_steps=125_000,
-)
-PRESETS: dict[str, dict[str, Any]] = {
-    "Figure 1: 1D Gaussian": dict(dataset="toy1d"),
-    "Mode collapse: two-mode 1D": dict(dataset="toy1d_bimodal", steps=4000),
-    "Minimax from a poor G": dict(dataset="toy1d", loss="minimax"),
-    "Ring of 8 Gaussians": dict(dataset="ring8", **DATASET_DEFAULTS["ring8"]),
-    "Digits (offline MNIST subset)": dict(dataset="mnist_subset", **IMAGE_DEFAULTS),
-    # The paper's training, plus a running average of G's weights for evaluation (it does not change training;
-    # evaluate --raw-g scores G itself).
-    "Paper: MNIST MLPs (SGD)": {**IMAGE_DEFAULTS, "sample_interval": 500, **PAPER_MNIST, "g_average": 0.99999,
-                                "dataset": "mnist"},
-    "Modern MLP on MNIST (Adam)": dict(dataset="mnist", model="mlp", **IMAGE_DEFAULTS),
-}
-
-
-def preset(name: str, **changes: Any) -> TrainConfig:
-    if name not in PRESETS:
-        raise ConfigError("preset", name, "one of " + ", ".join(PRESETS))
-    return TrainConfig(**{**PRESETS[name], **changes})

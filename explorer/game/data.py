@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .config import TOYS_1D, TOYS_2D, TrainConfig
+from explorer.game.config import TOYS_1D, TOYS_2D, TrainConfig
 
 DATA_ENV = "GAN_EXPLORER_DATA"
 # MNIST-like sets use the classic 50k/10k/10k split of the paper's code: G trains on the first 50,000 training

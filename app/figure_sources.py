@@ -1,6 +1,6 @@
-"""Helpers shared by the figure pages (Toy 1D, Toy 2D, Latent space, Nearest neighbours).
+"""Run pickers and G sources for the figure pages (Toy 1D, Toy 2D, Latent space, Nearest neighbours).
 
-The run registry is the app's own (`ui.registry()`); these helpers only choose, among its runs and the saved
+The run registry is the app's own (`session.registry()`); these helpers only choose, among its runs and the saved
 runs on disk, the ones a page can draw, and load G for the image pages from a live run or a checkpoint.
 """
 
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer.config import TOYS, TrainConfig
-from explorer.models import Generator
-from explorer.runner import Runner, RunRegistry
-from explorer.runs import CheckpointError, latest_checkpoint, list_runs, load_models
-from pages import ui
+from explorer.game.config import TOYS, TrainConfig
+from explorer.game.models import Generator
+from explorer.runs.runner import Runner, RunRegistry
+from explorer.runs.folder import CheckpointError, latest_checkpoint, list_runs, load_models
+from app import session
 
 NO_RUN = "—"
 
@@ -23,7 +23,7 @@ NO_RUN = "—"
 def send_to_train(message: str) -> None:
     """What to do when the page has nothing to show: a message and a link to the Train page."""
     st.info(message, icon="ℹ️")
-    st.page_link(ui.TRAIN_PAGE, label="Open the Train page", icon=":material/model_training:")
+    st.page_link(session.TRAIN_PAGE, label="Open the Train page", icon=":material/model_training:")
 
 
 def runs_for(reg: RunRegistry, datasets: tuple[str, ...]) -> dict[str, str]:
@@ -45,12 +45,12 @@ def pick_run(reg: RunRegistry, datasets: tuple[str, ...], key: str, prefer: str 
     options = runs_for(reg, datasets)
     if not options:
         return None
-    attached = st.session_state.get(ui.RUN_KEY)
+    attached = st.session_state.get(session.RUN_KEY)
     if st.session_state.get(key) not in options:
         st.session_state[key] = next((n for n in (prefer, attached) if n in options), next(iter(options)))
     name = st.selectbox("Run", list(options), key=key, format_func=options.get,
                         help="Runs of this server and saved runs in the runs folder that this page can draw.")
-    runner = ui.find_runner(reg, name)
+    runner = session.find_runner(reg, name)
     if runner is not None and runner.snapshot().state == "ready":
         runner.start(paused=True)  # a reopened saved run: build its models from the checkpoint, don't train
     return runner

@@ -1,7 +1,8 @@
 """How good is a run, in numbers: the paper's Parzen window, classifier-space scores, 2D mode coverage.
 
-`evaluate_run` scores a saved checkpoint; `evaluate_reference` scores real images used as samples (the
-reference row of Table 1); `quick_metrics` is the cheap subset the runner computes during training.
+`score_samples` scores samples of G (`explorer.runs.scoring.evaluate_run` draws them from a saved
+checkpoint); `evaluate_reference` scores real images used as samples (our reference row
+beside Table 1); `quick_metrics` is the cheap subset the runner computes during training.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from .config import TrainConfig
-from .data import load_dataset
-from .models import Generator, sample_z
+from explorer.game.config import TrainConfig
+from explorer.game.data import load_dataset
+from explorer.game.models import Generator, sample_z
+from explorer.metrics.parzen import parzen_data
 
 METRICS = ("parzen", "fid", "score", "coverage", "modes")
 PAPER_TABLE1 = {"GAN (Goodfellow et al. 2014)": (225.0, 2.0), "real MNIST training images": (241.0, None)}
@@ -51,21 +53,6 @@ def generate(G: Generator, n: int, prior: str, seed: int = 1234, batch: int = 10
     return x if G.output == "linear" else x.clamp_(0, 1)
 
 
-def parzen_data(cfg: TrainConfig, data_root: str | None) -> tuple[Tensor, Tensor, Tensor]:
-    """(validation, test, train) flattened to (N, d) in [0, 1]. MNIST-like sets follow the paper's split:
-    validation = the first 1,000 of training images 50,000..59,999, train = the first 50,000."""
-    flat = lambda t: t.reshape(len(t), -1)  # noqa: E731
-    train = load_dataset(cfg, split="train", data_root=data_root).x
-    test = load_dataset(cfg, split="test", data_root=data_root).x
-    if cfg.dataset in ("mnist", "fashion_mnist"):
-        from .parzen import PAPER_N_VALIDATION
-
-        validation = load_dataset(cfg, split="validation", data_root=data_root).x[:PAPER_N_VALIDATION]
-        return flat(validation), flat(test), flat(train)
-    n_val = min(1000, len(train) // 5)
-    return flat(train[-n_val:]), flat(test), flat(train[:-n_val])
-
-
 def score_samples(samples: Tensor, cfg: TrainConfig, metrics: tuple[str, ...] | list[str],
                   data_root: str | None = None, device: torch.device | str = "cpu",
                   progress: bool = False, on_progress: Progress | None = None) -> dict:
@@ -81,7 +68,7 @@ def score_samples(samples: Tensor, cfg: TrainConfig, metrics: tuple[str, ...] | 
     out: dict = {}
     t0 = time.perf_counter()
     if "parzen" in metrics:
-        from .parzen import parzen_evaluate
+        from explorer.metrics.parzen import parzen_evaluate
 
         report(0.05, "Parzen window: loading validation and test sets")
         validation, test, _ = parzen_data(cfg, data_root)
@@ -92,7 +79,7 @@ def score_samples(samples: Tensor, cfg: TrainConfig, metrics: tuple[str, ...] | 
         report(0.6, "classifier-space scores")
         out.update(_classifier_metrics(samples, cfg, metrics, data_root, device))
     if "modes" in metrics:
-        from .modes import PROTOCOL_N_SAMPLES, mode_metrics
+        from explorer.metrics.modes import PROTOCOL_N_SAMPLES, mode_metrics
 
         ds = load_dataset(cfg)
         out["modes"] = mode_metrics(samples[:PROTOCOL_N_SAMPLES], ds.modes, ds.mode_std)
@@ -104,11 +91,11 @@ def score_samples(samples: Tensor, cfg: TrainConfig, metrics: tuple[str, ...] | 
 def _classifier_metrics(samples: Tensor, cfg: TrainConfig, metrics, data_root, device) -> dict:
     real = load_dataset(cfg, split="test", data_root=data_root).x
     if cfg.dataset == "cifar10":
-        from .cifar_metrics import cifar_scores
+        from explorer.metrics.cifar import cifar_scores
 
         return {"cifar": cifar_scores(real, samples, device=device)}
-    from .classifier import load_classifier
-    from .scores import class_coverage, classifier_score, frechet_distance, prdc, features
+    from explorer.metrics.classifier import load_classifier
+    from explorer.metrics.feature_scores import class_coverage, classifier_score, frechet_distance, prdc, features
 
     clf = load_classifier(CLASSIFIER_FOR[cfg.dataset], device=device)
     samples, real = samples.to(device), real.to(device)
@@ -124,26 +111,6 @@ def _classifier_metrics(samples: Tensor, cfg: TrainConfig, metrics, data_root, d
                            "histogram": [float(v) for v in cov["histogram"]],
                            **prdc(features(real, clf), features(samples, clf))}
     return out
-
-
-def evaluate_run(run_dir: str | Path, metrics: list[str], checkpoint: str | Path | None = None,
-                 n_samples: int = 10_000, data_root: str | None = None, device: str = "cpu",
-                 progress: bool = False, on_progress: Progress | None = None, averaged: bool = True) -> dict:
-    """Score a saved run's checkpoint (its latest by default): its weight average of G when it keeps one
-    (`g_average`) and `averaged`, else G itself."""
-    from .runs import load_models
-
-    cfg, G, _, step = load_models(Path(run_dir), Path(checkpoint) if checkpoint else None, device,
-                                  averaged=averaged)
-    if "modes" in metrics:
-        from .modes import PROTOCOL_N_SAMPLES
-        n_samples = max(n_samples, PROTOCOL_N_SAMPLES)
-    samples = generate(G, n_samples, cfg.prior, device=device)
-    result = score_samples(samples, cfg, metrics, data_root, device, progress, on_progress)
-    # a checkpoint written with g_average > 0 always holds the average (see Trainer.state_dict)
-    g_weights = f"average (decay {cfg.g_average})" if averaged and cfg.g_average > 0 else "G"
-    return {"run_dir": str(run_dir), "step": step, "dataset": cfg.dataset, "g_weights": g_weights,
-            "n_samples": n_samples, **result}
 
 
 def evaluate_reference(source: str, metrics: list[str], n_samples: int = 10_000, data_root: str | None = None,
@@ -163,13 +130,13 @@ def quick_metrics(G: Generator, cfg: TrainConfig, real: Tensor | None, modes: Te
     """The cheap metrics the runner tracks during training (a sampled version of the full ones)."""
     device = next(G.parameters()).device
     if modes is not None:
-        from .modes import PROTOCOL_N_SAMPLES, mode_metrics
+        from explorer.metrics.modes import PROTOCOL_N_SAMPLES, mode_metrics
 
         m = mode_metrics(generate(G, PROTOCOL_N_SAMPLES, cfg.prior, device=device), modes, mode_std)
         return {"modes_covered": m["modes_covered"], "high_quality_fraction": m["high_quality_fraction"]}
     if cfg.dataset in CLASSIFIER_FOR and real is not None:
-        from .classifier import load_classifier
-        from .scores import class_coverage, classifier_score, frechet_distance
+        from explorer.metrics.classifier import load_classifier
+        from explorer.metrics.feature_scores import class_coverage, classifier_score, frechet_distance
 
         clf = load_classifier(CLASSIFIER_FOR[cfg.dataset], device=device)
         fake = generate(G, n, cfg.prior, device=device)

@@ -4,7 +4,7 @@ torchmetrics computes these with torch-fidelity's port of the TF Inception graph
 (weights-inception-2015-12-05-6726825d.pth, about 92 MB) torch.hub downloads on first use into
 <torch hub dir>/checkpoints (~/.cache/torch/hub/checkpoints unless $TORCH_HOME says otherwise). Offline,
 with either piece missing, every entry point raises MetricUnavailableError saying what to fetch and where.
-For MNIST-like data use explorer.scores, whose classifier ships with the project.
+For MNIST-like data use explorer.metrics.feature_scores, whose classifier ships with the project.
 """
 
 from __future__ import annotations

@@ -22,6 +22,9 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from explorer.game.config import TrainConfig
+from explorer.game.data import load_dataset
+
 DEFAULT_SIGMAS = torch.logspace(-1, 0, 10)  # the paper's cross-validation grid, 0.1 .. 1
 PAPER_N_SAMPLES = 10_000  # samples drawn from G for the estimate
 PAPER_N_VALIDATION = 1_000  # validation images used to choose sigma
@@ -105,8 +108,18 @@ def mnist_parzen_splits(data_root: str | Path, device: torch.device | str = "cpu
     validation = the first 1,000 of training images 50,000..59,999; test = the 10,000 test images;
     train = the first 50,000 training images (what the GAN trains on).
     """
-    from .config import TrainConfig
-    from .evaluate import parzen_data  # the one place the split is made
-
     validation, test, train = parzen_data(TrainConfig.for_dataset("mnist"), str(data_root))
     return validation.to(device), test.to(device), train.to(device)
+
+
+def parzen_data(cfg: TrainConfig, data_root: str | None) -> tuple[Tensor, Tensor, Tensor]:
+    """(validation, test, train) flattened to (N, d) in [0, 1]. MNIST-like sets follow the paper's split:
+    validation = the first 1,000 of training images 50,000..59,999, train = the first 50,000."""
+    flat = lambda t: t.reshape(len(t), -1)  # noqa: E731
+    train = load_dataset(cfg, split="train", data_root=data_root).x
+    test = load_dataset(cfg, split="test", data_root=data_root).x
+    if cfg.dataset in ("mnist", "fashion_mnist"):
+        validation = load_dataset(cfg, split="validation", data_root=data_root).x[:PAPER_N_VALIDATION]
+        return flat(validation), flat(test), flat(train)
+    n_val = min(1000, len(train) // 5)
+    return flat(train[-n_val:]), flat(test), flat(train[:-n_val])

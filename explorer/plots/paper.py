@@ -15,27 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .config import TrainConfig
-from .toy import LOG4, Toy1DView, Toy2DView
-
-# ------------------------------------------------------------------------------------ what to train
-# The runs that draw these figures. "A poor G" (section 3): SGD, and D gets a head start (k=5 at 50x G's
-# learning rate), so it rejects G's first samples (near 0, while p_data sits at 2) with confidence. The
-# minimax G's gradient is then ~1/30 of the non-saturating one and G stays near 0 for hundreds of steps,
-# while the non-saturating G reaches p_data. (Measured on CPU for seeds 0 and 1; seed 2 escapes sooner.)
-POOR_G = TrainConfig(optimizer="sgd", momentum=0.5, k=5, lr_d=0.1, lr_g=0.002, steps=1500, sample_interval=25)
-FIGURE1_PRESETS: dict[str, dict[str, TrainConfig]] = {
-    "Figure 1: the paper's Gaussian": {"figure1": TrainConfig()},
-    "Two modes: watch for collapse": {"bimodal": TrainConfig.for_dataset("toy1d_bimodal")},
-    "Minimax vs non-saturating from a poor G": {"minimax": POOR_G.replace(loss="minimax"),
-                                                "non-saturating": POOR_G.replace(loss="non_saturating")},
-}
-TOY2D_PRESETS: dict[str, TrainConfig] = {
-    "Ring of 8 Gaussians": TrainConfig.for_dataset("ring8"),
-    "Grid of 25 Gaussians": TrainConfig.for_dataset("grid25"),
-    "Two moons": TrainConfig.for_dataset("moons"),
-    "Spiral": TrainConfig.for_dataset("spiral"),
-}
+from explorer.game.config import TrainConfig
+from explorer.metrics.toy import LOG4, Toy1DView, Toy2DView
 
 # ------------------------------------------------------------------------------------ builders
 P_DATA = dict(color="black", dash="dot", width=2.5)

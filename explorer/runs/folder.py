@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .config import TrainConfig
+from explorer.game.config import TrainConfig
 
 RUNS_ENV = "GAN_EXPLORER_RUNS"
 KEEP_CHECKPOINTS = 5
@@ -120,7 +120,7 @@ def load_models(run_dir: Path, checkpoint: Path | None = None, device: str | tor
                 averaged: bool = True):
     """(config, G, D, step) of a saved run, eval mode, from `checkpoint` or the run's latest one. G holds
     the weight average of G when the run kept one (`g_average`) unless `averaged` is False."""
-    from .models import build_models
+    from explorer.game.models import build_models
 
     ckpt = checkpoint or latest_checkpoint(run_dir)
     if ckpt is None:

@@ -1,0 +1,112 @@
+"""The server's run registry and the run this browser tab shows.
+
+- `registry()`: the process-wide RunRegistry (st.cache_resource), so every tab and page sees the same runs.
+- The attached run: its name is kept in `st.session_state["run"]` and in the URL (`?run=NAME`), so a reload
+  or a second tab shows the same run. `attached_runner()` resolves it (reopening a saved run if the server
+  restarted); `run_picker()` attaches to another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from explorer.runs.folder import list_runs, resolve_runs_dir, sanitize_run_name
+from explorer.runs.runner import Runner, RunRegistry
+
+RUN_KEY = "run"
+TRAIN_PAGE = "pages/train.py"
+
+
+def _release(reg: RunRegistry) -> None:
+    reg.stop_all()
+
+
+@st.cache_resource(show_spinner=False, on_release=_release)
+def _registry(runs_dir: str) -> RunRegistry:
+    return RunRegistry(runs_dir)
+
+
+def registry() -> RunRegistry:
+    """The one RunRegistry of this server process, for $GAN_EXPLORER_RUNS else ./runs."""
+    return _registry(str(resolve_runs_dir()))
+
+
+@st.cache_resource(show_spinner=False)
+def device_text() -> str:
+    """'GPU: <name>' or 'CPU (n cores)' for the device `auto` picks."""
+    from explorer.game.device import device_label, pick_device
+
+    return device_label(pick_device())
+
+
+def attach(name: str | None) -> None:
+    """Show run `name` on the Train page (also in the URL, so reloads and shared links keep it)."""
+    if name:
+        st.session_state[RUN_KEY] = name
+        st.session_state.pop("no_adopt", None)
+        st.session_state.pop("preset_loaded", None)
+        if st.query_params.get(RUN_KEY) != name:
+            st.query_params[RUN_KEY] = name
+    else:
+        st.session_state.pop(RUN_KEY, None)
+        if RUN_KEY in st.query_params:
+            del st.query_params[RUN_KEY]
+
+
+def find_runner(reg: RunRegistry, name: str) -> Runner | None:
+    """A registered run, else a saved run folder of that name reopened (not started)."""
+    runner = reg.get(name)
+    if runner is not None:
+        return runner
+    try:
+        run_dir = Path(reg.runs_dir) / sanitize_run_name(name)
+    except ValueError:
+        return None
+    if (run_dir / "config.json").exists():
+        try:
+            return reg.open(run_dir)
+        except Exception as e:  # damaged checkpoint, unreadable config: say so, keep the page alive
+            st.warning(f"Could not reopen {run_dir}: {type(e).__name__}: {e}")
+    return None
+
+
+def attached_runner(reg: RunRegistry, adopt_active: bool = True) -> Runner | None:
+    """The run this tab shows: ?run= in the URL, else this session's, else (a fresh tab) the newest live run."""
+    name = st.query_params.get(RUN_KEY) or st.session_state.get(RUN_KEY)
+    runner = find_runner(reg, name) if name else None
+    if runner is None and adopt_active:
+        active = reg.active()
+        runner = active[-1] if active else None
+    if runner is not None:
+        attach(runner.name)
+    elif name:
+        st.warning(f"Run '{name}' is not in this server's registry or in {reg.runs_dir}.")
+        attach(None)
+    return runner
+
+
+def _on_pick() -> None:
+    choice = st.session_state.get("run_picker")
+    if choice and choice != "—":
+        runner = find_runner(registry(), choice)
+        attach(runner.name if runner else None)
+
+
+def run_picker(reg: RunRegistry, current: Runner | None, container=st.sidebar) -> None:
+    """Attach to any run in the registry, or reopen a saved one from the runs directory."""
+    live = {r.name: r for r in reg.runners()}
+    saved = [info.name for info in list_runs(reg.runs_dir) if info.name not in live and info.config is not None]
+    options = ["—", *live, *saved]
+
+    def label(name: str) -> str:
+        if name == "—":
+            return "(no run)"
+        # Labels must not change while the page is open (the widget is matched by them): no live state here.
+        return name if name in live else f"{name} (saved)"
+
+    st.session_state["run_picker"] = current.name if current is not None and current.name in options else "—"
+    container.selectbox("Run", options, key="run_picker", format_func=label, on_change=_on_pick,
+                        help="Attach this page to any run of this server, or reopen a saved run from "
+                             f"{reg.runs_dir} (Resume continues it from its last checkpoint).")

@@ -1,0 +1,22 @@
+"""A run's state in one line, with an icon per state (used by Home, Train and the toy pages)."""
+
+from __future__ import annotations
+
+from explorer.runs.runner import Snapshot
+
+# Material icons (rendered by Streamlit's own font, so they show in any browser, unlike emoji).
+STATE_ICONS = {"loading": ":material/hourglass_top:", "ready": ":material/radio_button_unchecked:",
+               "running": ":green[:material/play_circle:]", "paused": ":orange[:material/pause_circle:]",
+               "diverged": ":red[:material/warning:]", "finished": ":green[:material/check_circle:]",
+               "stopped": ":material/stop_circle:", "error": ":red[:material/error:]"}
+
+
+def status_line(snap: Snapshot) -> str:
+    total = f" / {snap.config.steps}" if snap.config.steps else ""
+    parts = [f"{STATE_ICONS.get(snap.state, '')} **{snap.state}**", f"step **{snap.step}**{total}",
+             f"{snap.steps_per_s:,.0f} steps/s", f"{snap.elapsed:,.1f} s elapsed",
+             snap.device or "device: (loading)", f"lr_d {snap.lr_d:g} · lr_g {snap.lr_g:g} · k {snap.k}"]
+    if snap.toy_history:
+        _, d_on_data, js, _ = snap.toy_history[-1]
+        parts.append(f"JS ≈ {js:.3f} nats · D on data {d_on_data:.2f}")
+    return " · ".join(parts)
