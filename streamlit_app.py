@@ -10,8 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer.game.presets import PRESET_NOTES, PRESETS, preset
 from app import config_form, session, status
+from explorer.game.presets import PRESET_NOTES, PRESETS, preset
 
 ROOT = Path(__file__).resolve().parent
 CSS = ROOT / "assets" / "style.css"

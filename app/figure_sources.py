@@ -11,11 +11,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from app import session
 from explorer.game.config import TOYS, TrainConfig
 from explorer.game.models import Generator
-from explorer.runs.runner import Runner, RunRegistry
 from explorer.runs.folder import CheckpointError, latest_checkpoint, list_runs, load_models
-from app import session
+from explorer.runs.runner import Runner, RunRegistry
 
 NO_RUN = "—"
 

@@ -17,6 +17,6 @@ def status_line(snap: Snapshot) -> str:
              f"{snap.steps_per_s:,.0f} steps/s", f"{snap.elapsed:,.1f} s elapsed",
              snap.device or "device: (loading)", f"lr_d {snap.lr_d:g} · lr_g {snap.lr_g:g} · k {snap.k}"]
     if snap.toy_history:
-        _, d_on_data, js, _ = snap.toy_history[-1]
-        parts.append(f"JS ≈ {js:.3f} nats · D on data {d_on_data:.2f}")
+        last = snap.toy_history[-1]
+        parts.append(f"JS ≈ {last.js:.3f} nats · D on data {last.d_on_data:.2f}")
     return " · ".join(parts)

@@ -245,8 +245,11 @@ def _dashboard(cfg: TrainConfig, rounds: int, window: float, warmup: float, log:
             raise RuntimeError(runner.snapshot().error)
     finally:
         runner.stop()
-    cost = [1 - b / a for a, b in zip(rates["idle"], rates["reading"]) if a > 0] or [float("nan")]
-    ms = lambda xs: [1000 * x for x in xs] or [float("nan")]
+    cost = [1 - b / a for a, b in zip(rates["idle"], rates["reading"], strict=True) if a > 0] or [float("nan")]
+
+    def ms(seconds: list[float]) -> list[float]:
+        return [1000 * x for x in seconds] or [float("nan")]
+
     return {"idle": _summary(rates["idle"]), "reading": _summary(rates["reading"]), "cost": _summary(cost),
             "snapshot_ms": _summary(ms(latency_snapshot)), "read_ms": _summary(ms(latency_read)),
             "read_p95_ms": float(np.percentile(ms(latency_read), 95)), "reads": len(latency_read)}
@@ -319,7 +322,7 @@ def run_bench(device: str = "auto", batch_size: int = 64, seconds: float = 60.0,
     dash = _dashboard(base_cfg, rounds, window, warmup, log) if dashboard else None
 
     base = variants[0]
-    ratios = {v.key: [e / b for e, b in zip(v.rates, base.rates)] for v in variants[1:]}
+    ratios = {v.key: [e / b for e, b in zip(v.rates, base.rates, strict=True)] for v in variants[1:]}
     engine = trainers["engine"]
     fig = {
         "device": device_label(dev).split(" (")[0], "cpu": _cpu_name(), "torch": torch.__version__, "dataset": dataset,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.plots import latent
-from app.navigation import use_st_navigation
 from app import figure_sources as common
 from app import session
+from app.navigation import use_st_navigation
+from explorer.plots import latent
 
 use_st_navigation()  # first: see app/navigation.py
 

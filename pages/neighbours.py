@@ -8,14 +8,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer.plots import paper as figures
-from explorer.plots import latent
-from explorer.metrics import neighbours
-from explorer.game.config import TrainConfig
-from explorer.game.data import Dataset, DataUnavailableError, load_dataset
-from app.navigation import use_st_navigation
 from app import figure_sources as common
 from app import session
+from app.navigation import use_st_navigation
+from explorer.game.config import TrainConfig
+from explorer.game.data import Dataset, DataUnavailableError, load_dataset
+from explorer.metrics import neighbours
+from explorer.plots import latent
+from explorer.plots import paper as figures
+from explorer.plots.images import neighbour_pairs_image
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -55,7 +56,7 @@ seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key="nn_seed")
 samples = latent.decode(G, latent.random_z(n, G.z_dim, cfg.prior, int(seed)))
 dist, idx = neighbours.nearest_train(samples, train.x)
 left, right = st.columns([3, 2])
-left.image(neighbours.neighbour_pairs_image(samples, train.x[idx], dist),
+left.image(neighbour_pairs_image(samples, train.x[idx], dist),
            caption="Each pair: a sample G(z), then its nearest training image (yellow) and their distance.")
 table = pd.DataFrame({"sample": np.arange(n), "nearest train image": idx.numpy(),
                       "L2 distance": dist.numpy().round(3)})

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.plots import paper as figures
-from explorer.game.presets import FIGURE1_PRESETS
-from explorer.game.config import TOYS_1D
-from app.navigation import use_st_navigation
 from app import figure_sources as common
 from app import session, status
+from app.navigation import use_st_navigation
+from explorer.game.config import TOYS_1D
+from explorer.game.presets import FIGURE1_PRESETS
+from explorer.plots import paper as figures
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -87,7 +87,7 @@ def live(r, was_alive: bool) -> None:
     caps = st.session_state.get(CAPTURES, [])
     if caps:
         st.subheader("Captured frames")
-        steps, views = zip(*caps)
+        steps, views = zip(*caps, strict=True)
         st.plotly_chart(figures.figure1_strip(list(views), list(steps)), key="toy1d_strip",
                         config={"displayModeBar": False})
 

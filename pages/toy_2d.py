@@ -3,15 +3,14 @@ generated point, and how many of the mixture's modes G covers as training goes."
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from explorer.plots import paper as figures
-from explorer.game.presets import TOY2D_PRESETS
-from explorer.game.config import TOYS_2D
-from app.navigation import use_st_navigation
 from app import figure_sources as common
 from app import session, status
+from app.navigation import use_st_navigation
+from explorer.game.config import TOYS_2D
+from explorer.game.presets import TOY2D_PRESETS
+from explorer.plots import paper as figures
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -58,7 +57,7 @@ def live(r, was_alive: bool) -> None:
         st.plotly_chart(figures.gan_lab_figure(view), key="gan_lab", config={"displayModeBar": False})
         st.caption(f"Step {s.samples_step}")
     with right:
-        history = pd.DataFrame(list(s.modes_history), columns=["step", "modes_covered"])
+        history = s.modes_frame
         if view.n_modes is not None:
             previous = int(history["modes_covered"].iloc[-2]) if len(history) > 1 else None
             st.metric("modes covered", f"{view.modes_covered} / {view.n_modes}",

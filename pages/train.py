@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import streamlit as st
 
+from app import config_form, session, status
+from app.navigation import use_st_navigation
+from explorer.game.config import TOYS_1D
 from explorer.plots import training as plots
 from explorer.plots.evaluation import eval_curves_figure
-from app.navigation import use_st_navigation
-from app import config_form, session, status
+from explorer.plots.images import image_grid
+from explorer.plots.paper import figure1, gan_lab_figure
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -119,16 +121,11 @@ if alive:
                         label="lr_d (live)")
         config_form.field_widget("lr_g", snap.lr_g, key=k2, container=c2, on_change=_set_lr, args=(runner, "lr_g", k2),
                         label="lr_g (live)")
-        config_form.field_widget("k", snap.k, key=k3, container=c3, on_change=_set_k, args=(runner, k3), label="k (live)")
+        config_form.field_widget("k", snap.k, key=k3, container=c3, on_change=_set_k, args=(runner, k3),
+                                 label="k (live)")
 
 st.markdown(f"Run **{runner.name}** · `{snap.config.dataset}` · model `{snap.config.family}` · "
             f"loss `{snap.config.loss}` · {snap.config.optimizer} · batch {snap.config.batch_size}")
-
-
-def _upscale(grid: np.ndarray, target: int = 360) -> np.ndarray:
-    """Nearest-neighbour upscaling so small digit grids stay crisp."""
-    factor = max(1, target // max(grid.shape[0], grid.shape[1]))
-    return grid if factor == 1 else np.repeat(np.repeat(grid, factor, axis=0), factor, axis=1)
 
 
 @st.fragment(run_every=LIVE_SECONDS if alive else None)
@@ -152,12 +149,16 @@ def live_area(r, drawn_state: str) -> None:
     with left:
         with st.container(key="live_view"):
             if s.toy is not None:
-                fig = (plots.toy1d_figure(s.toy) if s.config.dataset in ("toy1d", "toy1d_bimodal")
-                       else plots.toy2d_figure(s.toy))
+                # The toy pages' own renderers, compact: no z -> x row, no D*, no gradient segments.
+                fig = (figure1(s.toy, "p_data, p_g and D(x)", height=300, show_mapping=False, show_d_star=False)
+                       if s.config.dataset in TOYS_1D
+                       else gan_lab_figure(s.toy, height=380, show_gradient=False, title="Real vs generated over D"))
                 st.plotly_chart(fig, key="toy_chart", config={"displayModeBar": False})
                 st.caption(f"Live view from step {s.samples_step}")
             elif s.samples is not None:
-                st.image(_upscale(s.samples), caption=f"Samples G(z) from a fixed z at step {s.samples_step}")
+                # The runner's grid as one image, enlarged (nearest) so a small grid of digits stays crisp.
+                st.image(image_grid(s.samples, padding=0, target=360),
+                         caption=f"Samples G(z) from a fixed z at step {s.samples_step}")
             else:
                 st.caption("Samples appear once the models are built.")
     with right:

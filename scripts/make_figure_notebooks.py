@@ -35,7 +35,8 @@ FIGURE1 = [
            'SEED = 0'),
     new_code_cell(
         "from explorer import Trainer, load_dataset\n"
-        "from explorer import figures\n"
+        "from explorer.game.presets import FIGURE1_PRESETS\n"
+        "from explorer.plots import paper as figures\n"
         "from explorer.game.config import TrainConfig\n"
         "from explorer.metrics.toy import LOG4, toy1d_view\n\n"
         "cfg = TrainConfig(steps=STEPS, seed=SEED)  # the class defaults are the 1D toy of Figure 1\n"
@@ -59,8 +60,8 @@ FIGURE1 = [
         "## Section 3: minimax vs non-saturating from a poor G\n\n"
         "\"Early in learning, when G is poor, D can reject samples with high confidence ... log(1 - D(G(z))) "
         "saturates. Rather than training G to minimize log(1 - D(G(z))) we can train G to maximize log D(G(z)).\" "
-        "`figures.POOR_G` gives D a head start (SGD, k = 5, 50x G's learning rate) against a G whose first "
-        "samples sit near 0, far from p_data at 2."),
+        "`explorer.game.presets.POOR_G` gives D a head start (SGD, k = 5, 50x G's learning rate) against a G "
+        "whose first samples sit near 0, far from p_data at 2."),
     new_code_cell(
         "frames, ends = {}, {}\n"
         "for label, run_cfg in FIGURE1_PRESETS['Minimax vs non-saturating from a poor G'].items():\n"
@@ -90,7 +91,10 @@ FIGURE2 = [
         "import torch\n"
         "from PIL import Image\n"
         "from explorer import Trainer, load_dataset\n"
-        "from explorer import figures, latent, neighbours\n"
+        "from explorer.plots import paper as figures\n"
+        "from explorer.plots import latent\n"
+        "from explorer.plots.images import neighbour_pairs_image\n"
+        "from explorer.metrics import neighbours\n"
         "from explorer.game.config import TrainConfig\n\n"
         "cfg = TrainConfig.for_dataset(DATASET, model='mlp', steps=STEPS, seed=SEED, **SIZES)\n"
         "train_set, test_set = load_dataset(cfg), load_dataset(cfg, split='test')\n"
@@ -103,7 +107,7 @@ FIGURE2 = [
         "z = latent.random_z(24, trainer.G.z_dim, cfg.prior, seed=SEED)\n"
         "samples = latent.decode(trainer.G, z)\n"
         "dist, idx = neighbours.nearest_train(samples, train_set.x)\n"
-        "Image.fromarray(neighbours.neighbour_pairs_image(samples, train_set.x[idx], dist, pairs_per_row=6))"),
+        "Image.fromarray(neighbour_pairs_image(samples, train_set.x[idx], dist, pairs_per_row=6))"),
     new_markdown_cell("## Is it memorising?"),
     new_code_cell(
         "pool = latent.decode(trainer.G, latent.random_z(N_DIST, trainer.G.z_dim, cfg.prior, seed=SEED + 1))\n"
@@ -130,7 +134,7 @@ FIGURE3 = [
     new_code_cell(
         "from PIL import Image\n"
         "from explorer import Trainer, load_dataset\n"
-        "from explorer import latent\n"
+        "from explorer.plots import latent\n"
         "from explorer.game.config import TrainConfig\n\n"
         "cfg = TrainConfig.for_dataset(DATASET, model='mlp', steps=STEPS, seed=SEED, **SIZES)\n"
         "data = load_dataset(cfg)\n"

@@ -8,18 +8,17 @@ run it started is stopped afterwards.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
 from explorer.game.presets import PRESETS
 from tests.conftest import wait_for
 
+ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
 TRAIN = "pages/train.py"
 TIMEOUT = 60

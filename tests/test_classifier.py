@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from explorer.metrics.classifier import ClassifierUnavailableError, accuracy, load_classifier, weights_path
 from explorer.game.data import images_to_float, load_torchvision
+from explorer.metrics.classifier import ClassifierUnavailableError, accuracy, load_classifier, weights_path
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

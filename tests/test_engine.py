@@ -10,11 +10,10 @@ import urllib.error
 import pytest
 import torch
 
-from explorer import ConfigError, DataUnavailableError, Trainer, TrainConfig, load_dataset
+from explorer import ConfigError, DataUnavailableError, TrainConfig, Trainer, load_dataset
 from explorer.game.data import load_torchvision
 from explorer.metrics.toy import optimal_d, toy_summary
 from tests.conftest import ROOT
-
 
 # ------------------------------------------------------------------------------------------ config
 
@@ -150,7 +149,7 @@ def test_g_average_is_a_running_mean_of_g_kept_in_checkpoints(tmp_path):
     assert t.average_decay() == 0.75  # past the warm-up: 30 / (30 + 3) > 0.75
     before = [p.detach().clone() for p in t.G_average.parameters()]
     t.step()
-    for avg, old, g in zip(t.G_average.parameters(), before, t.G.parameters()):
+    for avg, old, g in zip(t.G_average.parameters(), before, t.G.parameters(), strict=True):
         torch.testing.assert_close(avg, 0.75 * old + 0.25 * g.detach())
     assert not torch.equal(next(t.G_average.parameters()), next(t.G.parameters()))
     assert t.generator_for_eval() is t.G_average
@@ -170,9 +169,9 @@ def test_g_average_is_a_running_mean_of_g_kept_in_checkpoints(tmp_path):
 
 
 def test_paper_preset_builds_the_2014_mnist_networks():
-    from explorer.game.presets import preset
     from explorer.game.data import Dataset
     from explorer.game.models import Maxout
+    from explorer.game.presets import preset
 
     cfg = preset("Paper: MNIST MLPs (SGD)")
     assert cfg.g_average == 0.99999  # evaluated with averaged weights; training is the paper's
@@ -216,6 +215,24 @@ def test_cli_trains_and_prints_a_json_summary(tmp_path):
     assert summary["steps"] == 60 and summary["final"]["step"] == 60
     assert {"run_dir", "seconds", "d_on_data", "js_estimate"} <= set(summary)
     assert (tmp_path / summary["run_dir"].split("/")[-1] / "config.json").exists()
+    _assert_timings_agree(summary, steps_trained=60)
+
+    # resumed: `steps` is the run's count, the timings are this command's
+    out = subprocess.run([sys.executable, "-m", "explorer", "train", "--resume", summary["run_dir"], "--steps", "90",
+                          "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    resumed = json.loads(out.stdout.strip().splitlines()[-1])
+    assert resumed["steps"] == 90
+    _assert_timings_agree(resumed, steps_trained=30)
+
+
+def _assert_timings_agree(summary: dict, steps_trained: int) -> None:
+    """The numbers on one line agree: steps_per_s = steps_trained / train_seconds, within train_seconds'
+    rounding, and training time is part of the command's wall clock."""
+    assert summary["steps_trained"] == steps_trained
+    assert 0 < summary["train_seconds"] <= summary["seconds"]
+    low, high = (steps_trained / (summary["train_seconds"] + d) for d in (0.005, -0.005))
+    assert low - 0.05 <= summary["steps_per_s"] <= high + 0.05
 
 
 def test_cli_reports_a_bad_setting_without_a_traceback(tmp_path):

@@ -27,7 +27,19 @@ def test_real_mnist_as_samples_scores_near_the_papers_reference_row(shared_data)
     parzen = result["parzen"]
     # the paper's protocol (10,000 samples): real training images score about 241, the paper's GAN 225 +/- 2
     assert 236 < parzen["mean"] < 246 and parzen["std_error"] < 3 and 0.1 <= parzen["sigma"] <= 0.3
-    assert result["paper_table1"]["GAN (Goodfellow et al. 2014)"]["mean"] == 225.0
+    assert result["n_samples"] == parzen["n_samples"] == 10_000
+    # Table 1 has the paper's GAN row only; our real-images row is apart, under its own name
+    assert result["paper_table1"] == {"GAN (Goodfellow et al. 2014)": {"mean": 225.0, "std_error": 2.0}}
+    (name, row), = result["reference_row"].items()
+    assert "real MNIST training images" in name and abs(row["mean"] - parzen["mean"]) < 3
+
+
+def test_only_mnist_parzen_results_carry_the_papers_table1():
+    out = _cli("--samples-from", "digits8x8-train", "--metric", "parzen", "--samples", "300")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["n_samples"] == result["parzen"]["n_samples"] == 300
+    assert "paper_table1" not in result and "reference_row" not in result
 
 
 def test_evaluate_a_2d_toy_run_counts_its_modes(runs_dir):
@@ -35,9 +47,13 @@ def test_evaluate_a_2d_toy_run_counts_its_modes(runs_dir):
     runner.join(120)
     out = _cli(str(runner.run_dir), "--metric", "modes")
     assert out.returncode == 0, out.stderr
-    modes = json.loads(out.stdout.strip().splitlines()[-1])["modes"]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    modes = result["modes"]
     assert modes["n_modes"] == 8 and 0 <= modes["modes_covered"] <= 8
     assert 0.0 <= modes["high_quality_fraction"] <= 1.0
+    # VEEGAN's protocol scores 2,500 samples, and that is what the result says (the default --samples is 10,000)
+    assert result["n_samples"] == modes["n_samples"] == 2_500
+    assert sum(modes["per_mode"]) == round(modes["high_quality_fraction"] * 2_500)
 
 
 def test_a_metric_that_does_not_apply_says_which_do(runs_dir):

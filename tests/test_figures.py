@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explorer.game.presets import FIGURE1_PRESETS
-from explorer.plots import paper as figures
 from explorer.game.config import TrainConfig
 from explorer.game.data import load_dataset
-from explorer.metrics.toy import LOG4, Toy1DView, Toy2DView, optimal_d, toy1d_view, toy2d_view
+from explorer.game.presets import FIGURE1_PRESETS
 from explorer.game.trainer import Trainer
+from explorer.metrics.toy import LOG4, Toy1DView, Toy2DView, optimal_d, toy1d_view, toy2d_view
+from explorer.plots import paper as figures
+from explorer.plots import style
 
 
 def gaussian(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
@@ -39,6 +40,13 @@ def synthetic_view(shift: float = 0.0) -> Toy1DView:
                      np.zeros(8), 0.5, 0.01, -LOG4 + 0.02)
 
 
+def toy2d_synthetic() -> Toy2DView:
+    xs = ys = np.linspace(-3, 3, 20)
+    fake = np.array([[0.0, 0.0], [1.0, 1.0]])
+    return Toy2DView(xs, ys, np.full((20, 20), 0.3), np.ones((5, 2)), fake, np.array([[1.0, 0.0], [0.0, -2.0]]),
+                     0.5, 0.1, -1.2, 3, 8)
+
+
 def by_name(fig) -> dict:
     return {t.name: t for t in fig.data}
 
@@ -48,8 +56,8 @@ def test_figure1_draws_the_papers_lines_and_the_mapping():
     fig = figures.figure1(view)
     t = by_name(fig)
     assert t["p_data"].line.color == "black" and t["p_data"].line.dash == "dot"
-    assert t["p_g (G(z) samples)"].line.color == "green"
-    assert t["D(x)"].line.dash == "dash" and t["D(x)"].line.color == "royalblue"
+    assert t["p_g (G(z) samples)"].line.color == style.C_G  # G's one green (plots.style)
+    assert t["D(x)"].line.dash == "dash" and t["D(x)"].line.color == style.C_D
     shown = np.array(t["D*(x) = p_data / (p_data + p_g)"].y, dtype=float)
     has_mass = (view.p_data + view.p_g) > 1e-3 * (view.p_data + view.p_g).max()
     assert np.allclose(shown[has_mass], view.d_star[has_mass]) and np.isnan(shown[~has_mass]).all()
@@ -94,10 +102,8 @@ def test_gradient_comparison_is_log_scaled_with_one_line_per_run():
 
 
 def test_gan_lab_figure_heatmap_points_and_gradient_segments():
-    xs = ys = np.linspace(-3, 3, 20)
-    fake = np.array([[0.0, 0.0], [1.0, 1.0]])
-    view = Toy2DView(xs, ys, np.full((20, 20), 0.3), np.ones((5, 2)), fake, np.array([[1.0, 0.0], [0.0, -2.0]]),
-                     0.5, 0.1, -1.2, 3, 8)
+    view = toy2d_synthetic()
+    fake = view.fake
     t = by_name(figures.gan_lab_figure(view))
     assert t["D(x)"].type == "heatmap" and t["D(x)"].zmin == 0 and t["D(x)"].zmax == 1
     seg = t["G's gradient (descent direction)"]

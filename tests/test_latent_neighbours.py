@@ -1,4 +1,5 @@
-"""Latent walks (explorer.plots.latent) and the nearest-neighbour check (explorer.metrics.neighbours)."""
+"""Latent walks (explorer.plots.latent), the nearest-neighbour check (explorer.metrics.neighbours) and the
+images that show them (explorer.plots.images: the one image grid, Figure 2's pairs)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.plots import latent
-from explorer.metrics import neighbours
 from explorer.game.config import TrainConfig
 from explorer.game.models import build_models
+from explorer.metrics import neighbours
+from explorer.plots import images, latent
 
 
 def test_lerp_endpoints_and_midpoint():
@@ -87,9 +88,42 @@ def test_memorisation_report_tells_copies_from_fresh_samples():
 
 def test_neighbour_pairs_image_outlines_the_neighbour_in_yellow():
     samples, nbrs = torch.zeros(3, 1, 8, 8), torch.ones(3, 1, 8, 8)
-    img = neighbours.neighbour_pairs_image(samples, nbrs, np.array([1.0, 2.0, 3.0]), pairs_per_row=2)
-    yellow = np.all(img == np.array(neighbours.OUTLINE, np.uint8), axis=-1)
+    img = images.neighbour_pairs_image(samples, nbrs, np.array([1.0, 2.0, 3.0]), pairs_per_row=2)
+    yellow = np.all(img == np.array(images.OUTLINE, np.uint8), axis=-1)
     assert yellow.sum() > 3 * 4 * 56  # a border around each of the three neighbours
     assert (img == 0).all(-1).sum() >= 3 * 56 * 56 * 0.9  # the black samples are there, unoutlined
     with pytest.raises(ValueError, match="differ"):
-        neighbours.neighbour_pairs_image(samples, torch.ones(2, 1, 8, 8))
+        images.neighbour_pairs_image(samples, torch.ones(2, 1, 8, 8))
+
+
+def test_neighbour_pairs_keep_each_sample_beside_its_own_neighbour():
+    samples = torch.stack([torch.full((1, 8, 8), v) for v in (0.0, 0.2, 0.4)])
+    nbrs = torch.stack([torch.full((1, 8, 8), v) for v in (0.6, 0.8, 0.9)])
+    img = images.neighbour_pairs_image(samples, nbrs, pairs_per_row=3)
+    row = img[8 + 3 + 28]  # through the middle of the first row of cells
+    grey = row[(row[:, 0] == row[:, 1]) & (row[:, 1] == row[:, 2]) & (row[:, 0] < 255), 0]  # no white, no yellow
+    assert list(dict.fromkeys(int(v) for v in grey)) == [0, 153, 51, 204, 102, 230]  # sample, its neighbour, ...
+
+
+def test_image_grid_enlarges_by_nearest_neighbour():
+    x = torch.rand(4, 1, 8, 8)
+    grid = images.image_grid(x, nrow=2, padding=2)
+    assert grid.dtype == np.uint8 and grid.shape == (2 * 58 + 2, 2 * 58 + 2, 3)  # 8 px -> 56 px cells (7x)
+    cell = grid[2: 2 + 56, 2: 2 + 56, 0]
+    assert np.array_equal(cell, np.repeat(np.repeat(cell[::7, ::7], 7, 0), 7, 1))  # blocks, no blur
+    assert images.image_grid(x, nrow=2, scale=1).shape == (2 * 10 + 2, 2 * 10 + 2, 3)
+
+
+def test_image_grid_target_fits_the_grid_and_takes_a_composed_uint8_image():
+    x = torch.rand(4, 1, 8, 8)
+    big = images.image_grid(x, nrow=2, padding=2, target=360)
+    assert max(big.shape[:2]) <= 360 and max(big.shape[:2]) + 2 * 20 > 360  # the largest that fits
+    # The runner publishes a composed uint8 grid; the Train page enlarges it to ~360 px the same way.
+    small = images.image_grid(x, nrow=2, padding=2, scale=1)  # (22, 22, 3)
+    shown = images.image_grid(small, padding=0, target=360)
+    factor = 360 // 22
+    assert shown.shape == (22 * factor, 22 * factor, 3)
+    assert np.array_equal(shown, np.repeat(np.repeat(small, factor, 0), factor, 1))
+    assert np.array_equal(images.image_grid(big, padding=0, target=360), big)  # already large: unchanged
+    with pytest.raises(ValueError, match="uint8"):
+        images.image_grid(small.astype(float), padding=0)

@@ -1,4 +1,5 @@
-"""The dashboard's chart builders are pure functions: metrics / views in, plotly Figures out."""
+"""The dashboard's chart builders are pure functions: metrics / views in, plotly Figures out; and the one
+curve downsampler (explorer.plots.style) they all use."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explorer.plots import training as plots
 from explorer.game.trainer import METRICS
+from explorer.plots import paper, style
+from explorer.plots import training as plots
 
 
 def fake_metrics(n: int, seed: int = 0) -> pd.DataFrame:
@@ -27,7 +29,7 @@ def test_loss_figure_has_the_three_losses_against_steps():
     m = fake_metrics(500)
     fig = plots.loss_figure(m)
     assert names(fig) == ["D loss on real", "D loss on fake", "G loss"]
-    for trace, col in zip(fig.data, ("d_loss_real", "d_loss_fake", "g_loss")):
+    for trace, col in zip(fig.data, ("d_loss_real", "d_loss_fake", "g_loss"), strict=True):
         np.testing.assert_array_equal(trace.x, m["step"].to_numpy())
         np.testing.assert_allclose(trace.y, m[col].to_numpy())
     assert fig.layout.xaxis.title.text == "step"
@@ -51,10 +53,46 @@ def test_long_series_are_downsampled_keeping_the_ends(builder):
     m = fake_metrics(50_000)
     fig = builder(m)
     for trace in fig.data:
-        assert 1000 < len(trace.x) <= plots.MAX_POINTS
+        assert 1000 < len(trace.x) <= style.MAX_POINTS
         assert trace.x[0] == 1 and trace.x[-1] == 50_000
         assert np.all(np.diff(trace.x) > 0)
     assert all(len(t.x) <= 300 for t in builder(m, max_points=300).data)
+
+
+@pytest.mark.parametrize("n, max_points", [(10, 2000), (2001, 2000), (50_000, 2000), (50_000, 300), (1001, 7),
+                                           (100, 3), (100, 2)])
+def test_downsample_indices_keeps_the_ends_within_the_budget(n, max_points):
+    y = np.random.default_rng(0).normal(size=n)
+    idx = style.downsample_indices(y, max_points)
+    assert len(idx) <= max(max_points, 2) and len(idx) == len(np.unique(idx))
+    assert idx[0] == 0 and idx[-1] == n - 1 and np.all(np.diff(idx) > 0)  # in step order, both ends kept
+    if n <= max_points:
+        np.testing.assert_array_equal(idx, np.arange(n))  # a short series is drawn whole
+
+
+def test_a_one_step_spike_survives_downsampling():
+    # Every n-th point would step over a single diverging step; a bucket's min and max cannot.
+    for where, value in ((12_345, 50.0), (31_337, -50.0), (1, 9.0), (49_998, 9.0)):
+        y = np.full(50_000, 0.7)
+        y[where] = value
+        idx = style.downsample_indices(y, 500)
+        assert where in idx and len(idx) <= 500
+    m = fake_metrics(50_000)
+    m.loc[23_456, "g_loss"] = 40.0  # one step where G's loss explodes
+    g_loss = plots.loss_figure(m).data[2]
+    assert max(g_loss.y) == 40.0 and 23_457 in list(g_loss.x)
+    frame = m[["step", "grad_norm_g", "d_g_z"]].copy()
+    frame.loc[777, "grad_norm_g"] = 1e3
+    grads = paper.gradient_comparison_figure({"run": frame}, max_points=400).data[0]
+    assert len(grads.x) <= 400 and max(grads.y) == 1e3
+
+
+def test_nans_are_not_drawn_unless_a_bucket_holds_nothing_else():
+    y = np.arange(10_000, dtype=float)
+    y[::2] = np.nan  # a column logged every other step
+    idx = style.downsample_indices(y, 200)
+    assert len(idx) <= 200 and not np.isnan(y[idx[1:]]).any()  # only the kept first point is a NaN
+    assert len(style.downsample_indices(np.full(5_000, np.nan), 100)) <= 100
 
 
 def test_smoothing_is_a_trailing_mean():
@@ -73,18 +111,36 @@ def test_empty_metrics_give_empty_traces():
         assert all(len(t.x) == 0 for t in builder(empty).data)
 
 
-def test_toy_figures_from_a_real_trainer():
+def test_the_train_pages_toy_views_from_a_real_trainer():
+    """The Train page draws the toys with the toy pages' renderers (paper.figure1, paper.gan_lab_figure),
+    compact: the densities and D without the z -> x row, real and generated points over D without arrows."""
     from explorer import TrainConfig, Trainer, load_dataset
     from explorer.metrics.toy import toy1d_view, toy2d_view
 
-    for dataset, builder, view_fn in (("toy1d", plots.toy1d_figure, toy1d_view),
-                                      ("ring8", plots.toy2d_figure, toy2d_view)):
+    for dataset in ("toy1d", "ring8"):
         cfg = TrainConfig.for_dataset(dataset, steps=5)
         trainer = Trainer(cfg, load_dataset(cfg))
         trainer.train(5)
-        fig = builder(view_fn(trainer))
         if dataset == "toy1d":
-            assert {"p_data", "p_g", "D(x)"} <= set(names(fig))
-            assert fig.layout.yaxis2.range == (0, 1)
+            fig = paper.figure1(toy1d_view(trainer), height=300, show_mapping=False, show_d_star=False)
+            assert {"p_data", "p_g (G(z) samples)", "D(x)"} <= set(names(fig))
+            assert "x = G(z)" not in names(fig) and "yaxis2" not in fig.layout  # no mapping row
+            low, high = fig.layout.yaxis.range
+            assert low == 0 and high >= 1  # D's whole range [0, 1] is on the axis
         else:
-            assert fig.data[0].type == "heatmap" and {"real", "G(z)"} <= set(names(fig))
+            fig = paper.gan_lab_figure(toy2d_view(trainer), height=380, show_gradient=False)
+            assert fig.data[0].type == "heatmap" and {"real (p_data)", "generated (p_g)"} <= set(names(fig))
+            assert "G's gradient (descent direction)" not in names(fig)
+
+
+def test_one_palette_real_is_black_and_g_is_green_everywhere():
+    from tests.test_figures import synthetic_view, toy2d_synthetic
+
+    by = {t.name: t for t in paper.figure1(synthetic_view(0.5)).data}
+    by2 = {t.name: t for t in paper.gan_lab_figure(toy2d_synthetic()).data}
+    assert by["p_g (G(z) samples)"].line.color == by2["generated (p_g)"].marker.color == style.C_G
+    assert by["p_data"].line.color == by2["real (p_data)"].marker.color == style.C_DATA
+    traces = {t.name: t for f in (plots.loss_figure, plots.d_output_figure, plots.grad_norm_figure)
+              for t in f(fake_metrics(10)).data}
+    assert {traces[n].line.color for n in ("G loss", "|grad G|", "mean D(G(z))")} == {style.C_G}
+    assert traces["|grad D|"].line.color == by["D(x)"].line.color == style.C_D

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from explorer import CheckpointError, Runner, RunRegistry, TrainConfig
-from explorer.runs.folder import latest_checkpoint, list_runs, read_metrics, sanitize_run_name
+from explorer.runs.folder import latest_checkpoint, list_checkpoints, list_runs, read_metrics, sanitize_run_name
 from tests.conftest import wait_for
 
 
@@ -40,6 +40,7 @@ def test_pause_resume_stop_with_snapshots_read_from_another_thread(runs_dir):
         assert runner.snapshot().step == paused_at  # paused means paused
         runner.step_once(5)
         wait_for(lambda: runner.snapshot().step == paused_at + 5)
+        assert runner.snapshot().samples_step == paused_at + 5  # each Step shows its samples
         runner.resume()
         wait_for(lambda: runner.snapshot().step > paused_at + 100)
     finally:
@@ -52,6 +53,27 @@ def test_pause_resume_stop_with_snapshots_read_from_another_thread(runs_dir):
     snap = runner.snapshot()
     assert snap.state == "stopped" and len(snap.metrics) == snap.step
     assert snap.toy is not None and snap.toy_history
+    assert latest_checkpoint(runner.run_dir).name == f"step_{snap.step:08d}.pt"  # stopping saves where it stopped
+
+
+def test_periodic_jobs_land_on_their_steps(runs_dir):
+    cfg = TrainConfig.for_dataset("ring8", steps=55, sample_interval=10, eval_interval=20, checkpoint_interval=15)
+    runner = Runner(cfg, runs_dir=runs_dir, sample_seconds=0.0).start()  # no time limit: samples by steps only
+    runner.join(120)
+    snap = runner.snapshot()
+    assert snap.state == "finished", snap.error
+    # Samples every sample_interval steps from the start, and at the last step.
+    assert snap.toy_frame["step"].tolist() == [0, 10, 20, 30, 40, 50, 55] and snap.samples_step == 55
+    assert list(snap.toy_frame.columns) == ["step", "d_on_data", "js", "value"]
+    modes = snap.modes_frame
+    assert list(modes.columns) == ["step", "modes_covered"] and modes["modes_covered"].between(0, 8).all()
+    assert modes["step"].tolist() == snap.toy_frame["step"].tolist()
+    # Evaluations exactly at multiples of eval_interval, on screen and on disk.
+    assert [row["step"] for row in snap.eval_history] == [20, 40]
+    assert read_metrics(runner.run_dir, "evals.csv")["step"].tolist() == [20, 40]
+    # A checkpoint at every multiple of checkpoint_interval, and one where the run finished.
+    assert [p.name for p in list_checkpoints(runner.run_dir)] == [
+        "step_00000015.pt", "step_00000030.pt", "step_00000045.pt", "step_00000055.pt"]
 
 
 def test_learning_rates_and_k_change_while_running(runs_dir):

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from explorer.metrics.classifier import load_classifier
 from explorer.game.data import images_to_float, load_torchvision
+from explorer.metrics.classifier import load_classifier
 from explorer.metrics.feature_scores import class_coverage, classifier_score, frechet_distance, image_scores, prdc
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -91,9 +91,9 @@ class TrainConfig:
                                  "the fake batch of the last D step (what most code does for k=1; a little faster).")
     g_average: float = _f(0.0, "Also keep an exponential moving average of G's weights with this decay (0 = off; "
                           "0.999 averages over about the last 1,000 updates; until then the average spans about "
-                          "the later half of the run, weighing update s by s^2). Evaluations and the figure pages use the average; training never "
-                          "reads it, so the game is unchanged. Averaging G's iterates removes much of the game's "
-                          "oscillation (Yazici et al., 2019).", lo=0.0, hi=0.99999,
+                          "the later half of the run, weighing update s by s^2). Evaluations and the figure pages "
+                          "use the average; training never reads it, so the game is unchanged. Averaging G's iterates "
+                          "removes much of the game's oscillation (Yazici et al., 2019).", lo=0.0, hi=0.99999,
                           stops=(0.0, 0.9, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99995, 0.99997, 0.99999))
     # --- run ---
     seed: int = _f(0, "Random seed for weights, data order and noise.", lo=0, hi=2**31 - 1)
@@ -141,13 +141,13 @@ class TrainConfig:
         return "dcgan" if self.dataset == "cifar10" else "mlp"
 
     @classmethod
-    def for_dataset(cls, dataset: str, **changes: Any) -> "TrainConfig":
+    def for_dataset(cls, dataset: str, **changes: Any) -> TrainConfig:
         """The recommended starting config for a data set (the defaults suit the 1D toy)."""
         if dataset not in DATASETS:
             raise ConfigError("dataset", dataset, "one of " + ", ".join(DATASETS))
         return cls(**{**DATASET_DEFAULTS.get(dataset, IMAGE_DEFAULTS), "dataset": dataset, **changes})
 
-    def replace(self, **changes: Any) -> "TrainConfig":
+    def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,7 +157,7 @@ class TrainConfig:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
@@ -165,10 +165,10 @@ class TrainConfig:
         return cls(**d)
 
     @classmethod
-    def from_json(cls, text: str) -> "TrainConfig":
+    def from_json(cls, text: str) -> TrainConfig:
         return cls.from_dict(json.loads(text))
 
-    def with_overrides(self, assignments: list[str]) -> "TrainConfig":
+    def with_overrides(self, assignments: list[str]) -> TrainConfig:
         """Apply CLI-style `field=value` strings, parsing each value by the field's type."""
         changes: dict[str, Any] = {}
         by_name = {f.name: f for f in fields(self)}

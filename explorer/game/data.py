@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -69,7 +69,7 @@ class Dataset:
             return (0.0, 1.0)
         return (float(self.x.min()), float(self.x.max()))
 
-    def to(self, device: torch.device | str) -> "Dataset":
+    def to(self, device: torch.device | str) -> Dataset:
         move = lambda t: None if t is None else t.to(device)  # noqa: E731
         return Dataset(self.name, self.x.to(device), self.kind, self.description, move(self.labels),
                        self.log_density, move(self.modes), self.mode_std)

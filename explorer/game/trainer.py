@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import math
 import os
-import statistics
 import time
 from contextlib import nullcontext
 
@@ -164,7 +163,7 @@ class Trainer:
         (batch-norm statistics) are copied as they are."""
         avg, cur = list(self.G_average.parameters()), [p.detach() for p in self.G.parameters()]
         torch._foreach_lerp_(avg, cur, 1.0 - self.average_decay())
-        for b_avg, b in zip(self.G_average.buffers(), self.G.buffers()):
+        for b_avg, b in zip(self.G_average.buffers(), self.G.buffers(), strict=True):
             b_avg.copy_(b)
 
     def _d_logits(self, x: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
@@ -286,7 +285,7 @@ class Trainer:
         from tqdm.auto import tqdm
 
         chunks, t0 = [], time.perf_counter()
-        for i in tqdm(range(steps), disable=not progress, desc="train", unit="step"):
+        for _ in tqdm(range(steps), disable=not progress, desc="train", unit="step"):
             self.step()
             if self._buf_rows >= 1024:
                 chunks.append(self.drain())

@@ -18,7 +18,8 @@ QUALITY_STDS = 3.0  # a sample within 3 std of its nearest mode is high quality
 
 def mode_metrics(samples: Tensor, modes: Tensor, std: float) -> dict[str, float | int]:
     """(N, 2) samples, (K, 2) mode centres and the modes' std -> modes_covered, n_modes,
-    high_quality_fraction (0..1), and per_mode: high-quality samples nearest each mode (a list of K ints)."""
+    high_quality_fraction (0..1), per_mode: high-quality samples nearest each mode (a list of K ints), and
+    n_samples: N, the samples scored."""
     if std <= 0:
         raise ValueError(f"std={std}: the modes' standard deviation must be positive")
     samples = samples.reshape(len(samples), -1).double()
@@ -29,4 +30,4 @@ def mode_metrics(samples: Tensor, modes: Tensor, std: float) -> dict[str, float 
     per_mode = torch.bincount(nearest[good], minlength=len(modes))
     return {"modes_covered": int((per_mode > 0).sum()), "n_modes": len(modes),
             "high_quality_fraction": float(good.double().mean()) if len(samples) else 0.0,
-            "per_mode": per_mode.tolist()}
+            "per_mode": per_mode.tolist(), "n_samples": len(samples)}

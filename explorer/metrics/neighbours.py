@@ -1,16 +1,16 @@
-"""Figure 2's check that G does not memorise: each sample beside its nearest training image (pixel L2),
-and the distribution of sample-to-nearest-train distances beside that of held-out real images."""
+"""Figure 2's check that G does not memorise: each sample's nearest training image (pixel L2), and the
+distribution of sample-to-nearest-train distances beside that of held-out real images.
+
+Pure maths: the pairs are drawn by explorer.plots.images.neighbour_pairs_image, the distances by
+explorer.plots.paper.distance_histogram."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
-
-OUTLINE = (255, 215, 0)  # the paper outlines the neighbour in yellow
 
 
 def nearest_train(queries: Tensor, train: Tensor, chunk: int = 512) -> tuple[Tensor, Tensor]:
@@ -65,51 +65,3 @@ def memorisation_report(samples: Tensor, train: Tensor, test: Tensor) -> Memoris
     s, t = sample_dist.numpy(), test_dist.numpy()
     return MemorisationReport(s, t, float(np.median(s)), float(np.median(t)))
 
-
-def _to_rgb_uint8(images: Tensor, scale: int) -> np.ndarray:
-    """(N, C, H, W) in [0, 1] -> (N, H*scale, W*scale, 3) uint8."""
-    x = images.detach().float().clamp(0, 1).cpu()
-    if x.shape[1] == 1:
-        x = x.expand(-1, 3, -1, -1)
-    if scale > 1:
-        x = torch.nn.functional.interpolate(x, scale_factor=scale, mode="nearest")
-    return (x.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
-
-
-def neighbour_pairs_image(samples: Tensor, neighbours: Tensor, distances: Tensor | np.ndarray | None = None,
-                          pairs_per_row: int = 4, border: int = 3) -> np.ndarray:
-    """Figure 2 as ONE uint8 image (H, W, 3): each sample beside its nearest training image, the neighbour
-    outlined in yellow, the distance written under each pair when given.
-
-    samples, neighbours: (N, C, H, W) in [0, 1].
-    """
-    if samples.shape != neighbours.shape:
-        raise ValueError(f"samples {tuple(samples.shape)} and neighbours {tuple(neighbours.shape)} differ")
-    n, _, h, w = samples.shape
-    scale = max(1, math.ceil(56 / w))
-    a, b = _to_rgb_uint8(samples, scale), _to_rgb_uint8(neighbours, scale)
-    ch, cw = h * scale, w * scale
-    gap, label_h = 4, 14 if distances is not None else 0
-    pair_w = 2 * (cw + 2 * border) + gap
-    pair_h = ch + 2 * border + label_h
-    rows = math.ceil(n / pairs_per_row)
-    pad = 8
-    canvas = np.full((rows * (pair_h + pad) + pad, pairs_per_row * (pair_w + 2 * pad) + pad, 3), 255, np.uint8)
-    tops_lefts = []
-    for i in range(n):
-        r, c = divmod(i, pairs_per_row)
-        top, left = pad + r * (pair_h + pad), pad + c * (pair_w + 2 * pad)
-        tops_lefts.append((top, left))
-        canvas[top + border: top + border + ch, left + border: left + border + cw] = a[i]
-        nl = left + cw + 2 * border + gap
-        canvas[top: top + ch + 2 * border, nl: nl + cw + 2 * border] = OUTLINE
-        canvas[top + border: top + border + ch, nl + border: nl + border + cw] = b[i]
-    if distances is not None:
-        from PIL import Image, ImageDraw
-
-        im = Image.fromarray(canvas)
-        draw = ImageDraw.Draw(im)
-        for (top, left), d in zip(tops_lefts, np.asarray(distances, dtype=float)):
-            draw.text((left + border, top + ch + 2 * border + 1), f"d = {d:.2f}", fill=(0, 0, 0))
-        canvas = np.asarray(im)
-    return canvas

@@ -84,7 +84,7 @@ def select_sigma(samples: Tensor, validation: Tensor, sigmas: Tensor = DEFAULT_S
     ll = _log_likelihoods(samples, validation, sigmas, batch_size or _batch_for(len(samples), len(sigmas)),
                           progress, "Parzen sigma")
     means = ll.mean(0)
-    by_sigma = {float(s): float(m) for s, m in zip(sigmas, means)}
+    by_sigma = {float(s): float(m) for s, m in zip(sigmas, means, strict=True)}
     return float(sigmas[int(means.argmax())]), by_sigma
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from explorer.plots.images import image_grid
 from explorer.game.models import Generator, sample_z
+from explorer.plots.images import image_grid
 
 
 def lerp(z0: Tensor, z1: Tensor, n: int) -> Tensor:

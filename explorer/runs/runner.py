@@ -3,31 +3,63 @@
 The worker thread never touches a UI. It publishes a `Snapshot` (under a lock) a few times a second;
 readers get the latest one without waiting for training. A NaN/inf loss restores the last good weights,
 pauses the run and says what diverged; Resume continues with whatever settings were changed meanwhile.
+
+After each step the worker runs the periodic jobs that are due, each under its own name and rule (see
+`_Hooks`): publish a snapshot, sample, evaluate, checkpoint, finish.
 """
 
 from __future__ import annotations
 
 import copy
-from collections import deque
 import math
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field, replace
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from explorer.runs import folder as runs_io
+
 from explorer.game.config import TrainConfig
 from explorer.game.data import load_dataset
-from explorer.plots.images import image_grid
-from explorer.game.models import Discriminator, Generator
 from explorer.game.device import device_label, pick_device
+from explorer.game.models import Discriminator, Generator
 from explorer.game.trainer import METRICS, Trainer, metrics_frame
+from explorer.plots.images import image_grid
+from explorer.runs import folder as runs_io
 
 STATES = ("loading", "ready", "running", "paused", "diverged", "finished", "stopped", "error")
 COLUMNS = ("step", *METRICS, "samples_per_s")
+
+
+@dataclass(frozen=True, slots=True)
+class ToyPoint:
+    """The toy view's summary at one sampled step (Snapshot.toy_history)."""
+
+    step: int
+    d_on_data: float  # mean D(x) over the data; 1/2 at the optimum
+    js: float  # Jensen-Shannon divergence estimate between p_data and p_g, in nats
+    value: float  # the value function V(D, G) at that step
+
+
+@dataclass(frozen=True, slots=True)
+class ModesPoint:
+    """Modes of a 2D mixture covered by G at one sampled step (Snapshot.modes_history)."""
+
+    step: int
+    modes_covered: int
+
+
+def _records_frame(records: tuple, kind: type) -> pd.DataFrame:
+    """One row per record, one column per field (in field order), also when there are no records yet."""
+    names = [f.name for f in fields(kind)]
+    row = attrgetter(*names)  # a tuple of the fields, without dataclasses.asdict's deep copy
+    return pd.DataFrame([row(r) for r in records], columns=names)
 
 
 @dataclass(frozen=True)
@@ -50,9 +82,11 @@ class Snapshot:
     samples: np.ndarray | None = field(default=None, repr=False)  # uint8 grid (H, W, 3) from the fixed z
     samples_step: int = 0
     toy: object | None = field(default=None, repr=False)  # toy.Toy1DView / Toy2DView
-    toy_history: tuple = ()  # ((step, d_on_data, js, value), ...)
-    modes_history: tuple = ()  # ((step, modes_covered), ...) on 2D mixture toys
-    eval_history: tuple = ()  # ({"step": ..., metric: value, ...}, ...) from cfg.eval_interval
+    toy_history: tuple[ToyPoint, ...] = ()  # one per sampled step on toys
+    modes_history: tuple[ModesPoint, ...] = ()  # one per sampled step on 2D mixture toys
+    # Read-only {"step": ..., metric: value} rows every cfg.eval_interval steps. Mappings, not a record type:
+    # the metric names depend on the dataset (quick_metrics) and the rows round-trip through evals.csv.
+    eval_history: tuple[Mapping[str, float], ...] = ()
     error: str | None = None
     version: int = 0  # increases with every publish
 
@@ -64,10 +98,17 @@ class Snapshot:
 
     @property
     def toy_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(list(self.toy_history), columns=["step", "d_on_data", "js", "value"])
+        """toy_history with columns step, d_on_data, js, value."""
+        return _records_frame(self.toy_history, ToyPoint)
+
+    @property
+    def modes_frame(self) -> pd.DataFrame:
+        """modes_history with columns step, modes_covered."""
+        return _records_frame(self.modes_history, ModesPoint)
 
     @property
     def eval_frame(self) -> pd.DataFrame:
+        """eval_history with columns step and the dataset's metrics."""
         return pd.DataFrame(list(self.eval_history))
 
     @property
@@ -99,6 +140,83 @@ class _GrowingArray:
         return v
 
 
+# ---------------------------------------------------------------------------------- hooks and their due rules
+# Each rule is a comparison or two on plain ints/floats: they run after every step, so they must cost
+# nothing next to the step and never touch a tensor (no host sync).
+@dataclass(slots=True)
+class _EverySeconds:
+    """Due once `seconds` of wall-clock time have passed since the job last ran."""
+
+    seconds: float
+    last_time: float
+
+    def due(self, now: float) -> bool:
+        return now - self.last_time >= self.seconds
+
+    def ran(self, now: float) -> None:
+        self.last_time = now
+
+
+@dataclass(slots=True)
+class _EveryStepsAtMostEverySeconds:
+    """Due once `steps` steps AND `seconds` seconds have passed since the job last ran: a slow run samples
+    by steps, a fast one by time (the page cannot show more than a few grids a second anyway)."""
+
+    steps: int
+    seconds: float
+    last_step: int
+    last_time: float
+
+    def due(self, step: int, now: float) -> bool:
+        return step - self.last_step >= self.steps and now - self.last_time >= self.seconds
+
+    def ran(self, step: int, now: float) -> None:
+        self.last_step, self.last_time = step, now
+
+
+@dataclass(frozen=True, slots=True)
+class _OnMultiplesOf:
+    """Due at steps that are multiples of `every` (0: never). Multiples, not "N steps since the last run",
+    so a resumed run or one restored after divergence lands on the same steps."""
+
+    every: int
+
+    def due(self, step: int) -> bool:
+        return self.every > 0 and step % self.every == 0
+
+
+@dataclass(frozen=True, slots=True)
+class _AtStep:
+    """Due once the step count reaches `step` (0: never, the run goes on until stopped)."""
+
+    step: int
+
+    def due(self, step: int) -> bool:
+        return self.step > 0 and step >= self.step
+
+
+@dataclass(slots=True)
+class _Hooks:
+    """The jobs run after a step (Lightning's on_train_batch_end, one name per job), each with its own rule.
+    Named attributes, not a list of callbacks: publishing gates the rest (a diverged publish restores the
+    weights, so nothing may evaluate or save the bad ones) and sampling rides along in the publish."""
+
+    publish: _EverySeconds  # drain metrics, check them for NaN/inf, append them to disk, publish a snapshot
+    sample: _EveryStepsAtMostEverySeconds  # add a sample grid / toy view to that publish
+    evaluate: _OnMultiplesOf  # quick_metrics on 1,000 samples
+    checkpoint: _OnMultiplesOf  # a checkpoint on disk (never when not saving)
+    finish: _AtStep  # cfg.steps reached
+
+    @classmethod
+    def for_run(cls, runner: Runner, step: int, now: float) -> _Hooks:
+        cfg = runner.cfg
+        return cls(publish=_EverySeconds(runner.publish_seconds, now),
+                   sample=_EveryStepsAtMostEverySeconds(cfg.sample_interval, runner.sample_seconds, step, now),
+                   evaluate=_OnMultiplesOf(cfg.eval_interval),
+                   checkpoint=_OnMultiplesOf(cfg.checkpoint_interval if runner.save else 0),
+                   finish=_AtStep(cfg.steps))
+
+
 class Runner:
     """Start, pause, resume, stop, step once; change lr and k while running; read `snapshot()`."""
 
@@ -121,9 +239,9 @@ class Runner:
         self._step_budget = 0  # steps to run while paused (Step button)
         self._pending: dict[str, float] = {}
         self._metrics = _GrowingArray(len(COLUMNS))
-        self._toy_history: list[tuple] = []
-        self._modes_history: list[tuple] = []
-        self._eval_history: list[dict] = []
+        self._toy_history: list[ToyPoint] = []
+        self._modes_history: list[ModesPoint] = []
+        self._eval_history: list[Mapping[str, float]] = []
         self._rate_marks: deque[tuple[float, int, int]] = deque()
         self._pauses = 0  # counted, so the steps/s window never spans one
         self._thread: threading.Thread | None = None
@@ -135,7 +253,7 @@ class Runner:
 
     # ------------------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, run_dir: str | Path, **kwargs) -> "Runner":
+    def open(cls, run_dir: str | Path, **kwargs) -> Runner:
         """Reopen a run folder (e.g. after the process died); `start()` resumes from its last checkpoint."""
         run_dir = Path(run_dir)
         runner = cls(runs_io.read_config(run_dir), run_dir=run_dir, **kwargs)
@@ -149,13 +267,14 @@ class Runner:
                 runner._metrics.extend(old.reindex(columns=list(COLUMNS)).to_numpy(dtype=float))
             evals = runs_io.read_metrics(run_dir, "evals.csv")
             if len(evals):
-                runner._eval_history = evals[evals["step"] <= step].to_dict("records")
+                rows = evals[evals["step"] <= step].to_dict("records")
+                runner._eval_history = [MappingProxyType(row) for row in rows]
             runner._snap = replace(runner._snap, step=step, metrics_array=runner._metrics.view(),
                                    eval_history=tuple(runner._eval_history))
         return runner
 
     # ------------------------------------------------------------------------------ commands
-    def start(self, paused: bool = False) -> "Runner":
+    def start(self, paused: bool = False) -> Runner:
         if self._thread is not None:
             return self
         self._paused = paused
@@ -236,57 +355,79 @@ class Runner:
 
     def _worker(self) -> None:
         try:
-            self.trainer = t = self._build()
-            self._set(device=device_label(t.device), step=t.step_count, lr_d=t.lr_d, lr_g=t.lr_g, k=t.k)
-            self._remember_good()
-            self._publish(samples=True)
-            self._set(state="paused" if self._paused else "running")
-            last_pub = last_sample = time.perf_counter()
-            last_sample_step = t.step_count
-            while not self._stop.is_set():
+            t = self._on_start()
+            hooks = _Hooks.for_run(self, t.step_count, time.perf_counter())
+            finished = False
+            while not finished and not self._stop.is_set():
                 self._apply_pending()
-                if self._paused and self._step_budget == 0:
-                    if self._snap.state == "running":
-                        self._publish(samples=True)
-                        self._set(state="paused")
-                        self._pauses += 1
-                    self._wake.wait(0.1)
-                    self._wake.clear()
+                if self._wait_while_paused():
                     continue
-                if self._snap.state != "running" and not self._paused:
-                    self._set(state="running")
-                t0 = time.perf_counter()
-                with self._step_lock:
-                    t.step()
-                self._elapsed += time.perf_counter() - t0
-                stepping = self._step_budget > 0
-                if stepping:
-                    with self._lock:
-                        self._step_budget -= 1
-                now = time.perf_counter()
-                due_sample = (t.step_count - last_sample_step >= self.cfg.sample_interval
-                              and now - last_sample >= self.sample_seconds)
-                finished = bool(self.cfg.steps) and t.step_count >= self.cfg.steps
-                if due_sample or finished or stepping or now - last_pub >= self.publish_seconds:
-                    if not self._publish(samples=due_sample or finished or stepping):
-                        continue  # diverged: paused, weights restored
-                    last_pub = now
-                    if due_sample or stepping:
-                        last_sample, last_sample_step = now, t.step_count
-                if self.cfg.eval_interval and t.step_count % self.cfg.eval_interval == 0:
-                    self._evaluate()
-                if self.save and t.step_count % self.cfg.checkpoint_interval == 0:
-                    self._checkpoint()
-                if finished:
-                    self._checkpoint()
-                    self._set(state="finished")
-                    return
-            self._publish(samples=True)
-            self._checkpoint()
-            self._set(state="stopped")
+                stepping = self._train_step(t)
+                finished = self._on_step_end(hooks, stepping)
+            self._on_end(finished)
         except Exception as e:  # data missing, out of memory, a bug: say it, keep the app alive
             self._set(state="error", error=f"{type(e).__name__}: {e}")
             traceback.print_exc()  # the server log keeps the details for a bug report
+
+    def _on_start(self) -> Trainer:
+        """Build (or restore) the trainer and publish a first snapshot with samples."""
+        self.trainer = t = self._build()
+        self._set(device=device_label(t.device), step=t.step_count, lr_d=t.lr_d, lr_g=t.lr_g, k=t.k)
+        self._remember_good()
+        self._publish(samples=True)
+        self._set(state="paused" if self._paused else "running")
+        return t
+
+    def _wait_while_paused(self) -> bool:
+        """True while paused with no Step budget: publish once on entering the pause, then wait for a command.
+        Otherwise make sure the state says "running" (a Step from a pause leaves it "paused")."""
+        if self._paused and self._step_budget == 0:
+            if self._snap.state == "running":
+                if self._publish(samples=True):  # False: diverged, and that state must stay visible
+                    self._set(state="paused")
+                self._pauses += 1
+            self._wake.wait(0.1)
+            self._wake.clear()
+            return True
+        if self._snap.state != "running" and not self._paused:
+            self._set(state="running")
+        return False
+
+    def _train_step(self, t: Trainer) -> bool:
+        """One Trainer.step() between two step boundaries; True when it spent the Step button's budget."""
+        t0 = time.perf_counter()
+        with self._step_lock:
+            t.step()
+        self._elapsed += time.perf_counter() - t0
+        stepping = self._step_budget > 0
+        if stepping:
+            with self._lock:
+                self._step_budget -= 1
+        return stepping
+
+    def _on_step_end(self, hooks: _Hooks, stepping: bool) -> bool:
+        """Run the jobs that are due after this step, in order; True when the run reached cfg.steps."""
+        step, now = self.trainer.step_count, time.perf_counter()
+        finished = hooks.finish.due(step)
+        samples = stepping or finished or hooks.sample.due(step, now)  # a Step and the last step show samples
+        if samples or hooks.publish.due(now):
+            if not self._publish(samples=samples):
+                return False  # diverged: paused with the good weights back, so nothing runs on the bad ones
+            hooks.publish.ran(now)
+            if samples:
+                hooks.sample.ran(step, now)
+        if hooks.evaluate.due(step):
+            self._evaluate()
+        if hooks.checkpoint.due(step):
+            self._checkpoint()
+        return finished
+
+    def _on_end(self, finished: bool) -> None:
+        """A checkpoint at the end either way; a stopped run first publishes what it had not yet."""
+        if not finished:
+            self._publish(samples=True)
+        self._checkpoint()
+        self._set(state="finished" if finished else "stopped")
 
     def _apply_pending(self) -> None:
         with self._lock:
@@ -350,10 +491,10 @@ class Runner:
         from explorer.metrics.toy import toy1d_view, toy2d_view
 
         view = toy1d_view(t) if t.dataset.kind == "toy1d" else toy2d_view(t)
-        self._toy_history.append((t.step_count, view.d_on_data, view.js, view.value))
+        self._toy_history.append(ToyPoint(t.step_count, view.d_on_data, view.js, view.value))
         out = dict(toy=view, samples_step=t.step_count, toy_history=tuple(self._toy_history))
         if getattr(view, "modes_covered", None) is not None:
-            self._modes_history.append((t.step_count, view.modes_covered))
+            self._modes_history.append(ModesPoint(t.step_count, view.modes_covered))
             out["modes_history"] = tuple(self._modes_history)
         return out
 
@@ -363,8 +504,9 @@ class Runner:
         from explorer.metrics.evaluate import quick_metrics
 
         t = self.trainer
-        row = {"step": t.step_count, **quick_metrics(copy.deepcopy(t.generator_for_eval()), self.cfg, t.dataset.x[:1000],
-                                                    t.dataset.modes, t.dataset.mode_std)}
+        row = MappingProxyType({"step": t.step_count,  # read-only: every later snapshot shares this row
+                                **quick_metrics(copy.deepcopy(t.generator_for_eval()), self.cfg, t.dataset.x[:1000],
+                                                t.dataset.modes, t.dataset.mode_std)})
         self._eval_history.append(row)
         if self.save:
             runs_io.append_metrics(self.run_dir, pd.DataFrame([row]), "evals.csv")
@@ -377,7 +519,7 @@ class Runner:
     def _diverged(self, rows: np.ndarray, first_bad: int) -> None:
         t = self.trainer
         bad_step = t.step_count - len(rows) + 1 + first_bad
-        which = [name for name, v in zip(METRICS[:3], rows[first_bad, :3]) if not np.isfinite(v)]
+        which = [name for name, v in zip(METRICS[:3], rows[first_bad, :3], strict=True) if not np.isfinite(v)]
         good_step = int(self._good["step"])
         lr_d, lr_g, k = t.lr_d, t.lr_g, t.k
         t.load_state_dict(self._good)

@@ -1,0 +1,95 @@
+"""The one palette and the shared layout of every chart, and the one way a long curve is thinned.
+
+A colour names a player, in every chart alike, after the paper's Figure 1: real data is black (p_data
+dotted), the generator green (p_g, G(z) points, G's loss and gradient), the discriminator blue (D(x)
+dashed, D's loss and gradient). So a reader who learns the colours on one page can read every other page.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+# ------------------------------------------------------------------------------------------ colours
+C_DATA = "black"         # real data: p_data, real points, mean D(x) on data
+C_G = "#2ca02c"          # G: p_g, generated points, G's loss and gradient norm
+C_G_DARK = "#1a661a"     # G's gradient segments: G's green, darker so they read over the green points
+C_D = "#1f77b4"          # D: D(x), D's loss on real data and its gradient norm
+C_ACCENT = "#ff7f0e"     # D's second line: its loss on generated data, its optimum D*
+C_REF = "grey"           # reference lines (D = 1/2, a ceiling) and G's z -> x mapping
+C_OPTIMUM = "#d62728"    # the game's optimum value, -log 4
+C_HELD_OUT = "slategrey"  # held-out real images, Figure 2's baseline (black would hide an overlaid histogram)
+RUN_COLOURS = ("#d62728", C_G, C_D, C_ACCENT)  # one per run when runs are compared side by side
+HEATMAP = "RdBu"         # D(x) over the plane: blue where D says "data", red where it says "generated"
+OUTLINE = (255, 215, 0)  # RGB: Figure 2 outlines a sample's nearest training image in yellow
+
+# ------------------------------------------------------------------------------ lines and markers
+P_DATA = dict(color=C_DATA, dash="dot", width=2.5)
+P_G = dict(color=C_G, width=2.5)
+D_LINE = dict(color=C_D, dash="dash", width=2.5)
+D_STAR = dict(color=C_ACCENT, dash="dashdot", width=1.5)
+HALF = dict(color=C_REF, dash="dash", width=1)  # D = 1/2: thinner and grey, so it is not taken for D itself
+MAPPING = dict(color=C_REF, width=1)
+OPTIMUM = dict(color=C_OPTIMUM, dash="dot")
+REAL_POINTS = dict(color=C_DATA, size=3, opacity=0.5)
+FAKE_POINTS = dict(color=C_G, size=4, opacity=0.8)
+
+# The training charts' traces: (metrics column, legend label, colour).
+LOSS_TRACES = (("d_loss_real", "D loss on real", C_D), ("d_loss_fake", "D loss on fake", C_ACCENT),
+               ("g_loss", "G loss", C_G))
+D_TRACES = (("d_x", "mean D(x)", C_DATA), ("d_g_z", "mean D(G(z))", C_G))
+GRAD_TRACES = (("grad_norm_d", "|grad D|", C_D), ("grad_norm_g", "|grad G|", C_G))
+
+# ------------------------------------------------------------------------------------------- layout
+LEGEND = dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=11))
+TITLE_FONT = dict(size=14)
+
+
+def legend_below(y: float) -> dict:
+    """A horizontal legend under the plot; `y` (paper units, negative) clears the x axis of that figure."""
+    return dict(orientation="h", yanchor="top", y=y, x=0)
+
+
+def apply_layout(fig: go.Figure, height: int, title: str | None = None, legend: dict | None = None,
+                 margin: dict | None = None, **layout) -> go.Figure:
+    """Height, a small title at the top left, the legend (LEGEND by default) and margins, in one look.
+
+    `uirevision` is fixed so a chart redrawn every second keeps the reader's zoom and hidden traces."""
+    fig.update_layout(
+        title=dict(text=title or "", x=0.01, font=TITLE_FONT), height=height, legend=legend or LEGEND,
+        margin=margin or dict(l=50, r=10, t=40 if title else 10, b=30), uirevision="keep", **layout)
+    return fig
+
+
+# ------------------------------------------------------------------------------------- downsampling
+MAX_POINTS = 2000
+
+
+def downsample_indices(values: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Sorted indices of at most `max_points` points of a series that still draw its extremes.
+
+    The first and the last point are kept; the points between are cut into (max_points - 2) // 2 equal
+    buckets, and each bucket keeps its smallest and its largest value. Every n-th point would be smaller
+    to write, but would drop a one-step spike (a diverging step, a D that suddenly wins), the very thing a
+    loss curve is read for. A NaN is kept only where a bucket holds nothing else.
+    """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if n <= max(max_points, 2):
+        return np.arange(n)
+    inner = values[1:-1]
+    buckets = max(0, (max_points - 2) // 2)
+    if buckets == 0:
+        return np.array([0, n - 1])
+    size = math.ceil(len(inner) / buckets)
+    used = math.ceil(len(inner) / size)  # ceil rounding can leave the last buckets empty
+    rows = np.full(used * size, np.nan)
+    rows[: len(inner)] = inner
+    rows = rows.reshape(used, size)  # (buckets, size), the last row padded with NaN
+    nan = np.isnan(rows)
+    lo = np.where(nan, np.inf, rows).argmin(1)  # an all-NaN row gives 0: its own first point
+    hi = np.where(nan, -np.inf, rows).argmax(1)
+    starts = 1 + size * np.arange(used)
+    return np.unique(np.concatenate([[0], starts + lo, starts + hi, [n - 1]]))
