@@ -189,7 +189,9 @@ def cmd_evaluate(args: argparse.Namespace) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m explorer",
+    # `gan-explorer` (the console script) and `python -m explorer` are the same program: name it for how it ran.
+    prog = "python -m explorer" if Path(sys.argv[0]).name == "__main__.py" else "gan-explorer"
+    parser = argparse.ArgumentParser(prog=prog,
                                      description="GAN Explorer: Goodfellow et al. (2014) GANs, headless.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,bench}")
     _train_parser(sub)
