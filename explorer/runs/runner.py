@@ -44,7 +44,7 @@ class ToyPoint:
     step: int
     d_on_data: float  # mean D(x) over the data; 1/2 at the optimum
     js: float  # Jensen-Shannon divergence estimate between p_data and p_g, in nats
-    value: float  # the value function V(D, G) at that step
+    value: float  # C(G) = -log 4 + 2 JSD: the game's value with D at its optimum D*
 
 
 @dataclass(frozen=True, slots=True)
