@@ -9,11 +9,14 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import torch
 from torch import Tensor, nn
 
 from explorer.game.config import TrainConfig
+
+_BUILD_LOCK = threading.Lock()
 
 # Per family: default z size, G width, D width, and G's output range.
 DEFAULTS = {
@@ -49,6 +52,26 @@ class Maxout(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.linear(x).view(x.shape[0], self.units, self.pieces).amax(-1)
+
+
+class SeededDropout(nn.Module):
+    """nn.Dropout's maths (zero with probability p, scale the rest by 1/(1-p)) with masks drawn from the
+    generator the Trainer hands it, not from torch's global stream: so a seed fixes the masks too, a
+    checkpoint holds their state, and other runs or pages in the same process cannot shift them."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+        self.generator: torch.Generator | None = None  # None: torch's default stream (a model used alone)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator).div_(1 - self.p)
+        return x * keep
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
 
 
 class Generator(nn.Module):
@@ -105,9 +128,9 @@ def paper_models(z_dim: int, g_hidden: int, d_hidden: int, pieces: int, dropout:
         with torch.no_grad():
             g_net[4].bias.copy_(torch.log(p / (1 - p)))
     d_net = nn.Sequential(
-        nn.Flatten(), nn.Dropout(0.2),
-        Maxout(data_dim, d_hidden, pieces), nn.Dropout(dropout),
-        Maxout(d_hidden, d_hidden, pieces), nn.Dropout(dropout),
+        nn.Flatten(), SeededDropout(0.2),
+        Maxout(data_dim, d_hidden, pieces), SeededDropout(dropout),
+        Maxout(d_hidden, d_hidden, pieces), SeededDropout(dropout),
         nn.Linear(d_hidden, 1),
     )
     _uniform_init(d_net, 0.005)
@@ -160,16 +183,20 @@ def toy_models(z_dim: int, g_hidden: int, d_hidden: int, data_dim: int) -> tuple
 
 def build_models(cfg: TrainConfig, sample_shape: tuple[int, ...], pixel_mean: Tensor | None = None
                  ) -> tuple[Generator, Discriminator]:
-    """G and D for a config and a data shape; seeded by cfg.seed."""
-    torch.manual_seed(cfg.seed)
+    """G and D for a config and a data shape, their initial weights fixed by cfg.seed.
+
+    nn.init draws from torch's global stream, so the seed is set under a lock (runs are built on their own
+    threads, and two builds must not interleave) and the caller's global stream is restored afterwards."""
     data_dim = math.prod(sample_shape)
     z_dim, g_hidden, d_hidden = resolved_sizes(cfg, data_dim)
     family = cfg.family
-    if family == "paper":
-        return paper_models(z_dim, g_hidden, d_hidden, cfg.maxout_pieces, cfg.dropout, data_dim, sample_shape,
-                            pixel_mean)
-    if family == "mlp":
-        return mlp_models(z_dim, g_hidden, d_hidden, data_dim, sample_shape)
-    if family == "dcgan":
-        return dcgan_models(z_dim, g_hidden, d_hidden, sample_shape[0])
-    return toy_models(z_dim, g_hidden, d_hidden, data_dim)
+    with _BUILD_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        if family == "paper":
+            return paper_models(z_dim, g_hidden, d_hidden, cfg.maxout_pieces, cfg.dropout, data_dim,
+                                sample_shape, pixel_mean)
+        if family == "mlp":
+            return mlp_models(z_dim, g_hidden, d_hidden, data_dim, sample_shape)
+        if family == "dcgan":
+            return dcgan_models(z_dim, g_hidden, d_hidden, sample_shape[0])
+        return toy_models(z_dim, g_hidden, d_hidden, data_dim)

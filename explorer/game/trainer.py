@@ -22,10 +22,11 @@ from torch import Tensor
 from explorer.game.config import TrainConfig
 from explorer.game.data import Dataset
 from explorer.game.device import ThreadTuner, cpu_thread_candidates, pick_device
-from explorer.game.models import Discriminator, Generator, build_models, sample_z
+from explorer.game.models import Discriminator, Generator, SeededDropout, build_models, sample_z
 
 METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_x", "d_g_z", "grad_norm_d", "grad_norm_g")
 CHECKPOINT_VERSION = 1
+VIEW_SEED = 0x5EED  # offsets the view generator's seeds from the training seeds
 
 
 def _optimizer(cfg: TrainConfig, params, lr: float) -> torch.optim.Optimizer:
@@ -60,7 +61,12 @@ class Trainer:
         self.opt_d = _optimizer(cfg, list(self.D.parameters()), cfg.lr_d)
         self.opt_g = _optimizer(cfg, list(self.G.parameters()), cfg.lr_g)
         self.lr_d, self.lr_g, self.k = cfg.lr_d, cfg.lr_g, cfg.k
+        # The training stream: minibatch order, z, dropout masks. Nothing else may draw from it (views and
+        # metrics have their own generators), so a seed means the same run however often anyone looks.
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        for m in self.D.modules():
+            if isinstance(m, SeededDropout):
+                m.generator = self.rng
         self.fixed_z = sample_z(64, self.G.z_dim, cfg.prior, self.device,
                                 torch.Generator(device=self.device).manual_seed(cfg.seed + 1))
         self.step_count = 0  # generator updates done
@@ -231,11 +237,20 @@ class Trainer:
         """The G that evaluations and figures use: the weight average when one is kept, else G."""
         return self.G_average if self.G_average is not None else self.G
 
+    def view_z(self, n: int) -> Tensor:
+        """n noise vectors for looking at G (toy views, summaries), from a generator of their own seeded by
+        (seed, step): never the training stream, so drawing them does not change the run, and the same
+        step of the same run always shows the same view."""
+        seed = VIEW_SEED + 1_000_003 * self.cfg.seed + self.step_count
+        rng = torch.Generator(device=self.device).manual_seed(seed)
+        return sample_z(n, self.G.z_dim, self.cfg.prior, self.device, rng)
+
     @torch.no_grad()
     def sample(self, n: int | None = None, z: Tensor | None = None) -> Tensor:
-        """G(z) in data units ([0, 1] for images), G in eval mode; the fixed z when neither is given."""
+        """G(z) in data units ([0, 1] for images), G in eval mode: for the given z, else n samples from
+        view_z(n), else the fixed z."""
         if z is None:
-            z = self.fixed_z if n is None else self._z(n)
+            z = self.fixed_z if n is None else self.view_z(n)
         was_training = self.G.training
         self.G.eval()
         x = self.G.to_data_space(self.G(z.to(self.device)).float())
@@ -265,6 +280,8 @@ class Trainer:
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "fixed_z": self.fixed_z.cpu(),
             "rng": self.rng.get_state(),
+            # where the epoch stands, so a resumed run sees the same minibatches as one never stopped
+            "perm": self._perm.cpu(), "cursor": self._cursor,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -279,6 +296,8 @@ class Trainer:
         self.lr_d, self.lr_g, self.k = float(state["lr_d"]), float(state["lr_g"]), int(state["k"])
         self.fixed_z = state["fixed_z"].to(self.device)
         self.rng.set_state(state["rng"])
+        if "perm" in state:  # checkpoints before it was kept start a fresh epoch
+            self._perm, self._cursor = state["perm"].to(self.device), int(state["cursor"])
 
     def train(self, steps: int, progress: bool = False) -> pd.DataFrame:
         """Run `steps` steps in the foreground (notebooks, tests); returns their metrics."""
