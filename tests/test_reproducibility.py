@@ -100,3 +100,14 @@ def test_views_do_not_draw_from_the_training_stream():
     assert torch.equal(view_a, t.sample(256))  # the same step shows the same view
     t.train(1)
     assert not torch.equal(view_a, t.sample(256))  # and the next step a new one
+
+
+def test_a_reproducible_run_keeps_one_cpu_thread_count():
+    """Batch norm's reductions round differently on 1 and 2 threads (measured: the mlp GAN's metrics differ in
+    the 7th digit after 30 steps), so a reproducible run never lets the thread tuner switch mid-run."""
+    from explorer.game.device import DEFAULT_THREADS, cpu_thread_candidates
+
+    cfg = TrainConfig.for_dataset("mnist_subset", model="mlp")
+    assert len(cpu_thread_candidates(cfg)) == 1
+    if DEFAULT_THREADS > 1:
+        assert len(cpu_thread_candidates(cfg.replace(reproducible=False))) == 2

@@ -100,6 +100,10 @@ class TrainConfig:
     device: str = _f("auto", "Where to train: 'auto' picks CUDA, then MPS, then CPU.", choices=DEVICES)
     precision: str = _f("fp32", "bf16 runs the matrix products in bfloat16 autocast (fast on CPUs with "
                         "AVX-512 BF16 and on GPUs); fp32 is exact.", choices=PRECISIONS)
+    reproducible: bool = _f(True, "Same seed, same run, to the last bit on a CPU: the thread count stays fixed. "
+                            "Off lets the engine time one thread against one per core while it trains and keep the "
+                            "faster (much faster on a busy machine, but the last bits of the maths then depend on "
+                            "which it picked, and they can grow).")
     steps: int = _f(3000, "Generator updates to train for (the run stops there; 0 = until stopped).",
                     lo=0, hi=10_000_000)
     sample_interval: int = _f(50, "Steps between sample grids / toy plots from the fixed z.", lo=1, hi=100_000)

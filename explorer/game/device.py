@@ -38,13 +38,16 @@ def cpu_thread_candidates(cfg: TrainConfig) -> tuple[int, ...]:
     Toys are too small for intra-op threads: one thread is ~5x faster than two on them. Image models use
     one thread per core on an idle machine; but when other processes keep the cores busy, the threads of
     each parallel matrix product wait for one another and one thread can be several times faster, so
-    `ThreadTuner` measures both while training. $GAN_EXPLORER_THREADS fixes the count.
+    `ThreadTuner` measures both while training, unless the config asks for a reproducible run (the default).
+    $GAN_EXPLORER_THREADS fixes the count.
     """
     fixed = os.environ.get(THREADS_ENV, "").strip()
     if fixed:
         return (max(1, int(fixed)),)
     if cfg.family == "toy" or DEFAULT_THREADS == 1:
         return (1,)
+    if cfg.reproducible:  # some kernels (batch norm's reductions) round differently on another thread count
+        return (DEFAULT_THREADS,)
     return (DEFAULT_THREADS, 1)
 
 
