@@ -137,6 +137,29 @@ def test_a_corrupt_checkpoint_gives_a_clear_error(runs_dir):
     assert ckpt.name in str(e.value) and "damaged" in str(e.value)
 
 
+def test_a_bit_flipped_checkpoint_is_refused_by_its_checksum_not_resumed_silently(runs_dir):
+    """64 flipped bytes that leave G's and D's weights readable: torch.load alone would take the file."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    runner = Runner(TrainConfig.for_dataset("ring8", steps=60, checkpoint_interval=30), runs_dir=runs_dir).start()
+    runner.join(120)
+    ckpt = latest_checkpoint(runner.run_dir)
+    data = bytearray(ckpt.read_bytes())
+    middle = len(data) // 3
+    data[middle: middle + 64] = bytes(b ^ 0xFF for b in data[middle: middle + 64])
+    ckpt.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError) as e:
+        Runner.open(runner.run_dir)
+    assert ckpt.name in str(e.value) and "checksum" in str(e.value)
+    out = subprocess.run([sys.executable, "-m", "explorer", "train", "--resume", str(runner.run_dir), "--steps",
+                          "90", "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and ckpt.name in out.stderr and "Traceback" not in out.stderr
+    assert not out.stdout.strip()  # no summary of a run that did not train
+
+
 def test_missing_data_becomes_an_error_state_not_a_crash(runs_dir, tmp_path):
     cfg = TrainConfig.for_dataset("cifar10", data_root=str(tmp_path))
     import explorer.game.data as data

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import re
@@ -24,6 +26,7 @@ from explorer.game.config import TrainConfig
 
 RUNS_ENV = "GAN_EXPLORER_RUNS"
 KEEP_CHECKPOINTS = 5
+CHECKSUM_TAG = b"\nGAN-EXPLORER-SHA256:"  # then 64 hex digits, after torch.save's zip
 
 
 class CheckpointError(RuntimeError):
@@ -79,12 +82,16 @@ def checkpoint_path(run_dir: Path, step: int) -> Path:
 
 
 def save_checkpoint(run_dir: Path, state: dict, keep: int = KEEP_CHECKPOINTS) -> Path:
-    """Write atomically (temp file + rename) so a killed process never leaves half a checkpoint."""
+    """Write atomically (temp file + rename) so a killed process never leaves half a checkpoint, with a
+    SHA-256 of the payload at the end: torch.load alone accepts many damaged files without a word."""
     path = checkpoint_path(run_dir, int(state["step"]))
+    payload = io.BytesIO()
+    torch.save(state, payload)
+    payload = payload.getvalue()
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
+            f.write(payload + CHECKSUM_TAG + hashlib.sha256(payload).hexdigest().encode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -99,13 +106,29 @@ def list_checkpoints(run_dir: Path) -> list[Path]:
     return sorted((Path(run_dir) / "checkpoints").glob("step_*.pt"))
 
 
+def _verified_payload(path: Path, data: bytes) -> bytes:
+    """The checkpoint's bytes without its checksum trailer, if the checksum matches (files written before
+    checkpoints carried one are taken as they are)."""
+    payload, tag, digest = data.rpartition(CHECKSUM_TAG)
+    if not tag or len(digest) != 64:
+        return data
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
+        raise CheckpointError(
+            f"Checkpoint {path} is damaged: its contents no longer match the checksum written with it (a disk "
+            f"or copy error). Delete it and resume from an earlier one in {path.parent}, or start the run again.")
+    return payload
+
+
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict:
-    """Load with weights_only=True; any damage becomes a CheckpointError naming the file."""
+    """Check the checksum, load with weights_only=True; any damage becomes a CheckpointError naming the file."""
     path = Path(path)
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        payload = _verified_payload(path, path.read_bytes())
+        state = torch.load(io.BytesIO(payload), map_location=map_location, weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"Checkpoint {path} does not exist.") from None
+    except CheckpointError:
+        raise
     except Exception as e:  # truncated zip, bad pickle, unsafe globals...
         raise CheckpointError(
             f"Checkpoint {path} is damaged or not a GAN Explorer checkpoint ({type(e).__name__}: {e}). "
