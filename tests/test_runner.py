@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -173,6 +174,28 @@ def test_missing_data_becomes_an_error_state_not_a_crash(runs_dir, tmp_path):
         data.load_torchvision = original
     snap = runner.snapshot()
     assert snap.state == "error" and "cifar-10-batches-py" in snap.error
+
+
+def test_a_failed_download_says_why_in_one_message_and_leaves_nothing_behind(runs_dir, tmp_path, monkeypatch,
+                                                                             capfd):
+    import torchvision.datasets as tvd
+
+    def offline(self):  # torchvision's own error when every mirror is unreachable, after it made the folders
+        Path(self.raw_folder).mkdir(parents=True, exist_ok=True)
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz:\nTried https://mirror/, got:\n"
+                           "<urlopen error [Errno -2] Name or service not known>\n")
+
+    monkeypatch.setattr(tvd.MNIST, "download", offline)
+    data_root = tmp_path / "data"
+    runner = Runner(TrainConfig.for_dataset("mnist", data_root=str(data_root)), runs_dir=runs_dir).start()
+    runner.join(60)
+    snap = runner.snapshot()
+    assert snap.state == "error"
+    assert "download failed (RuntimeError: urlopen error [Errno -2] Name or service not known)" in snap.error
+    assert "MNIST/raw" in snap.error and "mnist_subset" in snap.error  # where the files go, what to use now
+    assert "Traceback" not in capfd.readouterr().err
+    assert not data_root.exists()  # no empty MNIST/raw left behind
+    assert snap.run_dir is None and not list(runs_dir.iterdir())  # nor an empty run folder
 
 
 def test_run_names_cannot_escape_the_runs_directory(runs_dir):

