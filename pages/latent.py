@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import figure_sources as common
-from app import session
+from app import figure_sources, session
 from app.navigation import use_st_navigation
 from explorer.plots import latent
 
@@ -17,7 +16,7 @@ st.title("Latent space: Figure 3")
 st.caption("G maps the noise prior p_z onto the data. Walking a straight line (or a great circle) between two "
            "z and decoding every point shows whether G learned a smooth map rather than a lookup table.")
 
-source = common.image_source(reg, "latent")
+source = figure_sources.image_source(reg, "latent")
 if source is None:
     st.stop()
 cfg, G = source.config, source.G

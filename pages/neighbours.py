@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import figure_sources as common
-from app import session
+from app import figure_sources, session
 from app.navigation import use_st_navigation
 from explorer.game.config import TrainConfig
 from explorer.game.data import Dataset, DataUnavailableError, load_dataset
@@ -38,7 +37,7 @@ def _report(label: str, _G, cfg_json: str, n: int, seed: int) -> neighbours.Memo
     return neighbours.memorisation_report(samples, _data(cfg_json, "train").x, _data(cfg_json, "test").x[:n])
 
 
-source = common.image_source(reg, "nn")
+source = figure_sources.image_source(reg, "nn")
 if source is None:
     st.stop()
 cfg, G = source.config, source.G

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import figure_sources as common
-from app import session, status
+from app import figure_sources, session, status
 from app.navigation import use_st_navigation
 from explorer.game.config import TOYS_1D
 from explorer.game.presets import FIGURE1_PRESETS
@@ -38,12 +37,12 @@ preset = c1.selectbox("Preset", list(FIGURE1_PRESETS), key="toy1d_preset",
 c2.button("Start", key="toy1d_start", type="primary", on_click=_start, args=(preset,), width="stretch")
 
 group = st.session_state.get(GROUP, {})
-runner = common.pick_run(reg, TOYS_1D, "toy1d_run", prefer=next(iter(group.values()), None))
+runner = figure_sources.pick_run(reg, TOYS_1D, "toy1d_run", prefer=next(iter(group.values()), None))
 if runner is None:
-    common.send_to_train("No 1D run yet: press **Start** above for a preset, or configure one (dataset toy1d) "
+    figure_sources.send_to_train("No 1D run yet: press **Start** above for a preset, or configure one (dataset toy1d) "
                          "on the Train page.")
     st.stop()
-common.controls(runner, "toy1d")
+figure_sources.controls(runner, "toy1d")
 alive = runner.snapshot().alive
 
 
@@ -58,7 +57,7 @@ def live(r, was_alive: bool) -> None:
     s = r.snapshot()
     if was_alive and not s.alive:
         st.rerun(scope="app")  # finished or stopped: redraw the buttons and stop the timer
-    common.show_problem(s)
+    figure_sources.show_problem(s)
     with st.container(key="toy1d_status"):
         st.markdown(status.status_line(s))
     if s.toy is None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import figure_sources as common
-from app import session, status
+from app import figure_sources, session, status
 from app.navigation import use_st_navigation
 from explorer.game.config import TOYS_2D
 from explorer.game.presets import TOY2D_PRESETS
@@ -31,12 +30,12 @@ preset = c1.selectbox("Preset", list(TOY2D_PRESETS), key="toy2d_preset",
                            "protocol); moons and spiral have no modes to count.")
 c2.button("Start", key="toy2d_start", type="primary", on_click=_start, args=(preset,), width="stretch")
 
-runner = common.pick_run(reg, TOYS_2D, "toy2d_run")
+runner = figure_sources.pick_run(reg, TOYS_2D, "toy2d_run")
 if runner is None:
-    common.send_to_train("No 2D run yet: press **Start** above for a preset, or configure one (dataset ring8, "
+    figure_sources.send_to_train("No 2D run yet: press **Start** above for a preset, or configure one (dataset ring8, "
                          "grid25, moons or spiral) on the Train page.")
     st.stop()
-common.controls(runner, "toy2d")
+figure_sources.controls(runner, "toy2d")
 alive = runner.snapshot().alive
 
 
@@ -45,7 +44,7 @@ def live(r, was_alive: bool) -> None:
     s = r.snapshot()
     if was_alive and not s.alive:
         st.rerun(scope="app")
-    common.show_problem(s)
+    figure_sources.show_problem(s)
     with st.container(key="toy2d_status"):
         st.markdown(status.status_line(s))
     view = s.toy

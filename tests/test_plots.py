@@ -97,8 +97,8 @@ def test_nans_are_not_drawn_unless_a_bucket_holds_nothing_else():
 
 def test_smoothing_is_a_trailing_mean():
     y = np.array([0.0, 2.0, 4.0, 6.0, 8.0])
-    np.testing.assert_allclose(plots.smooth_series(y, 1), y)
-    np.testing.assert_allclose(plots.smooth_series(y, 2), [0, 1, 3, 5, 7])
+    np.testing.assert_allclose(style.smooth_series(y, 1), y)
+    np.testing.assert_allclose(style.smooth_series(y, 2), [0, 1, 3, 5, 7])
     m = fake_metrics(2000)
     raw, smooth = plots.loss_figure(m, smooth=1), plots.loss_figure(m, smooth=100)
     assert np.std(smooth.data[2].y[200:]) < 0.3 * np.std(raw.data[2].y[200:])

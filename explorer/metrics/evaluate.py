@@ -16,6 +16,7 @@ from torch import Tensor
 from explorer.game.config import TrainConfig
 from explorer.game.data import load_dataset
 from explorer.game.models import Generator, sample_z
+from explorer.metrics.modes import PROTOCOL_N_SAMPLES, mode_metrics
 from explorer.metrics.parzen import parzen_data
 
 METRICS = ("parzen", "fid", "score", "coverage", "modes")
@@ -61,8 +62,6 @@ def generate(G: Generator, n: int, prior: str, seed: int = 1234, batch: int = 10
 def samples_to_score(metrics: tuple[str, ...] | list[str], n_samples: int) -> int:
     """How many samples the protocol scores: VEEGAN's 2,500 for `modes` (whatever was asked), else n_samples.
     `modes` applies only to ring8/grid25, where no other metric does, so one count serves every metric."""
-    from explorer.metrics.modes import PROTOCOL_N_SAMPLES
-
     return PROTOCOL_N_SAMPLES if "modes" in metrics else n_samples
 
 
@@ -93,8 +92,6 @@ def score_samples(samples: Tensor, cfg: TrainConfig, metrics: tuple[str, ...] | 
         report(0.6, "classifier-space scores")
         out.update(_classifier_metrics(samples, cfg, metrics, data_root, device))
     if "modes" in metrics:
-        from explorer.metrics.modes import mode_metrics
-
         ds = load_dataset(cfg)
         out["modes"] = mode_metrics(samples, ds.modes, ds.mode_std)  # its n_samples: what was scored
     out["seconds"] = round(time.perf_counter() - t0, 2)
@@ -143,8 +140,6 @@ def quick_metrics(G: Generator, cfg: TrainConfig, real: Tensor | None, modes: Te
     """The cheap metrics the runner tracks during training (a sampled version of the full ones)."""
     device = next(G.parameters()).device
     if modes is not None:
-        from explorer.metrics.modes import PROTOCOL_N_SAMPLES, mode_metrics
-
         m = mode_metrics(generate(G, PROTOCOL_N_SAMPLES, cfg.prior, device=device), modes, mode_std)
         return {"modes_covered": m["modes_covered"], "high_quality_fraction": m["high_quality_fraction"]}
     if cfg.dataset in CLASSIFIER_FOR and real is not None:

@@ -114,28 +114,19 @@ def figure1_strip(views: Sequence[Toy1DView], steps: Sequence[int]) -> go.Figure
     return style.apply_layout(fig, 360, legend=style.legend_below(-0.05), margin=dict(l=40, r=10, t=50, b=10))
 
 
-def _steps_and(frame: pd.DataFrame, column: str, max_points: int) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, values) of one column, downsampled keeping its spikes; empty arrays where there is none."""
-    if column not in frame or not len(frame):
-        return np.zeros(0), np.zeros(0)
-    y = frame[column].to_numpy(dtype=float)
-    idx = style.downsample_indices(y, max_points)
-    return frame["step"].to_numpy()[idx], y[idx]
-
-
 def toy_metrics_figure(frame: pd.DataFrame, height: int = 420, max_points: int = style.MAX_POINTS) -> go.Figure:
     """Over training: mean D on data (optimum 1/2) above; JS and C(G) = -log 4 + 2 JSD (optimum -log 4) below."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("mean D(x) on data", "JSD(p_data || p_g) and C(G)"))
     steps = frame["step"] if len(frame) else pd.Series(dtype=float)
     x_span = [float(steps.min()), float(steps.max())] if len(frame) else [0.0, 1.0]
-    x, y = _steps_and(frame, "d_on_data", max_points)
+    x, y = style.curve(frame, "d_on_data", max_points)
     fig.add_trace(go.Scatter(x=x, y=y, name="mean D(x) on data", line=dict(color=style.C_D)), row=1, col=1)
     fig.add_trace(go.Scatter(x=x_span, y=[0.5, 0.5], name="D = 1/2 (optimum)", line=style.HALF, mode="lines"),
                   row=1, col=1)
-    x, y = _steps_and(frame, "js", max_points)
+    x, y = style.curve(frame, "js", max_points)
     fig.add_trace(go.Scatter(x=x, y=y, name="JSD estimate (nats)", line=dict(color=style.C_G)), row=2, col=1)
-    x, y = _steps_and(frame, "value", max_points)
+    x, y = style.curve(frame, "value", max_points)
     fig.add_trace(go.Scatter(x=x, y=y, name="C(G) = -log 4 + 2 JSD", line=dict(color=style.C_DATA)),
                   row=2, col=1)
     fig.add_trace(go.Scatter(x=x_span, y=[-LOG4, -LOG4], name="-log 4 (global optimum)", line=style.OPTIMUM,
@@ -154,9 +145,9 @@ def gradient_comparison_figure(frames: Mapping[str, pd.DataFrame],
                         subplot_titles=("||grad of G's loss||  (log scale)", "mean D(G(z))"))
     for i, (label, frame) in enumerate(frames.items()):
         colour = style.RUN_COLOURS[i % len(style.RUN_COLOURS)]
-        x, y = _steps_and(frame, "grad_norm_g", max_points)
+        x, y = style.curve(frame, "grad_norm_g", max_points)
         fig.add_trace(go.Scatter(x=x, y=y, name=label, legendgroup=label, line=dict(color=colour)), row=1, col=1)
-        x, y = _steps_and(frame, "d_g_z", max_points)
+        x, y = style.curve(frame, "d_g_z", max_points)
         fig.add_trace(go.Scatter(x=x, y=y, name=label, legendgroup=label, showlegend=False,
                                  line=dict(color=colour)), row=2, col=1)
     fig.update_yaxes(type="log", row=1, col=1)

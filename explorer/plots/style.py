@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 # ------------------------------------------------------------------------------------------ colours
@@ -93,3 +94,22 @@ def downsample_indices(values: np.ndarray, max_points: int = MAX_POINTS) -> np.n
     hi = np.where(nan, -np.inf, rows).argmax(1)
     starts = 1 + size * np.arange(used)
     return np.unique(np.concatenate([[0], starts + lo, starts + hi, [n - 1]]))
+
+
+def smooth_series(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over `window` points (1 = unchanged); NaNs are ignored inside a window."""
+    values = np.asarray(values, dtype=float)
+    if window <= 1 or len(values) == 0:
+        return values
+    return pd.Series(values).rolling(int(window), min_periods=1).mean().to_numpy()
+
+
+def curve(frame: pd.DataFrame | None, column: str, max_points: int = MAX_POINTS, smooth: int = 1
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) of one column of a frame with a `step` column, ready to draw: smoothed over `smooth`
+    steps, then downsampled keeping its extremes; empty arrays where the column is missing."""
+    if frame is None or not len(frame) or column not in frame:
+        return np.zeros(0), np.zeros(0)
+    y = smooth_series(frame[column].to_numpy(dtype=float), smooth)
+    idx = downsample_indices(y, max_points)  # after smoothing: the extremes of what is drawn
+    return frame["step"].to_numpy()[idx], y[idx]

@@ -10,29 +10,11 @@ figure re-sent every second stays small however long the run. The toy views are 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from explorer.plots import style
-from explorer.plots.style import MAX_POINTS, downsample_indices
-
-
-def smooth_series(values: np.ndarray, window: int) -> np.ndarray:
-    """Trailing mean over `window` points (1 = unchanged); NaNs are ignored inside a window."""
-    values = np.asarray(values, dtype=float)
-    if window <= 1 or len(values) == 0:
-        return values
-    return pd.Series(values).rolling(int(window), min_periods=1).mean().to_numpy()
-
-
-def _series(metrics: pd.DataFrame, column: str, smooth: int, max_points: int) -> tuple[np.ndarray, np.ndarray]:
-    if metrics is None or len(metrics) == 0 or column not in metrics:
-        return np.zeros(0), np.zeros(0)
-    steps = metrics["step"].to_numpy()
-    y = smooth_series(metrics[column].to_numpy(dtype=float), smooth)
-    idx = downsample_indices(y, max_points)  # after smoothing: the extremes of what is drawn
-    return steps[idx], y[idx]
+from explorer.plots.style import MAX_POINTS
 
 
 def _layout(fig: go.Figure, title: str, y_title: str, height: int) -> go.Figure:
@@ -45,7 +27,7 @@ def _layout(fig: go.Figure, title: str, y_title: str, height: int) -> go.Figure:
 def _lines(metrics: pd.DataFrame, traces, smooth: int, max_points: int) -> go.Figure:
     fig = go.Figure()
     for column, label, color in traces:
-        x, y = _series(metrics, column, smooth, max_points)
+        x, y = style.curve(metrics, column, max_points, smooth)
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label, line=dict(color=color, width=1.6)))
     return fig
 
