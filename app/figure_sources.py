@@ -14,7 +14,7 @@ import streamlit as st
 from app import session
 from explorer.game.config import TOYS, TrainConfig
 from explorer.game.models import Generator
-from explorer.runs.folder import CheckpointError, latest_checkpoint, list_runs, load_models
+from explorer.runs.folder import CheckpointError, RunLockedError, latest_checkpoint, list_runs, load_models
 from explorer.runs.runner import Runner, RunRegistry
 
 NO_RUN = "—"
@@ -52,7 +52,11 @@ def pick_run(reg: RunRegistry, datasets: tuple[str, ...], key: str, prefer: str 
                         help="Runs of this server and saved runs in the runs folder that this page can draw.")
     runner = session.find_runner(reg, name)
     if runner is not None and runner.snapshot().state == "ready":
-        runner.start(paused=True)  # a reopened saved run: build its models from the checkpoint, don't train
+        try:
+            runner.start(paused=True)  # a reopened saved run: build its models from the checkpoint, don't train
+        except RunLockedError as e:  # a CLI is training it: its view would have to come from that process
+            st.warning(str(e))
+            return None
     return runner
 
 
@@ -67,13 +71,6 @@ def controls(runner: Runner, key: str) -> None:
     c3.button("Stop", key=f"{key}_stop", on_click=runner.stop, width="stretch",
               disabled=state not in ("running", "paused", "diverged", "loading"),
               help="End the run (a checkpoint is written)")
-
-
-def show_problem(snapshot) -> None:
-    if snapshot.state == "diverged":
-        st.error(snapshot.error or "Training diverged.", icon="🔥")
-    elif snapshot.state == "error":
-        st.error(f"The run failed: {snapshot.error}", icon="❌")
 
 
 # ------------------------------------------------------------------------------------------- models

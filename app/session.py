@@ -41,6 +41,13 @@ def device_text() -> str:
     return device_label(pick_device())
 
 
+def plain(text: str, limit: int = 80) -> str:
+    """Text from a URL or a file, shown as itself: in code formatting, so markdown, links and HTML in it are
+    not rendered, and cut to `limit` characters."""
+    text = text[:limit].replace("`", "'").replace("\n", " ")
+    return f"`{text}`"
+
+
 def attach(name: str | None) -> None:
     """Show run `name` on the Train page (also in the URL, so reloads and shared links keep it)."""
     if name:
@@ -82,7 +89,7 @@ def attached_runner(reg: RunRegistry, adopt_active: bool = True) -> Runner | Non
     if runner is not None:
         attach(runner.name)
     elif name:
-        st.warning(f"Run '{name}' is not in this server's registry or in {reg.runs_dir}.")
+        st.warning(f"Run {plain(name)} is not in this server's registry or in {reg.runs_dir}.")
         attach(None)
     return runner
 

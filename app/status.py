@@ -1,6 +1,8 @@
-"""A run's state in one line, with an icon per state (used by Home, Train and the toy pages)."""
+"""A run's state in one line, with an icon per state, and what went wrong with it (Home, Train, the toy pages)."""
 
 from __future__ import annotations
+
+import streamlit as st
 
 from explorer.runs.runner import Snapshot
 
@@ -20,3 +22,15 @@ def status_line(snap: Snapshot) -> str:
         last = snap.toy_history[-1]
         parts.append(f"JS ≈ {last.js:.3f} nats · D on data {last.d_on_data:.2f}")
     return " · ".join(parts)
+
+
+def show_problems(snap: Snapshot) -> None:
+    """Why the run diverged, failed or paused on a failed write, and a warning about the game while it lasts."""
+    if snap.state == "diverged":
+        st.error(snap.error or "Training diverged.", icon=":material/local_fire_department:")
+    elif snap.state == "error":
+        st.error(f"The run failed: {snap.error}", icon=":material/error:")
+    elif snap.state == "paused" and snap.error:  # a write failed: Resume retries it
+        st.error(snap.error, icon=":material/sd_card_alert:")
+    if snap.warning:
+        st.warning(snap.warning, icon=":material/warning:")

@@ -88,6 +88,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return cfg.replace(**changes).with_overrides(args.overrides)
 
 
+class RunFailedError(RuntimeError):
+    """The run ended in an error or diverged; the message is the run's own."""
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -101,11 +105,12 @@ def cmd_train(args: argparse.Namespace) -> dict:
 
     if args.resume:
         cfg = read_config(Path(args.resume))
+        runner = Runner.open(args.resume)
+        runner.claim()  # before anything is written: a run another process trains is refused here
         if args.steps is not None or args.overrides:
             cfg = cfg.replace(**({"steps": args.steps} if args.steps is not None else {})).with_overrides(
                 args.overrides)
             atomic_write_text(Path(args.resume) / "config.json", cfg.to_json())  # the run now goes on with it
-        runner = Runner.open(args.resume)
         runner.cfg = cfg
     else:
         cfg = config_from_args(args)
@@ -115,20 +120,27 @@ def cmd_train(args: argparse.Namespace) -> dict:
     runner.start()
     bar = tqdm(total=cfg.steps or None, initial=runner.snapshot().step, file=sys.stderr, unit="step",
                disable=args.no_progress, desc=runner.name)
+    warned = None
     try:
         while True:
             snap = runner.snapshot()
             bar.update(snap.step - bar.n)
-            if snap.state in ("finished", "stopped", "error", "diverged"):
-                break
+            if snap.warning and snap.warning.split(":")[0] != warned:  # once per kind, not every poll
+                warned = snap.warning.split(":")[0]
+                tqdm.write(f"warning: {snap.warning}", file=sys.stderr)
+            if snap.state in ("finished", "stopped", "error", "diverged") or (snap.state == "paused" and snap.error):
+                break  # a paused run with an error is a failed write: nobody is here to press Resume
             time.sleep(0.2)
     except KeyboardInterrupt:
         runner.stop()
     bar.close()
     runner.stop()
+    write_error = snap.error if snap.state == "paused" else None
     snap = runner.snapshot()
-    if snap.state == "error" or snap.state == "diverged":
-        raise SystemExit(f"error: {snap.error}")
+    if snap.state in ("error", "diverged"):
+        raise RunFailedError(snap.error)
+    if write_error:
+        raise RunFailedError(f"{write_error} It stopped with its last checkpoint at step {snap.step}.")
     # One clock per field, so the numbers on the line agree: `seconds` is this command's wall clock (data
     # loading, model building, sample grids and checkpoints included; interpreter start-up is not), and
     # steps_per_s = steps_trained / train_seconds, the time spent inside Trainer.step() (snap.elapsed).
@@ -205,8 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
-    except (ConfigError, DataUnavailableError, CheckpointError, FileNotFoundError, ValueError,
-            RuntimeError) as e:
+    except (ConfigError, DataUnavailableError, CheckpointError, ValueError, RuntimeError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if result is not None:  # `bench` without --json prints only its report

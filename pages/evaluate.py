@@ -10,7 +10,7 @@ from app import session
 from app.navigation import use_st_navigation
 from explorer.metrics.evaluate import METRICS, PAPER_GAN, PAPER_TABLE1, REFERENCE_ROW, applicable_metrics
 from explorer.plots.evaluation import eval_curves_figure, flatten_result
-from explorer.runs.folder import list_checkpoints, list_runs, read_metrics
+from explorer.runs.folder import RunFileError, list_checkpoints, list_runs, read_metrics
 from explorer.runs.scoring import evaluate_run
 
 use_st_navigation()  # first: see app/navigation.py
@@ -79,7 +79,11 @@ if results:
     st.dataframe(pd.DataFrame(results), hide_index=True)
 
 st.subheader("Metrics over training")
-evals = read_metrics(info.path, "evals.csv")
+try:
+    evals = read_metrics(info.path, "evals.csv")
+except RunFileError as e:  # a damaged file: say so, the rest of the page stands
+    st.error(str(e))
+    evals = pd.DataFrame()
 if len(evals):
     st.plotly_chart(eval_curves_figure(evals), key="eval_curves")
 else:

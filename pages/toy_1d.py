@@ -57,7 +57,7 @@ def live(r, was_alive: bool) -> None:
     s = r.snapshot()
     if was_alive and not s.alive:
         st.rerun(scope="app")  # finished or stopped: redraw the buttons and stop the timer
-    figure_sources.show_problem(s)
+    status.show_problems(s)
     with st.container(key="toy1d_status"):
         st.markdown(status.status_line(s))
     if s.toy is None:

@@ -44,7 +44,7 @@ def live(r, was_alive: bool) -> None:
     s = r.snapshot()
     if was_alive and not s.alive:
         st.rerun(scope="app")
-    figure_sources.show_problem(s)
+    status.show_problems(s)
     with st.container(key="toy2d_status"):
         st.markdown(status.status_line(s))
     view = s.toy

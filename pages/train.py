@@ -18,6 +18,7 @@ from explorer.plots import training as plots
 from explorer.plots.evaluation import eval_curves_figure
 from explorer.plots.images import image_grid
 from explorer.plots.paper import figure1, gan_lab_figure
+from explorer.runs.folder import RunLockedError
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -35,19 +36,33 @@ st.caption("Algorithm 1 of Goodfellow et al. (2014) on a background thread: k st
 
 
 # ------------------------------------------------------------------------------------------- commands
+COMMAND_ERROR = "command_error"  # what a button could not do, shown under the buttons on the next run
+
+
+def _refused(message: str) -> None:
+    st.session_state[COMMAND_ERROR] = message
+
 
 def _start() -> None:
     config, error = config_form.current_config()
     if config is None:  # invalid: nothing starts (the sidebar already says which field)
         return
-    new = session.registry().start(config)
+    try:
+        new = session.registry().start(config)
+    except OSError as e:  # the runs folder cannot be written (full disk, permissions)
+        _refused(f"Could not create the run folder: {e.strerror or e} ({e.filename}). "
+                 f"Free some space or set $GAN_EXPLORER_RUNS to a writable folder.")
+        return
     session.attach(new.name)
 
 
 def _ensure_started(r, paused: bool) -> bool:
     """A reopened saved run has no thread yet: start it (from its checkpoint). True if it was started."""
     if r.snapshot().state == "ready":
-        r.start(paused=paused)
+        try:
+            r.start(paused=paused)
+        except RunLockedError as e:  # a CLI (or another server) is training it
+            _refused(str(e))
         return True
     return False
 
@@ -107,6 +122,8 @@ cols[4].button("Step", key="step", on_click=_step, args=(runner,), width="stretc
                disabled=not (state in ("paused", "diverged") or never_started),
                help="While paused: one more step of Algorithm 1 (k D-updates, then one G-update)")
 
+if st.session_state.get(COMMAND_ERROR):
+    st.error(st.session_state.pop(COMMAND_ERROR), icon=":material/block:")
 if runner is None and st.session_state.get("preset_loaded"):
     st.info(f"Preset **{st.session_state['preset_loaded']}** loaded into the sidebar: press **Start**.")
 if runner is None:
@@ -136,11 +153,8 @@ def live_area(r, drawn_state: str) -> None:
         st.rerun(scope="app")
     with st.container(key="status"):
         st.markdown(status.status_line(s))
-    if s.state == "diverged":
-        st.error(s.error or "Training diverged.", icon=":material/local_fire_department:")
-    elif s.state == "error":
-        st.error(f"The run failed: {s.error}", icon=":material/error:")
-    elif s.state == "finished":
+    status.show_problems(s)
+    if s.state == "finished":
         st.success(f"Finished {s.step} steps in {s.elapsed:.1f} s of training.")
     smooth = st.slider("Smoothing (steps)", 1, 500, 20, key="smooth",
                        help="Trailing mean over this many steps: minibatch losses are noisy.")

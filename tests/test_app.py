@@ -223,3 +223,46 @@ def test_in_training_metrics_are_drawn_on_the_train_page(registry):
     at.run()
     assert not at.exception, at.exception
     assert len(at.get("plotly_chart")) == 5  # toy view, three training charts, modes covered over training
+
+
+@pytest.mark.parametrize("hostile", ["../../etc/passwd", "[click me](http://evil.example)", "<img src=x onerror=1>",
+                                     "x" * 5000, "`rm -rf`\n# big"])
+def test_a_hostile_run_in_the_url_is_shown_as_text_and_opens_nothing(registry, hostile):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(TRAIN)
+    at.query_params["run"] = hostile
+    at.run()
+    assert not at.exception, at.exception
+    [warning] = [w.value for w in at.warning if "is not in this server's registry" in w.value]
+    shown = warning.split("`")[1]
+    assert len(warning.split("`")) == 3 and len(shown) <= 80  # one code span: nothing in it renders
+    assert not registry.runners()
+    assert not registry.runs_dir.exists() or not any(registry.runs_dir.iterdir())
+
+
+def test_the_train_page_shows_a_failed_write_and_a_warning_of_the_game(registry, monkeypatch):
+    """A run paused on a full disk, and D winning (section 3's poor G), as the page shows them."""
+    import errno
+
+    from explorer.game.presets import preset
+    from explorer.runs import folder, health
+
+    monkeypatch.setattr(health, "D_WINS_STEPS", 30)  # the poor G's D wins from the start: see it sooner
+    runner = registry.start(preset("Minimax from a poor G", steps=0))
+    wait_for(lambda: runner.snapshot().warning is not None)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(runner.run_dir / "metrics.csv"))
+
+    monkeypatch.setattr(folder, "append_metrics", disk_full)
+    wait_for(lambda: runner.snapshot().state == "paused" and runner.snapshot().error is not None)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(TRAIN)
+    at.query_params["run"] = runner.name
+    at.run()
+    assert not at.exception, at.exception
+    assert any("No space left on device" in e.value and "Resume" in e.value for e in at.error)
+    assert any(w.value.startswith("D is winning") and "non_saturating" in w.value for w in at.warning)
+    assert not at.button(key="resume").disabled

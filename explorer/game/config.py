@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -103,7 +104,8 @@ class TrainConfig:
     reproducible: bool = _f(True, "Same seed, same run, to the last bit on a CPU: the thread count stays fixed. "
                             "Off lets the engine time one thread against one per core while it trains and keep the "
                             "faster (much faster on a busy machine, but the last bits of the maths then depend on "
-                            "which it picked, and they can grow).")
+                            "which it picked, and they can grow). On CUDA, on asks for PyTorch's deterministic "
+                            "algorithms (somewhat slower); off lets cuDNN pick its fastest kernels.")
     steps: int = _f(3000, "Generator updates to train for (the run stops there; 0 = until stopped).",
                     lo=0, hi=10_000_000)
     sample_interval: int = _f(50, "Steps between sample grids / toy plots from the fixed z.", lo=1, hi=100_000)
@@ -121,6 +123,8 @@ class TrainConfig:
                 value = float(value)
             if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
                 raise ConfigError(f.name, value, f"expected a {expected.__name__}")
+            if expected is float and not math.isfinite(value):
+                raise ConfigError(f.name, value, f"a finite number in [{meta['lo']}, {meta['hi']}]")
             if meta["choices"] and value not in meta["choices"]:
                 raise ConfigError(f.name, value, "one of " + ", ".join(meta["choices"]))
             if meta["lo"] is not None and not (meta["lo"] <= value <= meta["hi"]):
@@ -130,9 +134,15 @@ class TrainConfig:
         if self.model == "toy" and self.dataset not in TOYS:
             raise ConfigError("model", self.model, "'toy' is for 1D/2D toys; use 'paper', 'mlp' or 'dcgan'")
         if self.model == "dcgan" and self.image_size not in (0, 32):
-            raise ConfigError("image_size", self.image_size, "0 or 32 for 'dcgan'")
+            raise ConfigError("image_size", self.image_size, "0 or 32 for 'dcgan' (its images are resized to 32x32)")
+        if self.family in ("mlp", "dcgan") and self.batch_size < 2:
+            raise ConfigError("batch_size", self.batch_size, f"at least 2 for '{self.family}' (batch norm needs two "
+                                                             f"samples to normalise)")
         if self.momentum_final >= 0 and self.momentum_ramp_steps == 0:
             raise ConfigError("momentum_ramp_steps", 0, "> 0 when momentum_final is set")
+        if self.lr_min > min(self.lr_d, self.lr_g):
+            raise ConfigError("lr_min", self.lr_min, f"at most the smaller learning rate, "
+                                                     f"{min(self.lr_d, self.lr_g):g} (it is a floor for decay)")
 
     # --- derived ---
     @property

@@ -14,6 +14,19 @@ import torch
 
 from explorer.game.config import TrainConfig
 
+# cuBLAS reads this once, when a process first uses it: set before any CUDA work so that a reproducible run
+# (below) can ask for deterministic cuBLAS. It only caps cuBLAS's scratch space; a user's own value wins.
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+
+def set_cuda_determinism(on: bool) -> None:
+    """PyTorch's deterministic mode on CUDA for `reproducible` runs: deterministic cuDNN kernels, no kernel
+    autotuning, and deterministic algorithms wherever PyTorch has them (a warning names any op that has
+    none). Process-wide in PyTorch, so the last run started in a process sets it for all its CUDA runs."""
+    torch.backends.cudnn.deterministic = on
+    torch.backends.cudnn.benchmark = not on
+    torch.use_deterministic_algorithms(on, warn_only=True)
+
 
 def pick_device(name: str = "auto") -> torch.device:
     """CUDA when available, then MPS, else CPU."""

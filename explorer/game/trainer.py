@@ -8,7 +8,6 @@ so a step never waits for the host.
 from __future__ import annotations
 
 import copy
-import math
 import os
 import time
 from contextlib import nullcontext
@@ -19,9 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from explorer.game.config import TrainConfig
+from explorer.game.config import ConfigError, TrainConfig
 from explorer.game.data import Dataset
-from explorer.game.device import ThreadTuner, cpu_thread_candidates, pick_device
+from explorer.game.device import ThreadTuner, cpu_thread_candidates, pick_device, set_cuda_determinism
 from explorer.game.models import Discriminator, Generator, SeededDropout, build_models, sample_z
 
 METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_x", "d_g_z", "grad_norm_d", "grad_norm_g")
@@ -47,9 +46,14 @@ class Trainer:
 
     def __init__(self, cfg: TrainConfig, dataset: Dataset, device: torch.device | str | None = None,
                  metrics_capacity: int = 4096):
+        if cfg.batch_size > len(dataset.x):  # only a data set is known here, not in TrainConfig
+            raise ConfigError("batch_size", cfg.batch_size,
+                              f"at most the {len(dataset.x):,} examples of {dataset.name}")
         self.cfg = cfg
         self.device = torch.device(device) if device is not None else pick_device(cfg.device)
         self.threads = ThreadTuner(cpu_thread_candidates(cfg) if self.device.type == "cpu" else ())
+        if self.device.type == "cuda":
+            set_cuda_determinism(cfg.reproducible)
         self.threads.start()
         self.dataset = dataset.to(self.device)
         pixel_mean = self.dataset.x.mean(0) if dataset.kind == "image" else None
@@ -188,8 +192,6 @@ class Trainer:
         n = len(self.x_data)
         if self._cursor + m > len(self._perm):
             self._perm = torch.randperm(n, device=self.device, generator=self.rng)
-            if m > n:
-                self._perm = self._perm.repeat(math.ceil(m / n))
             self._cursor = 0
         idx = self._perm[self._cursor: self._cursor + m]
         self._cursor += m

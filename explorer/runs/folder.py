@@ -4,15 +4,19 @@
     metrics.csv              one row per step, appended as training goes
     samples/step_NNNNNNNN.png sample grids from the fixed z (image data sets)
     checkpoints/step_NNNNNNNN.pt  model + optimizer state, written atomically
+    .lock                    held (flock) by the one process training the run
+
+Every write either lands whole or leaves the file as it was (a full disk, a killed process): a temp file then
+a rename, or for the appended CSVs, a single write cut back to the old size if it fails.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -31,6 +35,14 @@ CHECKSUM_TAG = b"\nGAN-EXPLORER-SHA256:"  # then 64 hex digits, after torch.save
 
 class CheckpointError(RuntimeError):
     """A checkpoint could not be read; the message says which file and what to do."""
+
+
+class RunFileError(ValueError):
+    """A run's config.json or metrics.csv is damaged; the message names the file and what to do."""
+
+
+class RunLockedError(RuntimeError):
+    """Another process (or another Runner) is already training this run folder."""
 
 
 def resolve_runs_dir(runs_dir: str | os.PathLike | None = None) -> Path:
@@ -57,22 +69,66 @@ def new_run_dir(runs_dir: Path, cfg: TrainConfig, name: str | None = None) -> Pa
         path = runs_dir / f"{base}-{i}"
     assert path.resolve().parent == runs_dir.resolve(), "run names are sanitised"
     (path / "checkpoints").mkdir(parents=True)
-    (path / "samples").mkdir()
-    atomic_write_text(path / "config.json", cfg.to_json())
+    try:
+        (path / "samples").mkdir()
+        atomic_write_text(path / "config.json", cfg.to_json())
+    except OSError:  # a full disk: no half-made run folder left behind
+        shutil.rmtree(path, ignore_errors=True)
+        raise
     return path
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temp file beside `path`, then rename: `path` is either the old file or the new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
-        f.write(text)
-    os.replace(f.name, path)
+    atomic_write_bytes(path, text.encode())
 
 
 def read_config(run_dir: Path) -> TrainConfig:
     path = Path(run_dir) / "config.json"
     if not path.exists():
         raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
-    return TrainConfig.from_json(path.read_text())
+    try:
+        return TrainConfig.from_json(path.read_text())
+    except (ValueError, TypeError, UnicodeDecodeError) as e:  # truncated, bit-flipped, edited by hand
+        raise RunFileError(f"{path} is damaged ({e}). Its checkpoints keep a copy of the config: restore the "
+                           f"file from a backup, or start the run again; other runs are not affected.") from None
+
+
+# --------------------------------------------------------------------------------------- the writer's lock
+
+def lock_run(run_dir: Path):
+    """Take the run's lock for this process and return the open lock file (closing it releases the lock; so
+    does the process dying, even by SIGKILL). A second writer gets RunLockedError naming the holder."""
+    path = Path(run_dir) / ".lock"
+    handle = open(path, "a+")  # noqa: SIM115 - held open for the whole run
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; one writer per run is then up to the user
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise RunLockedError(f"Run {Path(run_dir).name} is already being trained (or held paused) by {holder}. "
+                             f"Stop it there first (one writer per run folder), or train a new run.") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"process {os.getpid()}")
+    handle.flush()
+    return handle
 
 
 # --------------------------------------------------------------------------------------- checkpoints
@@ -88,14 +144,7 @@ def save_checkpoint(run_dir: Path, state: dict, keep: int = KEEP_CHECKPOINTS) ->
     payload = io.BytesIO()
     torch.save(state, payload)
     payload = payload.getvalue()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload + CHECKSUM_TAG + hashlib.sha256(payload).hexdigest().encode())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_bytes(path, payload + CHECKSUM_TAG + hashlib.sha256(payload).hexdigest().encode())
     for old in list_checkpoints(run_dir)[:-keep]:
         old.unlink(missing_ok=True)
     return path
@@ -164,35 +213,79 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 # --------------------------------------------------------------------------------------- metrics
 
 def append_metrics(run_dir: Path, frame: pd.DataFrame, filename: str = "metrics.csv") -> None:
+    """Append rows; if the write fails (a full disk) the file is cut back to its old size, so it never keeps
+    part of them. Unbuffered: a buffered file would retry the failed flush when cut back, and fail again."""
     path = Path(run_dir) / filename
-    frame.to_csv(path, mode="a", header=not path.exists(), index=False, float_format="%.6g")
+    with open(path, "a+b", buffering=0) as f:
+        size = _cut_torn_line(f)
+        data = memoryview(frame.to_csv(header=size == 0, index=False, float_format="%.6g").encode())
+        try:
+            while data:
+                data = data[f.write(data):]
+        except OSError:
+            f.truncate(size)
+            raise
+
+
+def _cut_torn_line(f) -> int:
+    """Cut a last line left without its newline (a process killed mid-write) off an open CSV; its new size."""
+    size = f.seek(0, os.SEEK_END)
+    if size == 0:
+        return 0
+    f.seek(size - 1)
+    if f.read(1) == b"\n":
+        return size
+    f.seek(max(0, size - 65536))
+    tail = f.read()
+    size = size - len(tail) + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+    f.truncate(size)
+    return size
 
 
 def read_metrics(run_dir: Path, filename: str = "metrics.csv") -> pd.DataFrame:
-    """metrics.csv (per step) or evals.csv (in-training metrics) of a run; empty if none yet."""
+    """metrics.csv (per step) or evals.csv (in-training metrics) of a run; empty if none yet. A last line
+    without its newline (the process was killed mid-write) is dropped; anything else that does not parse
+    as a table of numbers with increasing steps is a RunFileError naming the file and the line."""
     path = Path(run_dir) / filename
-    if not path.exists() or path.stat().st_size == 0:
+    data = path.read_bytes() if path.exists() else b""
+    data = data[: data.rfind(b"\n") + 1]
+    if not data:
         return pd.DataFrame()
-    return pd.read_csv(path)
+    try:
+        frame = pd.read_csv(io.BytesIO(data))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise RunFileError(f"{path} is damaged ({e}). Delete it to resume the run without its history, "
+                           f"or start the run again; other runs are not affected.") from None
+    numeric = frame.apply(pd.to_numeric, errors="coerce")
+    not_numbers = (numeric.isna() & frame.notna()).any(axis=1).to_numpy()
+    problem = None
+    if "step" not in frame.columns:
+        problem = "its header has no step column"
+    elif not_numbers.any():
+        problem = f"line {int(not_numbers.argmax()) + 2} is not numbers"
+    elif (not_increasing := (numeric["step"].diff() <= 0).to_numpy()).any():
+        problem = f"the steps stop increasing at line {int(not_increasing.argmax()) + 2}"
+    if problem:
+        raise RunFileError(f"{path} is damaged: {problem}. Delete it to resume the run without its history, "
+                           f"or start the run again; other runs are not affected.")
+    return numeric
 
 
-def truncate_metrics(run_dir: Path, last_step: int) -> None:
+def truncate_metrics(run_dir: Path, last_step: int, filename: str = "metrics.csv") -> None:
     """Drop rows after `last_step`, so a run resumed from a checkpoint keeps one continuous record."""
-    frame = read_metrics(run_dir)
+    frame = read_metrics(run_dir, filename)
     if len(frame) and frame["step"].max() > last_step:
-        path = Path(run_dir) / "metrics.csv"
-        tmp = path.with_suffix(".tmp")
-        frame[frame["step"] <= last_step].to_csv(tmp, index=False, float_format="%.6g")
-        os.replace(tmp, path)
+        kept = frame[frame["step"] <= last_step]
+        atomic_write_text(Path(run_dir) / filename, kept.to_csv(index=False, float_format="%.6g"))
 
 
 def save_sample_grid(run_dir: Path, step: int, grid: np.ndarray) -> Path:
     from PIL import Image
 
     path = Path(run_dir) / "samples" / f"step_{step:08d}.png"
-    tmp = path.with_suffix(".tmp.png")
-    Image.fromarray(grid).save(tmp)
-    os.replace(tmp, path)
+    png = io.BytesIO()
+    Image.fromarray(grid).save(png, format="PNG")
+    atomic_write_bytes(path, png.getvalue())
     return path
 
 
@@ -221,7 +314,7 @@ def list_runs(runs_dir: Path) -> list[RunInfo]:
         step = int(ckpt.stem.split("_")[1]) if ckpt else 0
         try:
             cfg, err = read_config(p), None
-        except (ValueError, json.JSONDecodeError) as e:
-            cfg, err = None, f"config.json unreadable: {e}"
+        except RunFileError as e:
+            cfg, err = None, str(e)
         out.append(RunInfo(p, p.name, cfg, step, p.stat().st_mtime, err))
     return sorted(out, key=lambda r: r.modified, reverse=True)

@@ -1,8 +1,10 @@
 """A Trainer on a background thread, driven by commands and read through immutable snapshots.
 
 The worker thread never touches a UI. It publishes a `Snapshot` (under a lock) a few times a second;
-readers get the latest one without waiting for training. A NaN/inf loss restores the last good weights,
-pauses the run and says what diverged; Resume continues with whatever settings were changed meanwhile.
+readers get the latest one without waiting for training. A NaN/inf loss or exploding gradients restore the
+last good weights, pause the run and say what diverged (see health.py); Resume continues with whatever
+settings were changed meanwhile. A write that fails (a full disk) pauses the run with everything still in
+memory; Resume writes what is owed. One process trains a run folder at a time (folder.lock_run).
 
 After each step the worker runs the periodic jobs that are due, each under its own name and rule (see
 `_Hooks`): publish a snapshot, sample, evaluate, checkpoint, finish.
@@ -25,16 +27,20 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import torch
 
-from explorer.game.config import TrainConfig
+from explorer.game.config import ConfigError, TrainConfig
 from explorer.game.data import DataUnavailableError, load_dataset
 from explorer.game.device import device_label, pick_device
 from explorer.game.models import Discriminator, Generator
 from explorer.game.trainer import METRICS, Trainer, metrics_frame
 from explorer.plots.images import image_grid
 from explorer.runs import folder as runs_io
-from explorer.runs.folder import CheckpointError
+from explorer.runs.folder import CheckpointError, RunFileError
+from explorer.runs.health import HealthWatch
 
+# Failures whose message already says what happened and what to do: no traceback in the server's log.
+EXPECTED_FAILURES = (DataUnavailableError, CheckpointError, RunFileError, ConfigError, OSError)
 STATES = ("loading", "ready", "running", "paused", "diverged", "finished", "stopped", "error")
 COLUMNS = ("step", *METRICS, "samples_per_s")
 
@@ -89,7 +95,8 @@ class Snapshot:
     # Read-only {"step": ..., metric: value} rows every cfg.eval_interval steps. Mappings, not a record type:
     # the metric names depend on the dataset (quick_metrics) and the rows round-trip through evals.csv.
     eval_history: tuple[Mapping[str, float], ...] = ()
-    error: str | None = None
+    error: str | None = None  # why the run diverged, failed, or paused on a failed write
+    warning: str | None = None  # a sign of trouble while it lasts (D winning), the run going on
     version: int = 0  # increases with every publish
 
     @property
@@ -242,6 +249,11 @@ class Runner:
         self._step_budget = 0  # steps to run while paused (Step button)
         self._pending: dict[str, float] = {}
         self._metrics = _GrowingArray(len(COLUMNS))
+        self._rows_on_disk = 0  # metrics rows already in metrics.csv: a failed write is retried from here
+        self._evals_on_disk = 0
+        self._checkpoint_owed = False  # a checkpoint write failed: write one as soon as training goes on
+        self._lock_file = None  # the run folder's lock, held from start() to the worker's end
+        self._health: HealthWatch | None = None  # made with the trainer, from the config it trains with
         self._toy_history: list[ToyPoint] = []
         self._modes_history: list[ModesPoint] = []
         self._eval_history: list[Mapping[str, float]] = []
@@ -268,23 +280,37 @@ class Runner:
             if len(old):
                 old = old[old["step"] <= step]
                 runner._metrics.extend(old.reindex(columns=list(COLUMNS)).to_numpy(dtype=float))
+                runner._rows_on_disk = len(old)
             evals = runs_io.read_metrics(run_dir, "evals.csv")
             if len(evals):
                 rows = evals[evals["step"] <= step].to_dict("records")
                 runner._eval_history = [MappingProxyType(row) for row in rows]
+                runner._evals_on_disk = len(rows)
             runner._snap = replace(runner._snap, step=step, metrics_array=runner._metrics.view(),
                                    eval_history=tuple(runner._eval_history))
         return runner
 
     # ------------------------------------------------------------------------------ commands
     def start(self, paused: bool = False) -> Runner:
+        """Train on a background thread; raises RunLockedError if another process trains this run folder."""
         if self._thread is not None:
             return self
+        self.claim()
         self._paused = paused
         self._set(state="loading")
         self._thread = threading.Thread(target=self._worker, name=f"train-{self.name}", daemon=True)
         self._thread.start()
         return self
+
+    def claim(self) -> None:
+        """Take the run folder's lock (once): a second writer gets RunLockedError, before it writes anything."""
+        if self.save and self._lock_file is None:
+            self._lock_file = runs_io.lock_run(self.run_dir)
+
+    def _release(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
 
     def pause(self) -> None:
         self._paused = True
@@ -353,7 +379,8 @@ class Runner:
         ckpt = runs_io.latest_checkpoint(self.run_dir) if self.run_dir else None
         if ckpt is not None:
             trainer.load_state_dict(runs_io.load_checkpoint(ckpt, map_location=device))
-            runs_io.truncate_metrics(self.run_dir, trainer.step_count)
+            for filename in ("metrics.csv", "evals.csv"):  # what was recorded after it is trained again
+                runs_io.truncate_metrics(self.run_dir, trainer.step_count, filename)
         return trainer
 
     def _worker(self) -> None:
@@ -362,17 +389,33 @@ class Runner:
             hooks = _Hooks.for_run(self, t.step_count, time.perf_counter())
             finished = False
             while not finished and not self._stop.is_set():
-                self._apply_pending()
-                if self._wait_while_paused():
-                    continue
-                stepping = self._train_step(t)
-                finished = self._on_step_end(hooks, stepping)
+                try:
+                    finished = self._iteration(t, hooks)
+                except OSError as e:  # a full disk: pause with everything in memory, retry on Resume
+                    self._write_failed(e)
             self._on_end(finished)
-        except (DataUnavailableError, CheckpointError) as e:  # the message says what to do: no traceback
-            self._failed(f"{type(e).__name__}: {e}")
-        except Exception as e:  # out of memory, a bug: say it, keep the app alive
-            self._failed(f"{type(e).__name__}: {e}")
-            traceback.print_exc()  # the server log keeps the details for a bug report
+        except Exception as e:  # bad data, out of memory, a bug: say it, keep the app alive
+            self._failed(failure_message(e, self.cfg))
+            if not isinstance(e, EXPECTED_FAILURES) and not _out_of_memory(e):
+                traceback.print_exc()  # a bug: the server log keeps the details for a bug report
+        finally:
+            self._release()
+
+    def _iteration(self, t: Trainer, hooks: _Hooks) -> bool:
+        """Apply commands, then (unless paused) one step and the jobs due after it; True when finished."""
+        self._apply_pending()
+        if self._wait_while_paused():
+            return False
+        stepping = self._train_step(t)
+        return self._on_step_end(hooks, stepping)
+
+    def _write_failed(self, e: OSError) -> None:
+        self._paused = True
+        self._checkpoint_owed = True
+        self._set(state="paused", error=f"Could not write to the run folder: {e.strerror or e} "
+                                        f"({e.filename or self.run_dir}). Nothing already on disk was replaced "
+                                        f"and the run is paused with everything in memory: free some space, then "
+                                        f"resume it (Resume on the Train page, or train --resume RUN_DIR).")
 
     def _failed(self, message: str) -> None:
         """The error state; a run this Runner created that never got its models loses its folder again, so
@@ -386,6 +429,7 @@ class Runner:
     def _on_start(self) -> Trainer:
         """Build (or restore) the trainer and publish a first snapshot with samples."""
         self.trainer = t = self._build()
+        self._health = HealthWatch(self.cfg)
         self._set(device=device_label(t.device), step=t.step_count, lr_d=t.lr_d, lr_g=t.lr_g, k=t.k)
         self._remember_good()
         self._publish(samples=True)
@@ -404,7 +448,7 @@ class Runner:
             self._wake.clear()
             return True
         if self._snap.state != "running" and not self._paused:
-            self._set(state="running")
+            self._set(state="running", error=None)
         return False
 
     def _train_step(self, t: Trainer) -> bool:
@@ -432,8 +476,13 @@ class Runner:
                 hooks.sample.ran(step, now)
         if hooks.evaluate.due(step):
             self._evaluate()
-        if hooks.checkpoint.due(step):
+        if hooks.checkpoint.due(step) or self._checkpoint_owed:
+            # Metrics on disk first: a run killed after this checkpoint resumes from it with no gap in
+            # metrics.csv; and the weights saved have passed the health checks up to this step.
+            if not self._publish():
+                return False
             self._checkpoint()
+            self._checkpoint_owed = False
         return finished
 
     def _on_end(self, finished: bool) -> None:
@@ -460,28 +509,38 @@ class Runner:
         t = self.trainer
         rows = t.drain()
         n_new = len(rows)
+        changes: dict = {}
         if n_new:
-            bad = ~np.isfinite(rows[:, :3]).all(1)
-            if bad.any():
-                self._diverged(rows, int(np.argmax(bad)))
-                return False
             first = t.step_count - n_new + 1
+            alarm = self._health.check(rows, first)
+            if alarm is not None and alarm.stops_run:
+                self._diverged(alarm.message)
+                return False
+            changes["warning"] = alarm.message if alarm is not None else None
             frame = metrics_frame(rows, first)
             rate = self._rate(t.step_count)
             frame["samples_per_s"] = rate * t.cfg.batch_size * (t.k + 1)
             self._metrics.extend(frame.to_numpy(dtype=float))
-            if self.save:
-                runs_io.append_metrics(self.run_dir, frame)
             if time.perf_counter() - self._good_time > 5.0:
                 self._remember_good()
         else:
             rate = self._snap.steps_per_s
-        changes: dict = dict(step=t.step_count, steps_per_s=rate, elapsed=self._elapsed,
-                             metrics_array=self._metrics.view())
+        self._write_metrics()  # also what a failed write still owes
+        changes.update(step=t.step_count, steps_per_s=rate, elapsed=self._elapsed,
+                       metrics_array=self._metrics.view())
         if samples:
             changes.update(self._samples())
         self._set(**changes)
         return True
+
+    def _write_metrics(self) -> None:
+        """Append the rows not yet in metrics.csv (all or none: see folder.append_metrics)."""
+        pending = self._metrics.view()[self._rows_on_disk:]
+        if self.save and len(pending):
+            frame = pd.DataFrame(pending, columns=list(COLUMNS))
+            frame["step"] = frame["step"].astype(np.int64)
+            runs_io.append_metrics(self.run_dir, frame)
+            self._rows_on_disk += len(pending)
 
     def _rate(self, step: int, window: float = 3.0) -> float:
         """Steps per wall-clock second over the last few seconds of running (pauses excluded)."""
@@ -522,36 +581,56 @@ class Runner:
                                 **quick_metrics(copy.deepcopy(t.generator_for_eval()), self.cfg, t.dataset.x[:1000],
                                                 t.dataset.modes, t.dataset.mode_std)})
         self._eval_history.append(row)
-        if self.save:
-            runs_io.append_metrics(self.run_dir, pd.DataFrame([row]), "evals.csv")
         self._set(eval_history=tuple(self._eval_history))
+        if self.save:
+            runs_io.append_metrics(self.run_dir, pd.DataFrame(self._eval_history[self._evals_on_disk:]), "evals.csv")
+            self._evals_on_disk = len(self._eval_history)
 
     def _remember_good(self) -> None:
         self._good = copy.deepcopy(self.trainer.state_dict())
         self._good_time = time.perf_counter()
 
-    def _diverged(self, rows: np.ndarray, first_bad: int) -> None:
+    def _diverged(self, what: str) -> None:
+        """Put the last good weights back, drop the metrics recorded since, pause, and say why."""
         t = self.trainer
-        bad_step = t.step_count - len(rows) + 1 + first_bad
-        which = [name for name, v in zip(METRICS[:3], rows[first_bad, :3], strict=True) if not np.isfinite(v)]
         good_step = int(self._good["step"])
         lr_d, lr_g, k = t.lr_d, t.lr_g, t.k
         t.load_state_dict(self._good)
         t.set_learning_rates(lr_d, lr_g)  # keep any settings the user changed since
         t.set_k(k)
+        self._health.reset()
         self._metrics.truncate(int(np.searchsorted(self._metrics.view()[:, 0], good_step, side="right")))
-        if self.save:
-            runs_io.truncate_metrics(self.run_dir, good_step)
+        if self.save and self._rows_on_disk > self._metrics.n:
+            runs_io.truncate_metrics(self.run_dir, good_step, "metrics.csv")
+        self._rows_on_disk = min(self._rows_on_disk, self._metrics.n)
         self._paused = True
-        message = (f"Training diverged: {' and '.join(which)} became NaN/inf at step {bad_step} "
-                   f"(lr_d={lr_d:g}, lr_g={lr_g:g}, k={k}, {self.cfg.optimizer}). The weights were restored "
-                   f"to step {good_step} and the run is paused. Lower the learning rates (or k) and press Resume.")
-        self._set(state="diverged", error=message, step=good_step, metrics_array=self._metrics.view(),
-                  **self._samples())
+        message = (f"{what} Now: lr_d={lr_d:g}, lr_g={lr_g:g}, k={k}, {self.cfg.optimizer}. The weights were "
+                   f"restored to step {good_step} and the run is paused: change the settings, then press Resume.")
+        self._set(state="diverged", error=message, warning=None, step=good_step,
+                  metrics_array=self._metrics.view(), **self._samples())
 
     def _checkpoint(self) -> None:
         if self.save and self.trainer is not None:
             runs_io.save_checkpoint(self.run_dir, self.trainer.state_dict())
+
+
+def _out_of_memory(e: BaseException) -> bool:
+    return isinstance(e, (torch.cuda.OutOfMemoryError, MemoryError)) or (
+        isinstance(e, RuntimeError) and ("out of memory" in str(e) or "can't allocate memory" in str(e)))
+
+
+def failure_message(e: BaseException, cfg: TrainConfig) -> str:
+    """What a failed run says: the error's own message where it is written for the user, a suggestion for
+    running out of memory, the exception's type and text for anything else (a bug)."""
+    if _out_of_memory(e):
+        where = "GPU memory" if isinstance(e, torch.cuda.OutOfMemoryError) or "CUDA" in str(e) else "memory"
+        return (f"Out of {where} with batch_size={cfg.batch_size}, g_hidden={cfg.g_hidden or 'auto'}, "
+                f"d_hidden={cfg.d_hidden or 'auto'}: start again with a smaller batch size or narrower networks "
+                f"(or on the CPU). Other runs are not affected.")
+    if isinstance(e, OSError) and not isinstance(e, FileNotFoundError):
+        return (f"Could not write to the run folder: {e.strerror or e} ({e.filename or ''}). The last "
+                f"checkpoint on disk is intact: free some space and resume the run from it.")
+    return f"{type(e).__name__}: {e}"
 
 
 class RunRegistry:
