@@ -134,13 +134,14 @@ def cmd_train(args: argparse.Namespace) -> dict:
     except KeyboardInterrupt:
         runner.stop()
     bar.close()
+    ended = snap  # as the loop last saw it: stopping a diverged or paused run makes it "stopped"
     runner.stop()
-    write_error = snap.error if snap.state == "paused" else None
     snap = runner.snapshot()
-    if snap.state in ("error", "diverged"):
+    if snap.state == "error":
         raise RunFailedError(snap.error)
-    if write_error:
-        raise RunFailedError(f"{write_error} It stopped with its last checkpoint at step {snap.step}.")
+    if ended.state == "diverged" or (ended.state == "paused" and ended.error):
+        raise RunFailedError(f"{ended.error} From the command line: the run stopped with a checkpoint at step "
+                             f"{snap.step}; continue it with `train --resume {runner.run_dir}` (and --set ...).")
     # One clock per field, so the numbers on the line agree: `seconds` is this command's wall clock (data
     # loading, model building, sample grids and checkpoints included; interpreter start-up is not), and
     # steps_per_s = steps_trained / train_seconds, the time spent inside Trainer.step() (snap.elapsed).

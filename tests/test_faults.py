@@ -303,6 +303,15 @@ def test_exploding_gradients_pause_the_run_before_nan_and_the_last_checkpoint_lo
     assert all(torch.isfinite(v).all() for v in state["G"].values() if v.is_floating_point())
 
 
+def test_the_cli_reports_a_run_that_blew_up_and_keeps_its_good_checkpoint(tmp_path):
+    out = cli("train", "--runs-dir", str(tmp_path), "--name", "sgd-at-1", "--steps", "0", "--set", "optimizer=sgd",
+              "--set", "lr_d=1", "--set", "lr_g=1", "--set", "momentum=0.99")
+    assert out.returncode == 2 and "Traceback" not in out.stderr and not out.stdout.strip()
+    assert "Exploding gradients" in out.stderr and "--resume" in out.stderr
+    state = load_checkpoint(latest_checkpoint(tmp_path / "sgd-at-1"))
+    assert all(torch.isfinite(v).all() for v in state["G"].values() if v.is_floating_point())
+
+
 def test_exploding_gradients_are_named_as_such_when_they_come_first():
     from explorer.runs.health import HealthWatch
 

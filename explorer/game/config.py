@@ -122,7 +122,7 @@ class TrainConfig:
                 object.__setattr__(self, f.name, float(value))
                 value = float(value)
             if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-                raise ConfigError(f.name, value, f"expected a {expected.__name__}")
+                raise ConfigError(f.name, value, f"expected {_a(expected.__name__)}")
             if expected is float and not math.isfinite(value):
                 raise ConfigError(f.name, value, f"a finite number in [{meta['lo']}, {meta['hi']}]")
             if meta["choices"] and value not in meta["choices"]:
@@ -195,6 +195,10 @@ class TrainConfig:
         return self.replace(**changes)
 
 
+def _a(type_name: str) -> str:
+    return {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}[type_name]
+
+
 def _type_of(f: dataclasses.Field) -> type:
     return {"str": str, "int": int, "float": float, "bool": bool}[f.type if isinstance(f.type, str)
                                                                   else f.type.__name__]
@@ -212,7 +216,7 @@ def parse_value(f: dataclasses.Field, raw: str) -> Any:
             raise ValueError(raw)
         return t(raw)
     except ValueError:
-        raise ConfigError(f.name, raw, f"expected a {t.__name__}") from None
+        raise ConfigError(f.name, raw, f"expected {_a(t.__name__)}") from None
 
 
 def field_info(name: str) -> dict[str, Any]:
