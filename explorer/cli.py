@@ -1,5 +1,5 @@
 """`python -m explorer SUBCOMMAND` (or `gan-explorer SUBCOMMAND`): headless training (`train`), scoring
-(`evaluate`) and the speed benchmark (`bench`).
+(`evaluate`), the speed benchmark (`bench`), and runs to keep and share (`export`, `import`, `sample`).
 
 Progress goes to stderr; the last stdout line is one JSON object, so scripts and notebooks can parse it.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from explorer.game.config import DATASETS, ConfigError, TrainConfig
 from explorer.game.data import DataUnavailableError
 from explorer.game.presets import PRESETS, preset
-from explorer.runs.folder import CheckpointError
+from explorer.runs.folder import CheckpointError, resolve_runs_dir
 
 
 def _train_parser(sub: argparse._SubParsersAction) -> None:
@@ -201,15 +201,126 @@ def cmd_evaluate(args: argparse.Namespace) -> dict:
     return result
 
 
+def _run_folder(run: str, runs_dir: str | None) -> Path:
+    """RUN as a path, else the run of that name under the runs dir."""
+    path = Path(run)
+    named = resolve_runs_dir(runs_dir) / run
+    return named if not path.is_dir() and named.is_dir() else path
+
+
+def _export_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="a run as a zip, its metrics as CSV, its samples over training as GIF/MP4",
+                       description="Write a run's files for keeping or sharing, into --out: RUN.zip (the run "
+                                   "folder, for `import`), RUN-metrics.csv, RUN-samples.gif / .mp4 (one frame per "
+                                   "saved sample grid, in step order; image runs), a TensorBoard log. Prints, as "
+                                   "the last stdout line, a JSON object of the paths written.")
+    p.add_argument("run", metavar="RUN", help="run folder, or a run's name under --runs-dir")
+    p.add_argument("--zip", action="store_true", help="the run folder as RUN.zip (never its .lock or temp files)")
+    p.add_argument("--csv", action="store_true", help="a copy of its metrics.csv")
+    p.add_argument("--gif", action="store_true", help="an animated GIF of the sample grid over training")
+    p.add_argument("--mp4", action="store_true", help="the same as an MP4 (needs: pip install imageio-ffmpeg)")
+    p.add_argument("--tensorboard", metavar="DIR",
+                   help="write its scalars and sample grids as a TensorBoard log in DIR/RUN "
+                        "(needs: pip install tensorboard)")
+    p.add_argument("--out", default=".", help="folder for the files (default: the current folder)")
+    p.add_argument("--runs-dir", help="where run folders are (default $GAN_EXPLORER_RUNS, else ./runs)")
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> dict:
+    from explorer.runs import archive
+    from explorer.runs.folder import read_config
+
+    run_dir = _run_folder(args.run, args.runs_dir)
+    if not (args.zip or args.csv or args.gif or args.mp4 or args.tensorboard):
+        raise ValueError("nothing to export: give --zip, --csv, --gif, --mp4 and/or --tensorboard DIR")
+    # Everything that can refuse does so before the first file is written.
+    read_config(run_dir)
+    if args.gif or args.mp4:
+        archive.frames_to_animate(run_dir)
+    if args.mp4:
+        archive.require("mp4")
+    if args.tensorboard:
+        archive.require("tensorboard")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = run_dir.resolve().name
+    written = {"run_dir": str(run_dir)}
+    if args.zip:
+        written["zip"] = str(archive.export_zip(run_dir, out / f"{name}.zip"))
+    if args.csv:
+        written["csv"] = str(archive.export_metrics_csv(run_dir, out / f"{name}-metrics.csv"))
+    if args.gif:
+        archive.write_gif(run_dir, out / f"{name}-samples.gif")
+        written["gif"] = str(out / f"{name}-samples.gif")
+    if args.mp4:
+        archive.write_mp4(run_dir, out / f"{name}-samples.mp4")
+        written["mp4"] = str(out / f"{name}-samples.mp4")
+    if args.tensorboard:
+        written["tensorboard"] = str(archive.write_tensorboard(run_dir, Path(args.tensorboard)))
+    return written
+
+
+def _import_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="a zip made by `export --zip` becomes a run folder; prints JSON",
+                       description="Check a zip made by `export --zip` (an untrusted file: its paths, sizes, "
+                                   "file types, config, metrics, images and checkpoints) and, if all is well, add "
+                                   "it as a new run under the runs dir; a refused zip writes nothing. Prints, as "
+                                   "the last stdout line, a JSON object with run_dir and step.")
+    p.add_argument("zip", metavar="ZIP", help="the zip file")
+    p.add_argument("--runs-dir", help="where run folders go (default $GAN_EXPLORER_RUNS, else ./runs)")
+    p.add_argument("--name", help="run folder name (default: the zip's top folder; sanitised, made unique)")
+    p.set_defaults(func=cmd_import)
+
+
+def cmd_import(args: argparse.Namespace) -> dict:
+    from explorer.runs.archive import import_zip
+    from explorer.runs.folder import latest_checkpoint
+
+    run_dir = import_zip(Path(args.zip), resolve_runs_dir(args.runs_dir), name=args.name)
+    ckpt = latest_checkpoint(run_dir)
+    return {"run_dir": str(run_dir), "name": run_dir.name, "step": int(ckpt.stem.split("_")[1]) if ckpt else 0}
+
+
+def _sample_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sample", help="a grid of samples from a run's latest checkpoint, as a PNG (image runs)",
+                       description="Draw n samples from a run's latest checkpoint (G's weight average when the run "
+                                   "keeps one) with a seeded noise stream, so the same command gives the same "
+                                   "picture, and write them as one PNG grid. Prints a JSON line last.")
+    p.add_argument("run", metavar="RUN", help="run folder, or a run's name under --runs-dir")
+    p.add_argument("-n", type=int, default=64, help="samples in the grid (default 64)")
+    p.add_argument("--out", default="samples.png", help="PNG file to write (default samples.png)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the noise z (default 0)")
+    p.add_argument("--nrow", type=int, help="images a row (default: a square grid)")
+    p.add_argument("--checkpoint", help="a checkpoint file of the run (default: its latest)")
+    p.add_argument("--raw-g", action="store_true", help="the trained G itself, not its weight average")
+    p.add_argument("--runs-dir", help="where run folders are (default $GAN_EXPLORER_RUNS, else ./runs)")
+    p.set_defaults(func=cmd_sample)
+
+
+def cmd_sample(args: argparse.Namespace) -> dict:
+    from explorer.runs.archive import sample_grid, write_png
+
+    run_dir = _run_folder(args.run, args.runs_dir)
+    grid, step = sample_grid(run_dir, args.n, args.seed, Path(args.checkpoint) if args.checkpoint else None,
+                             averaged=not args.raw_g, nrow=args.nrow)
+    out = write_png(Path(args.out), grid)
+    return {"run_dir": str(run_dir), "step": step, "n": args.n, "seed": args.seed, "out": str(out)}
+
+
 def build_parser() -> argparse.ArgumentParser:
     # `gan-explorer` (the console script) and `python -m explorer` are the same program: name it for how it ran.
     prog = "python -m explorer" if Path(sys.argv[0]).name == "__main__.py" else "gan-explorer"
     parser = argparse.ArgumentParser(prog=prog,
                                      description="GAN Explorer: Goodfellow et al. (2014) GANs, headless.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,bench}")
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{train,evaluate,bench,export,import,sample}")
     _train_parser(sub)
     _evaluate_parser(sub)
     _bench_parser(sub)
+    _export_parser(sub)
+    _import_parser(sub)
+    _sample_parser(sub)
     return parser
 
 

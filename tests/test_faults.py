@@ -70,6 +70,38 @@ def test_a_cli_run_killed_with_sigkill_resumes_with_no_gap_or_duplicate(tmp_path
     assert read_metrics(run_dir)["step"].tolist() == list(range(1, last + 151))
 
 
+def test_a_run_killed_before_its_first_checkpoint_starts_over_with_one_record(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "explorer", "train", "--steps", "0", "--runs-dir", str(tmp_path),
+                             "--name", "early", "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: len(read_metrics(tmp_path / "early")) > 100, timeout=120)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    assert latest_checkpoint(tmp_path / "early") is None
+    resumed = cli("train", "--resume", str(tmp_path / "early"), "--steps", "50")
+    assert resumed.returncode == 0, resumed.stderr
+    assert read_metrics(tmp_path / "early")["step"].tolist() == list(range(1, 51))
+
+
+def test_a_process_that_exits_stops_its_runs_first_with_a_checkpoint(tmp_path):
+    """As the Streamlit server does on Ctrl-C or SIGTERM: the interpreter exits with a run still training.
+    It used to abort ("terminate called without an active exception") and lose the run's steps."""
+    script = ("import signal, sys, time\n"
+              "from explorer import Runner, TrainConfig\n"
+              "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))  # what streamlit's handler amounts to\n"
+              f"runner = Runner(TrainConfig(steps=0), runs_dir={str(tmp_path)!r}, name='live').start()\n"
+              "while True:\n    time.sleep(0.1)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: len(read_metrics(tmp_path / "live")) > 100, timeout=120)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    step = int(latest_checkpoint(tmp_path / "live").stem.split("_")[1])
+    assert step == read_metrics(tmp_path / "live")["step"].max() > 100
+
+
 def test_a_line_torn_by_a_kill_is_dropped_and_the_record_stays_continuous(runs_dir):
     run_dir = finished_run(runs_dir)
     with open(run_dir / "metrics.csv", "ab") as f:

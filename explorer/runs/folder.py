@@ -29,6 +29,8 @@ import torch
 from explorer.game.config import TrainConfig
 
 RUNS_ENV = "GAN_EXPLORER_RUNS"
+_UMASK = os.umask(0o022)  # read once (it can only be read by setting it), then put back
+os.umask(_UMASK)
 KEEP_CHECKPOINTS = 5
 CHECKSUM_TAG = b"\nGAN-EXPLORER-SHA256:"  # then 64 hex digits, after torch.save's zip
 
@@ -63,13 +65,9 @@ def new_run_dir(runs_dir: Path, cfg: TrainConfig, name: str | None = None) -> Pa
     """Create a fresh run folder; the default name is dataset-loss-timestamp, made unique."""
     runs_dir = Path(runs_dir)
     base = sanitize_run_name(name or f"{cfg.dataset}-{cfg.family}-{time.strftime('%Y%m%d-%H%M%S')}")
-    path, i = runs_dir / base, 1
-    while path.exists():
-        i += 1
-        path = runs_dir / f"{base}-{i}"
-    assert path.resolve().parent == runs_dir.resolve(), "run names are sanitised"
-    (path / "checkpoints").mkdir(parents=True)
+    path = make_unique_dir(runs_dir, base)
     try:
+        (path / "checkpoints").mkdir()
         (path / "samples").mkdir()
         atomic_write_text(path / "config.json", cfg.to_json())
     except OSError:  # a full disk: no half-made run folder left behind
@@ -78,12 +76,29 @@ def new_run_dir(runs_dir: Path, cfg: TrainConfig, name: str | None = None) -> Pa
     return path
 
 
+def make_unique_dir(parent: Path, base: str) -> Path:
+    """Create parent/base, or parent/base-2, -3, ...: the first free name, claimed by mkdir itself (a check
+    then a create would let two processes take the same name)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    for i in range(1, 100_000):
+        path = parent / (base if i == 1 else f"{base}-{i}")
+        assert path.resolve().parent == parent.resolve(), "run names are sanitised"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"no free run name like {base} in {parent}")
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temp file beside `path`, then rename: `path` is either the old file or the new one."""
+    """Write to a temp file beside `path`, then rename: `path` is either the old file or the new one. The file
+    gets the usual permissions (mkstemp's are owner-only, which a shared runs folder would trip over)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -151,8 +166,9 @@ def save_checkpoint(run_dir: Path, state: dict, keep: int = KEEP_CHECKPOINTS) ->
 
 
 def list_checkpoints(run_dir: Path) -> list[Path]:
-    """Checkpoints of a run, oldest first."""
-    return sorted((Path(run_dir) / "checkpoints").glob("step_*.pt"))
+    """Checkpoints of a run, oldest first (by step number: past step 99,999,999 the names grow a digit)."""
+    found = (Path(run_dir) / "checkpoints").glob("step_*.pt")
+    return sorted((p for p in found if p.stem[5:].isdigit()), key=lambda p: int(p.stem[5:]))
 
 
 def _verified_payload(path: Path, data: bytes) -> bytes:
@@ -179,8 +195,9 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
     except CheckpointError:
         raise
     except Exception as e:  # truncated zip, bad pickle, unsafe globals...
+        first_line = str(e).strip().splitlines()[0] if str(e).strip() else ""  # torch's own text spans lines
         raise CheckpointError(
-            f"Checkpoint {path} is damaged or not a GAN Explorer checkpoint ({type(e).__name__}: {e}). "
+            f"Checkpoint {path} is damaged or not a GAN Explorer checkpoint ({type(e).__name__}: {first_line}). "
             f"Delete it and resume from an earlier one in {path.parent}, or start the run again.") from e
     missing = {"version", "config", "step", "G", "D"} - set(state if isinstance(state, dict) else ())
     if missing:

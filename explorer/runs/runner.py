@@ -12,12 +12,14 @@ After each step the worker runs the periodic jobs that are due, each under its o
 
 from __future__ import annotations
 
+import atexit
 import copy
 import math
 import shutil
 import threading
 import time
 import traceback
+import weakref
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -298,6 +300,7 @@ class Runner:
         self.claim()
         self._paused = paused
         self._set(state="loading")
+        _STARTED.add(self)
         self._thread = threading.Thread(target=self._worker, name=f"train-{self.name}", daemon=True)
         self._thread.start()
         return self
@@ -379,7 +382,10 @@ class Runner:
         ckpt = runs_io.latest_checkpoint(self.run_dir) if self.run_dir else None
         if ckpt is not None:
             trainer.load_state_dict(runs_io.load_checkpoint(ckpt, map_location=device))
-            for filename in ("metrics.csv", "evals.csv"):  # what was recorded after it is trained again
+        if self.run_dir is not None and self.save:
+            # What was recorded after the checkpoint (everything, for a run killed before its first one) is
+            # trained again: drop it, so the record stays one row per step.
+            for filename in ("metrics.csv", "evals.csv"):
                 runs_io.truncate_metrics(self.run_dir, trainer.step_count, filename)
         return trainer
 
@@ -612,6 +618,19 @@ class Runner:
     def _checkpoint(self) -> None:
         if self.save and self.trainer is not None:
             runs_io.save_checkpoint(self.run_dir, self.trainer.state_dict())
+
+
+# Every started Runner, so that a process that exits (the server stopped with Ctrl-C or SIGTERM, a notebook
+# kernel shut down) first stops its runs: each writes its checkpoint, and no training thread is still inside
+# torch when the interpreter tears down (that aborted the process: "terminate called without an active
+# exception", and the steps since the last checkpoint were lost).
+_STARTED: weakref.WeakSet[Runner] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_runs_at_exit() -> None:
+    for runner in list(_STARTED):
+        runner.stop(wait=True, timeout=30.0)
 
 
 def _out_of_memory(e: BaseException) -> bool:
