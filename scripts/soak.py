@@ -69,14 +69,20 @@ def start_runs(count: int, runs_dir: Path) -> list[Runner]:
 
 # ---------------------------------------------------------------------------------------- memory
 
+def vm_rss(pid: int | str = "self") -> int | None:
+    """A process's resident set size in bytes, from /proc (None where there is no /proc, or it has ended)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) * 1024 for line in lines if line.startswith("VmRSS:")), None)
+
+
 def rss_bytes() -> int:
     """Resident set size now, from /proc; elsewhere the peak so far (getrusage has no current value)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    now = vm_rss()
+    if now is not None:
+        return now
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from soak import vm_rss  # scripts/ is on sys.path when this file runs as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -141,12 +142,7 @@ def tree_rss_bytes(pid: int) -> int:
     while todo:
         p = todo.pop()
         todo += children.get(p, [])
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
+        total += vm_rss(p) or 0
     return total
 
 
