@@ -19,6 +19,8 @@ CSS = ROOT / "assets" / "style.css"
 # (file, title, icon, url path); Home is a function below.
 PAGE_FILES = (
     ("pages/train.py", "Train", ":material/model_training:", "train"),
+    ("pages/runs.py", "Runs", ":material/folder_open:", "runs"),
+    ("pages/replay.py", "Replay", ":material/replay:", "replay"),
     ("pages/toy_1d.py", "Toy 1D", ":material/show_chart:", "toy_1d"),
     ("pages/toy_2d.py", "Toy 2D", ":material/scatter_plot:", "toy_2d"),
     ("pages/latent.py", "Latent space", ":material/gradient:", "latent"),

@@ -14,7 +14,15 @@ import streamlit as st
 from app import session
 from explorer.game.config import TOYS, TrainConfig
 from explorer.game.models import Generator
-from explorer.runs.folder import CheckpointError, RunLockedError, latest_checkpoint, list_runs, load_models
+from explorer.runs import folder as runs_io
+from explorer.runs.folder import (
+    CheckpointError,
+    RunLockedError,
+    is_demo,
+    latest_checkpoint,
+    list_runs,
+    load_models,
+)
 from explorer.runs.runner import Runner, RunRegistry
 
 NO_RUN = "—"
@@ -94,7 +102,10 @@ def image_source(reg: RunRegistry, key: str) -> LoadedG | None:
     Shows what is wrong (and returns None) when there is nothing usable."""
     live = {r.name: r for r in reversed(reg.runners())
             if r.cfg.dataset not in TOYS and r.trainer is not None and r.snapshot().state != "error"}
-    saved = {i.name: i for i in list_runs(reg.runs_dir)
+    # The user's saved runs, then the bundled demos (read-only: only their checkpoint is read).
+    mine = list_runs(reg.runs_dir)
+    demos = [i for i in list_runs(runs_io.DEMO_RUNS_DIR) if i.name not in {m.name for m in mine}]
+    saved = {i.name: i for i in [*mine, *demos]
              if i.config is not None and i.config.dataset not in TOYS and i.step > 0}
     toys_only = not live and not saved
     if toys_only:
@@ -115,7 +126,7 @@ def image_source(reg: RunRegistry, key: str) -> LoadedG | None:
         G = G.cpu()
         return LoadedG(f"{name} (live, step {runner.snapshot().step})", runner.cfg, G, runner.snapshot().step)
     name = c2.selectbox("Run", list(saved), key=f"{key}_saved",
-                        format_func=lambda n: f"{n} (step {saved[n].step})")
+                        format_func=lambda n: f"{n} (step {saved[n].step}{', demo' if is_demo(saved[n].path) else ''})")
     info = saved[name]
     try:
         ckpt = latest_checkpoint(info.path)

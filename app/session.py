@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -46,6 +47,15 @@ def plain(text: str, limit: int = 80) -> str:
     not rendered, and cut to `limit` characters."""
     text = text[:limit].replace("`", "'").replace("\n", " ")
     return f"`{text}`"
+
+
+def as_text(text: str) -> str:
+    """A message shown as itself, whole, by st.error / st.success and the like, though it quotes untrusted text
+    (a file name, a member of an uploaded zip): every ASCII punctuation mark is escaped, so no markdown, icon
+    (`:material/...:`) or LaTeX in it renders, and an invisible word joiner (U+2060) follows each ':', '@' and
+    the first 'w' of 'www', which GitHub-flavoured markdown would otherwise turn into a link even when escaped."""
+    text = re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+    return re.sub(r"(\\[:@])|((?i:w)(?=(?i:ww)))", "\\g<0>\u2060", text)
 
 
 def attach(name: str | None) -> None:

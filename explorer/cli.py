@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from explorer.game.config import DATASETS, ConfigError, TrainConfig
+from explorer.game.config import DATASETS, TOYS, ConfigError, TrainConfig
 from explorer.game.data import DataUnavailableError
 from explorer.game.presets import PRESETS, preset
 from explorer.runs.folder import CheckpointError, resolve_runs_dir
@@ -209,15 +209,17 @@ def _run_folder(run: str, runs_dir: str | None) -> Path:
 
 
 def _export_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="a run as a zip, its metrics as CSV, its samples over training as GIF/MP4",
+    p = sub.add_parser("export", help="a run as a zip, its metrics as CSV, its training as a GIF/MP4",
                        description="Write a run's files for keeping or sharing, into --out: RUN.zip (the run "
                                    "folder, for `import`), RUN-metrics.csv, RUN-samples.gif / .mp4 (one frame per "
-                                   "saved sample grid, in step order; image runs), a TensorBoard log. Prints, as "
-                                   "the last stdout line, a JSON object of the paths written.")
+                                   "recorded step, in step order: the sample grid; RUN-figure.gif / .mp4 for a "
+                                   "1D/2D toy, its figure), a TensorBoard log. Prints, as the last stdout line, a "
+                                   "JSON object of the paths written.")
     p.add_argument("run", metavar="RUN", help="run folder, or a run's name under --runs-dir")
     p.add_argument("--zip", action="store_true", help="the run folder as RUN.zip (never its .lock or temp files)")
     p.add_argument("--csv", action="store_true", help="a copy of its metrics.csv")
-    p.add_argument("--gif", action="store_true", help="an animated GIF of the sample grid over training")
+    p.add_argument("--gif", action="store_true",
+                   help="an animated GIF of the sample grid (a toy: Figure 1 / GAN Lab's view) over training")
     p.add_argument("--mp4", action="store_true", help="the same as an MP4 (needs: pip install imageio-ffmpeg)")
     p.add_argument("--tensorboard", metavar="DIR",
                    help="write its scalars and sample grids as a TensorBoard log in DIR/RUN "
@@ -245,17 +247,18 @@ def cmd_export(args: argparse.Namespace) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = run_dir.resolve().name
+    movie = f"{name}-{'figure' if read_config(run_dir).dataset in TOYS else 'samples'}"
     written = {"run_dir": str(run_dir)}
     if args.zip:
         written["zip"] = str(archive.export_zip(run_dir, out / f"{name}.zip"))
     if args.csv:
         written["csv"] = str(archive.export_metrics_csv(run_dir, out / f"{name}-metrics.csv"))
     if args.gif:
-        archive.write_gif(run_dir, out / f"{name}-samples.gif")
-        written["gif"] = str(out / f"{name}-samples.gif")
+        archive.write_gif(run_dir, out / f"{movie}.gif")
+        written["gif"] = str(out / f"{movie}.gif")
     if args.mp4:
-        archive.write_mp4(run_dir, out / f"{name}-samples.mp4")
-        written["mp4"] = str(out / f"{name}-samples.mp4")
+        archive.write_mp4(run_dir, out / f"{movie}.mp4")
+        written["mp4"] = str(out / f"{movie}.mp4")
     if args.tensorboard:
         written["tensorboard"] = str(archive.write_tensorboard(run_dir, Path(args.tensorboard)))
     return written

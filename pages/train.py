@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from app import config_form, session, status
+from app import config_form, replay_view, session, status
 from app.navigation import use_st_navigation
 from explorer.game.config import TOYS_1D
 from explorer.plots import training as plots
@@ -188,4 +188,22 @@ def live_area(r, drawn_state: str) -> None:
                         config={"displayModeBar": False})
 
 
-live_area(runner, state)
+def recorded_area(r) -> None:
+    """A run that is not training is a recording: the same timeline as the Replay page."""
+    s = r.snapshot()
+    with st.container(key="status"):
+        st.markdown(status.status_line(s))
+    status.show_problems(s)
+    if s.state == "finished":
+        st.success(f"Finished {s.step} steps in {s.elapsed:.1f} s of training. Move the slider (or press Play) "
+                   f"to see it again from the start.")
+    rec = replay_view.recording(s.run_dir)
+    if rec is not None:
+        replay_view.timeline(rec, key=f"train_replay__{r.name}")
+
+
+# Not training (finished, stopped, failed, or a saved run reopened and not resumed): show what it recorded.
+if state in ("finished", "stopped", "error", "ready") and replay_view.has_frames(snap.run_dir):
+    recorded_area(runner)
+else:
+    live_area(runner, state)

@@ -35,3 +35,20 @@ def runs_dir(tmp_path, monkeypatch) -> Path:
     d = tmp_path / "runs"
     monkeypatch.setenv("GAN_EXPLORER_RUNS", str(d))
     return d
+
+
+@pytest.fixture
+def registry(runs_dir):
+    """The app's run registry (process-wide, in st.cache_resource) made fresh on this test's runs dir, with the
+    cached data cleared; every run it started is stopped afterwards."""
+    import streamlit as st
+
+    from app import session
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    reg = session.registry()
+    assert reg.runs_dir == runs_dir
+    yield reg
+    reg.stop_all()
+    st.cache_resource.clear()

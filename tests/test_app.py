@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
@@ -22,18 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
 TRAIN = "pages/train.py"
 TIMEOUT = 60
-
-
-@pytest.fixture
-def registry(runs_dir):
-    from app import session
-
-    st.cache_resource.clear()
-    reg = session.registry()
-    assert reg.runs_dir == runs_dir
-    yield reg
-    reg.stop_all()
-    st.cache_resource.clear()
 
 
 def train_page() -> AppTest:
@@ -222,7 +209,11 @@ def test_in_training_metrics_are_drawn_on_the_train_page(registry):
     at.query_params["run"] = runner.name
     at.run()
     assert not at.exception, at.exception
-    assert len(at.get("plotly_chart")) == 5  # toy view, three training charts, modes covered over training
+    # Finished, so the page shows its recording: the toy's figure, its summary, D's outputs, gradient norms,
+    # modes covered and the in-training metrics, with a slider over its steps.
+    keys = [chart.key.removeprefix(f"train_replay__{runner.name}_") for chart in at.get("plotly_chart")]
+    assert keys == ["figure", "right", "d", "grad", "modes", "evals"]
+    assert at.slider(key=f"train_replay__{runner.name}_step").value == 120
 
 
 @pytest.mark.parametrize("hostile", ["../../etc/passwd", "[click me](http://evil.example)", "<img src=x onerror=1>",

@@ -22,6 +22,7 @@ from PIL import Image, ImageSequence
 from explorer import Runner, TrainConfig
 from explorer.cli import main
 from explorer.runs import folder as runs_io
+from explorer.runs import replay
 from explorer.runs.archive import (
     ArchiveError,
     ArchiveLimits,
@@ -198,6 +199,11 @@ def bad_zip(case: str, good: Path, path: Path, marker: Path) -> tuple[Path, str,
     if case == "not a png":
         member = "digits/samples/step_00000020.png"
         return rezip(good, path, replace={member: b"GIF89a, not a PNG"}), member, limits
+    if case == "pickled frame":
+        member = "digits/samples/step_00000070.npz"
+        buffer = io.BytesIO()
+        np.savez(buffer, scalars=np.array([Evil(marker)], dtype=object))
+        return rezip(good, path, add=[(member, buffer.getvalue())]), member, limits
     if case == "duplicate":
         return rezip(good, path, add=[("digits/config.json", config)]), "digits/config.json", limits
     raise AssertionError(case)
@@ -222,6 +228,7 @@ BAD_ZIPS = {
     "invalid config.json": "lr_d=-1.0 is not allowed",
     "damaged metrics.csv": "is damaged: line 6 is not numbers",
     "not a png": "is not a PNG image that opens",
+    "pickled frame": "is not a replay frame (ValueError: Object arrays cannot be loaded",
     "duplicate": "appears twice",
 }
 
@@ -308,11 +315,18 @@ def test_the_gif_has_one_frame_per_saved_sample_grid_in_step_order(trained, tmp_
     assert np.abs(thinned[0] - grids[0]).mean() < 1.0 and np.abs(thinned[1] - grids[-1]).mean() < 1.0
 
 
-def test_a_toy_run_gif_says_it_needs_replay_frames_and_writes_nothing(trained, tmp_path, capsys):
+def test_a_toy_run_gif_draws_its_figure_at_each_recorded_step(trained, runs_dir, tmp_path, capsys):
+    frames = replay.frame_steps(trained["ring"])
+    assert [step for step, _ in frames] == [0, 60]  # step 0 (G untrained) and the last step
+    assert write_gif(trained["ring"], tmp_path / "ring.gif") == 2
+    first, last = frames_of(tmp_path / "ring.gif")
+    assert first.shape == last.shape == (480, 480, 3) and np.abs(first - last).mean() > 1.0  # G moved
+
+    bare = copy_run(trained["ring"], runs_dir)  # a run that recorded no frames (made before replay existed)
+    shutil.rmtree(bare / "samples")
     out = tmp_path / "out"
-    assert main(["export", str(trained["ring"]), "--zip", "--gif", "--out", str(out)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ring is a ring8 run (a 1D/2D toy)") and "need replay frames" in err
+    assert main(["export", str(bare), "--zip", "--gif", "--out", str(out)]) == 2
+    assert "has no recorded frames (samples/step_*) yet" in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -12,10 +12,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer import Runner, TrainConfig
+from explorer.runs import folder as runs_io
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,18 +37,6 @@ def saved_runs(tmp_path_factory) -> Path:
         r.join(timeout=240)
         assert r.snapshot().state == "finished", r.snapshot().error
     return d
-
-
-@pytest.fixture
-def registry(runs_dir):
-    from app import session
-
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    reg = session.registry()
-    yield reg
-    reg.stop_all()
-    st.cache_resource.clear()
 
 
 def with_saved(runs_dir: Path, saved_runs: Path, *names: str) -> None:
@@ -77,13 +65,25 @@ def charts(at: AppTest) -> int:
 
 @pytest.mark.parametrize("page, needs", [("toy_1d", "No 1D run"), ("toy_2d", "No 2D run"),
                                          ("latent", "No image run"), ("neighbours", "No image run")])
-def test_a_page_without_a_run_says_what_to_do(registry, page, needs):
+def test_a_page_without_a_run_says_what_to_do(registry, page, needs, tmp_path, monkeypatch):
+    monkeypatch.setattr(runs_io, "DEMO_RUNS_DIR", tmp_path / "no-demos")  # an install without the demos
     at = open_page(page)
     assert any(needs in i.value for i in at.info), [i.value for i in at.info]
     assert at.get("page_link"), "a link to the Train page"
 
 
-def test_image_pages_explain_that_toys_do_not_apply(registry, runs_dir, saved_runs):
+KEYS = {"latent": "latent", "neighbours": "nn"}  # each page's image_source key
+
+
+def test_image_pages_open_on_the_bundled_digits_demo_on_a_fresh_runs_folder(registry):
+    for page in ("latent", "neighbours"):
+        at = open_page(page)
+        assert at.selectbox(key=f"{KEYS[page]}_saved").value == "mnist-subset-digits"
+        assert at.get("image"), "samples drawn from the demo's G"
+
+
+def test_image_pages_explain_that_toys_do_not_apply(registry, runs_dir, saved_runs, tmp_path, monkeypatch):
+    monkeypatch.setattr(runs_io, "DEMO_RUNS_DIR", tmp_path / "no-demos")
     with_saved(runs_dir, saved_runs, "toy1d-saved")
     for page in ("latent", "neighbours"):
         at = open_page(page)

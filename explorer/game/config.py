@@ -108,7 +108,8 @@ class TrainConfig:
                             "algorithms (somewhat slower); off lets cuDNN pick its fastest kernels.")
     steps: int = _f(3000, "Generator updates to train for (the run stops there; 0 = until stopped).",
                     lo=0, hi=10_000_000)
-    sample_interval: int = _f(50, "Steps between sample grids / toy plots from the fixed z.", lo=1, hi=100_000)
+    sample_interval: int = _f(50, "Steps between the frames recorded for replay: sample grids from the fixed z, "
+                            "or the toy's figure (the live view also refreshes by time).", lo=1, hi=100_000)
     checkpoint_interval: int = _f(5000, "Steps between checkpoints on disk (one is also written at the end).",
                                   lo=1, hi=10_000_000, ui=False)
     eval_interval: int = _f(0, "Steps between in-training metrics, computed on 1,000 samples: modes covered for "

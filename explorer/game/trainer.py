@@ -291,8 +291,9 @@ class Trainer:
         self.D.load_state_dict(state["D"])
         if self.G_average is not None:  # a run that kept no average yet starts it from the current G
             self.G_average.load_state_dict(state.get("G_average", state["G"]))
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
+        if "opt_g" in state:  # the bundled demos keep none (scripts/make_demo_runs.py): the optimizers start afresh
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
         self.step_count = int(state["step"])
         self.optimizer_steps = dict(state.get("optimizer_steps", self.optimizer_steps))
         self.lr_d, self.lr_g, self.k = float(state["lr_d"]), float(state["lr_g"]), int(state["k"])

@@ -22,7 +22,10 @@ C_ACCENT = "#ff7f0e"     # D's second line: its loss on generated data, its opti
 C_REF = "grey"           # reference lines (D = 1/2, a ceiling) and G's z -> x mapping
 C_OPTIMUM = "#d62728"    # the game's optimum value, -log 4
 C_HELD_OUT = "slategrey"  # held-out real images, Figure 2's baseline (black would hide an overlaid histogram)
-RUN_COLOURS = ("#d62728", C_G, C_D, C_ACCENT)  # one per run when runs are compared side by side
+# One per run when runs are compared (then cycled with a new dash: run_line): Okabe & Ito's colour-blind-safe set,
+# without its black (real data) and yellow (unreadable on white).
+RUN_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9")
+RUN_DASHES = ("solid", "dash", "dot", "dashdot")
 HEATMAP = "RdBu"         # D(x) over the plane: blue where D says "data", red where it says "generated"
 OUTLINE = (255, 215, 0)  # RGB: Figure 2 outlines a sample's nearest training image in yellow
 
@@ -42,6 +45,14 @@ LOSS_TRACES = (("d_loss_real", "D loss on real", C_D), ("d_loss_fake", "D loss o
                ("g_loss", "G loss", C_G))
 D_TRACES = (("d_x", "mean D(x)", C_DATA), ("d_g_z", "mean D(G(z))", C_G))
 GRAD_TRACES = (("grad_norm_d", "|grad D|", C_D), ("grad_norm_g", "|grad G|", C_G))
+
+
+def run_line(i: int, width: float = 1.6) -> dict:
+    """The line of the i-th run in a comparison: RUN_COLOURS in turn, then again with the next dash, so the
+    7th run is not drawn like the 1st."""
+    n = len(RUN_COLOURS)
+    return dict(color=RUN_COLOURS[i % n], dash=RUN_DASHES[(i // n) % len(RUN_DASHES)], width=width)
+
 
 # ------------------------------------------------------------------------------------------- layout
 LEGEND = dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=11))

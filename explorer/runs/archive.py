@@ -12,6 +12,7 @@ the end; anything refused leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import secrets
@@ -31,6 +32,7 @@ from PIL import Image
 from explorer.game.config import TOYS, TrainConfig
 from explorer.plots.images import image_grid
 from explorer.runs import folder as runs_io
+from explorer.runs import replay
 from explorer.runs.folder import CheckpointError, RunFileError
 
 # Limits on an imported zip: far above any real run, far below what would fill a disk. The largest configs
@@ -47,9 +49,11 @@ FRAMES_PER_SECOND = 8
 MAX_SAMPLE_GRID = 1024  # images in one `sample` grid
 
 # A run's files that travel in an archive, relative to the run folder: never `.lock`, temp files or anything else.
-RUN_FILES = re.compile(r"config\.json|metrics\.csv|evals\.csv|samples/step_[0-9]{8}\.png|checkpoints/step_[0-9]{8}\.pt")
+RUN_FILES = re.compile(r"config\.json|metrics\.csv|evals\.csv|samples/step_[0-9]{8}\.(?:png|npz)"
+                       r"|checkpoints/step_[0-9]{8}\.pt")
 RUN_FOLDERS = ("", "samples/", "checkpoints/")  # directory entries a zip of a run may list
-RUN_FILES_HELP = "config.json, metrics.csv, evals.csv, samples/step_NNNNNNNN.png, checkpoints/step_NNNNNNNN.pt"
+RUN_FILES_HELP = ("config.json, metrics.csv, evals.csv, samples/step_NNNNNNNN.png or .npz, "
+                  "checkpoints/step_NNNNNNNN.pt")
 
 MP4_NEEDS = "MP4 export needs an encoder: pip install imageio-ffmpeg (it ships its own ffmpeg)"
 TENSORBOARD_NEEDS = "TensorBoard export needs TensorBoard: pip install tensorboard"
@@ -129,34 +133,44 @@ def export_metrics_csv(run_dir: Path, out_path: Path) -> Path:
 
 
 def sample_steps(run_dir: Path) -> list[tuple[int, Path]]:
-    """(step, path) of the run's saved sample grids, in step order."""
-    found = [(int(p.stem.split("_")[1]), p) for p in (Path(run_dir) / "samples").glob("step_*.png")
-             if RUN_FILES.fullmatch(f"samples/{p.name}")]
-    return sorted(found)
+    """(step, path) of the run's saved sample grids (PNG), in step order."""
+    return [(step, path) for step, path in replay.frame_steps(run_dir) if path.suffix == ".png"]
 
 
 def frames_to_animate(run_dir: Path, max_frames: int | None = None) -> list[tuple[int, Path]]:
-    """The sample grids an animation shows, in step order: all of them, or `max_frames` evenly spread
-    (first and last kept). A toy run, or a run with no grids yet, is refused with what to do."""
-    frames = sample_steps(run_dir)
+    """The recorded frames an animation shows (sample grids, or a toy's frames), in step order: all of them,
+    or `max_frames` evenly spread (first and last kept). A run with none yet is refused with what to do."""
+    frames = replay.frame_steps(run_dir)
     if not frames:
-        cfg = runs_io.read_config(run_dir)
-        if cfg.dataset in TOYS:
-            raise ArchiveError(f"{Path(run_dir).name} is a {cfg.dataset} run (a 1D/2D toy): it saves no sample "
-                               f"grids, and GIFs/MP4s of toy runs need replay frames, which are not built yet. "
-                               f"--zip and --csv work for it.")
-        raise ArchiveError(f"{Path(run_dir).name} has no sample grids (samples/step_*.png) yet: train it past "
-                           f"its first sample_interval.")
+        raise ArchiveError(f"{Path(run_dir).name} has no recorded frames (samples/step_*) yet: train it past its "
+                           f"first sample_interval. (Toy runs made before replay existed recorded none.)")
     if max_frames is not None and len(frames) > max_frames:
         keep = np.unique(np.linspace(0, len(frames) - 1, max_frames).round().astype(int))
         frames = [frames[i] for i in keep]
     return frames
 
 
+def _frame_images(frames: list[tuple[int, Path]]) -> Iterator[Image.Image]:
+    """Each frame as an RGB image: a grid as saved, a toy frame drawn (plots.frames) with its y axis fixed
+    across the animation so the axes stay still. One frame in memory at a time."""
+    if not frames or frames[0][1].suffix == ".png":
+        yield from (_read_rgb(path) for _, path in frames)
+        return
+    from explorer.plots.frames import toy_frame
+
+    y_max = None
+    first = replay.load_toy_frame(frames[0][1])
+    if hasattr(first, "p_g"):  # 1D: room for p_g up to 2.5x p_data's peak; a collapsed G's spike is cut off
+        y_max = max(1.05, 2.5 * float(first.p_data.max()))
+    for step, path in frames:
+        yield Image.fromarray(toy_frame(replay.load_toy_frame(path), step, y_max))
+
+
 def write_gif(run_dir: Path, out_path: Path, max_frames: int = GIF_MAX_FRAMES) -> int:
-    """An animated GIF of the sample grid over training, one frame per saved grid in step order (thinned
-    evenly past `max_frames`), looping. Returns the number of frames."""
-    frames = [_read_rgb(path).quantize(256) for _, path in frames_to_animate(run_dir, max_frames)]
+    """An animated GIF of the run over training, one frame per recorded step in step order (thinned evenly past
+    `max_frames`), looping: the sample grid, or for a toy its figure (Figure 1, GAN Lab's view). Returns the
+    number of frames."""
+    frames = [im.quantize(256) for im in _frame_images(frames_to_animate(run_dir, max_frames))]
     with _replacing(Path(out_path)) as tmp:
         frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], loop=0,
                        duration=round(1000 / FRAMES_PER_SECOND), disposal=1)
@@ -181,15 +195,17 @@ def write_mp4(run_dir: Path, out_path: Path) -> int:
     import imageio_ffmpeg
 
     frames = frames_to_animate(run_dir)
-    width, height = _read_rgb(frames[0][1]).size
+    images = _frame_images(frames)  # one at a time: a long run's frames need not fit in memory
+    first = next(images)
+    width, height = first.size
     size = (width + width % 2, height + height % 2)  # yuv420p wants even sides
     with _replacing(Path(out_path), suffix=".mp4") as tmp:  # ffmpeg picks the format from the suffix
         writer = imageio_ffmpeg.write_frames(str(tmp), size, fps=FRAMES_PER_SECOND, macro_block_size=2,
                                              ffmpeg_log_level="error")
         writer.send(None)  # start ffmpeg
         try:
-            for _, path in frames:  # one at a time: a long run's frames need not fit in memory
-                writer.send(_on_white(_read_rgb(path), size).tobytes())
+            for im in itertools.chain([first], images):
+                writer.send(_on_white(im, size).tobytes())
         finally:
             writer.close()
     return len(frames)
@@ -451,6 +467,11 @@ def _check_content(run: Path, rel: str, member: str) -> None:
             raise _Refused(member, _own_words(e, path)) from None
     elif rel.endswith(".png"):
         _check_png(path, member)
+    elif rel.endswith(".npz"):
+        try:
+            replay.load_toy_frame(path)  # allow_pickle=False, and the arrays a frame holds
+        except replay.FrameError as e:
+            raise _Refused(member, _own_words(e, path)) from None
     else:
         _check_checkpoint(path, member, step=int(path.stem.split("_")[1]))
 

@@ -29,6 +29,9 @@ import torch
 from explorer.game.config import TrainConfig
 
 RUNS_ENV = "GAN_EXPLORER_RUNS"
+# Small runs trained by scripts/make_demo_runs.py and shipped with the app, so a fresh offline machine has
+# something to replay and compare. Read-only: they are listed beside the user's runs, never written to.
+DEMO_RUNS_DIR = Path(__file__).resolve().parents[2] / "assets" / "demo_runs"
 _UMASK = os.umask(0o022)  # read once (it can only be read by setting it), then put back
 os.umask(_UMASK)
 KEEP_CHECKPOINTS = 5
@@ -59,6 +62,26 @@ def sanitize_run_name(name: str) -> str:
     if not clean:
         raise ValueError(f"run name {name!r} has no usable characters (letters, digits, '-', '_', '.')")
     return clean[:80]
+
+
+def find_run_dir(runs_dir: Path, name: str, demo_dir: Path = DEMO_RUNS_DIR) -> Path | None:
+    """The folder of run `name`: the user's runs folder first, then the bundled demos; None if neither holds a
+    run of that name (or the name could never be a run's)."""
+    try:
+        clean = sanitize_run_name(name)
+    except ValueError:
+        return None
+    if clean != name:
+        return None
+    for parent in (Path(runs_dir), Path(demo_dir)):
+        if (parent / clean / "config.json").is_file():
+            return parent / clean
+    return None
+
+
+def is_demo(run_dir: Path, demo_dir: Path = DEMO_RUNS_DIR) -> bool:
+    """True for a bundled demo run (read-only)."""
+    return Path(run_dir).resolve().parent == Path(demo_dir).resolve()
 
 
 def new_run_dir(runs_dir: Path, cfg: TrainConfig, name: str | None = None) -> Path:
@@ -301,7 +324,8 @@ def save_sample_grid(run_dir: Path, step: int, grid: np.ndarray) -> Path:
 
     path = Path(run_dir) / "samples" / f"step_{step:08d}.png"
     png = io.BytesIO()
-    Image.fromarray(grid).save(png, format="PNG")
+    grey = grid.ndim == 3 and (grid == grid[..., :1]).all()  # MNIST-like: one channel is a third of the bytes
+    Image.fromarray(grid[..., 0] if grey else grid).save(png, format="PNG")
     atomic_write_bytes(path, png.getvalue())
     return path
 

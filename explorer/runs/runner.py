@@ -7,7 +7,9 @@ settings were changed meanwhile. A write that fails (a full disk) pauses the run
 memory; Resume writes what is owed. One process trains a run folder at a time (folder.lock_run).
 
 After each step the worker runs the periodic jobs that are due, each under its own name and rule (see
-`_Hooks`): publish a snapshot, sample, evaluate, checkpoint, finish.
+`_Hooks`): publish a snapshot, sample, record a replay frame, evaluate, checkpoint, finish. The live view samples
+by time (what a page can show); the recording is on multiples of sample_interval, so a replay's frames are evenly
+spaced and the same for the same config (replay.py reads them back).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from explorer.plots.images import image_grid
 from explorer.runs import folder as runs_io
 from explorer.runs.folder import CheckpointError, RunFileError
 from explorer.runs.health import HealthWatch
+from explorer.runs.replay import save_toy_frame, truncate_frames
 
 # Failures whose message already says what happened and what to do: no traceback in the server's log.
 EXPECTED_FAILURES = (DataUnavailableError, CheckpointError, RunFileError, ConfigError, OSError)
@@ -214,6 +217,7 @@ class _Hooks:
 
     publish: _EverySeconds  # drain metrics, check them for NaN/inf, append them to disk, publish a snapshot
     sample: _EveryStepsAtMostEverySeconds  # add a sample grid / toy view to that publish
+    record: _OnMultiplesOf  # ... and save it as a replay frame (never when not saving)
     evaluate: _OnMultiplesOf  # quick_metrics on 1,000 samples
     checkpoint: _OnMultiplesOf  # a checkpoint on disk (never when not saving)
     finish: _AtStep  # cfg.steps reached
@@ -223,6 +227,7 @@ class _Hooks:
         cfg = runner.cfg
         return cls(publish=_EverySeconds(runner.publish_seconds, now),
                    sample=_EveryStepsAtMostEverySeconds(cfg.sample_interval, runner.sample_seconds, step, now),
+                   record=_OnMultiplesOf(cfg.sample_interval if runner.save else 0),
                    evaluate=_OnMultiplesOf(cfg.eval_interval),
                    checkpoint=_OnMultiplesOf(cfg.checkpoint_interval if runner.save else 0),
                    finish=_AtStep(cfg.steps))
@@ -387,6 +392,7 @@ class Runner:
             # trained again: drop it, so the record stays one row per step.
             for filename in ("metrics.csv", "evals.csv"):
                 runs_io.truncate_metrics(self.run_dir, trainer.step_count, filename)
+            truncate_frames(self.run_dir, trainer.step_count)
         return trainer
 
     def _worker(self) -> None:
@@ -438,7 +444,7 @@ class Runner:
         self._health = HealthWatch(self.cfg)
         self._set(device=device_label(t.device), step=t.step_count, lr_d=t.lr_d, lr_g=t.lr_g, k=t.k)
         self._remember_good()
-        self._publish(samples=True)
+        self._publish(samples=True, record=t.step_count % self.cfg.sample_interval == 0)  # step 0: G untrained
         self._set(state="paused" if self._paused else "running")
         return t
 
@@ -473,9 +479,10 @@ class Runner:
         """Run the jobs that are due after this step, in order; True when the run reached cfg.steps."""
         step, now = self.trainer.step_count, time.perf_counter()
         finished = hooks.finish.due(step)
-        samples = stepping or finished or hooks.sample.due(step, now)  # a Step and the last step show samples
+        record = finished or hooks.record.due(step)  # the last step is recorded too: a replay ends where the run did
+        samples = stepping or record or hooks.sample.due(step, now)  # a Step and the last step show samples
         if samples or hooks.publish.due(now):
-            if not self._publish(samples=samples):
+            if not self._publish(samples=samples, record=record):
                 return False  # diverged: paused with the good weights back, so nothing runs on the bad ones
             hooks.publish.ran(now)
             if samples:
@@ -494,7 +501,7 @@ class Runner:
     def _on_end(self, finished: bool) -> None:
         """A checkpoint at the end either way; a stopped run first publishes what it had not yet."""
         if not finished:
-            self._publish(samples=True)
+            self._publish(samples=True, record=True)
         self._checkpoint()
         self._set(state="finished" if finished else "stopped")
 
@@ -509,9 +516,10 @@ class Runner:
             t.set_k(int(pending["k"]))
         self._set(lr_d=t.lr_d, lr_g=t.lr_g, k=t.k)
 
-    def _publish(self, samples: bool = False) -> bool:
-        """Drain metrics (one host sync), check them, append to disk, publish a new snapshot.
-        Returns False when the losses diverged (the run is then paused with its good weights back)."""
+    def _publish(self, samples: bool = False, record: bool = False) -> bool:
+        """Drain metrics (one host sync), check them, append to disk, publish a new snapshot (with samples,
+        saved as a replay frame when `record`). Returns False when the losses diverged (the run is then paused
+        with its good weights back)."""
         t = self.trainer
         rows = t.drain()
         n_new = len(rows)
@@ -535,7 +543,7 @@ class Runner:
         changes.update(step=t.step_count, steps_per_s=rate, elapsed=self._elapsed,
                        metrics_array=self._metrics.view())
         if samples:
-            changes.update(self._samples())
+            changes.update(self._samples(record=record and self.save))
         self._set(**changes)
         return True
 
@@ -560,16 +568,19 @@ class Runner:
         (t0, s0, _), (t1, s1, _) = marks[0], marks[-1]
         return (s1 - s0) / (t1 - t0) if t1 > t0 and s1 > s0 else self._snap.steps_per_s
 
-    def _samples(self) -> dict:
+    def _samples(self, record: bool = False) -> dict:
+        """The live view's samples (a grid, or the toy view), saved as a replay frame when `record`."""
         t = self.trainer
         if t.dataset.kind == "image":
             grid = image_grid(t.sample())
-            if self.save:
+            if record:
                 runs_io.save_sample_grid(self.run_dir, t.step_count, grid)
             return dict(samples=grid, samples_step=t.step_count)
         from explorer.metrics.toy import toy1d_view, toy2d_view
 
         view = toy1d_view(t) if t.dataset.kind == "toy1d" else toy2d_view(t)
+        if record:
+            save_toy_frame(self.run_dir, t.step_count, view)
         self._toy_history.append(ToyPoint(t.step_count, view.d_on_data, view.js, view.value))
         out = dict(toy=view, samples_step=t.step_count, toy_history=tuple(self._toy_history))
         if getattr(view, "modes_covered", None) is not None:
@@ -608,6 +619,8 @@ class Runner:
         self._metrics.truncate(int(np.searchsorted(self._metrics.view()[:, 0], good_step, side="right")))
         if self.save and self._rows_on_disk > self._metrics.n:
             runs_io.truncate_metrics(self.run_dir, good_step, "metrics.csv")
+        if self.save:
+            truncate_frames(self.run_dir, good_step)
         self._rows_on_disk = min(self._rows_on_disk, self._metrics.n)
         self._paused = True
         message = (f"{what} Now: lr_d={lr_d:g}, lr_g={lr_g:g}, k={k}, {self.cfg.optimizer}. The weights were "
@@ -679,6 +692,17 @@ class RunRegistry:
     def get(self, name: str) -> Runner | None:
         with self._lock:
             return self._runs.get(name)
+
+    def forget(self, name: str) -> bool:
+        """Drop a run that trains no more (finished, stopped, failed, or reopened and never started), so its name
+        means its folder as it is on disk now: after a rename or a delete, or to resume it with a fresh Runner.
+        A run still training or held paused stays (False)."""
+        with self._lock:
+            runner = self._runs.get(name)
+            if runner is None or (runner.snapshot().alive and runner.snapshot().state != "ready"):
+                return False
+            del self._runs[name]
+            return True
 
     def runners(self) -> list[Runner]:
         with self._lock:

@@ -1,0 +1,85 @@
+"""Replay: any recorded run played back with a timeline, without training (a bundled demo, an imported run, a
+run of this or an earlier server). The run is chosen here or arrives as ?run=NAME (the Runs page's Replay)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from app import replay_view, session
+from app.navigation import use_st_navigation
+from explorer.runs import archive
+from explorer.runs.folder import DEMO_RUNS_DIR, list_runs
+
+use_st_navigation()  # first: see app/navigation.py
+
+REPLAY_KEY = "replay_run"  # this page's run: a demo must not become the Train page's attached run
+
+reg = session.registry()
+st.title("Replay")
+st.caption("Play back a recorded run: the samples (or the toy's figure) as they were at any step, and the curves up "
+           "to it. Nothing trains, so it works on a laptop without a GPU, on runs made anywhere.")
+
+runs = {i.name: i for i in list_runs(reg.runs_dir) if i.config is not None}
+demos = {i.name: i for i in list_runs(DEMO_RUNS_DIR) if i.config is not None and i.name not in runs}
+choices = {**runs, **demos}
+if not choices:
+    st.info("No runs yet, and no bundled demos were found. Train one on the Train page; it can be replayed here "
+            "while and after it trains.")
+    st.page_link(session.TRAIN_PAGE, label="Open the Train page", icon=":material/model_training:")
+    st.stop()
+
+wanted = st.query_params.get("run") or st.session_state.get(REPLAY_KEY)
+if wanted and wanted not in choices:
+    st.warning(f"Run {session.plain(wanted)} is not in {reg.runs_dir} or among the demos: showing another.")
+if st.session_state.get(REPLAY_KEY) not in choices or (wanted in choices and wanted != st.session_state[REPLAY_KEY]):
+    st.session_state[REPLAY_KEY] = wanted if wanted in choices else next(iter(choices))
+
+
+def _picked() -> None:
+    st.query_params["run"] = st.session_state[REPLAY_KEY]  # before the next run reads the URL
+
+
+name = st.selectbox("Run", list(choices), key=REPLAY_KEY, on_change=_picked,
+                    format_func=lambda n: f"{n} (demo)" if n in demos else n,
+                    help=f"Your runs in {reg.runs_dir}, then the demos shipped with the app.")
+if st.query_params.get("run") != name:
+    st.query_params["run"] = name
+info = choices[name]
+cfg = info.config
+st.markdown(f"**{name}**{' · bundled demo' if name in demos else ''} · `{cfg.dataset}` · model `{cfg.family}` · "
+            f"loss `{cfg.loss}` · k {cfg.k} · {cfg.optimizer} (lr_d {cfg.lr_d:g}, lr_g {cfg.lr_g:g}) · "
+            f"batch {cfg.batch_size} · seed {cfg.seed}")
+if reg.get(name) is not None and reg.get(name).snapshot().alive:
+    st.caption("This run is training: the replay shows what it has recorded so far (reload for more).")
+
+rec = replay_view.recording(info.path)
+if rec is None:
+    st.stop()
+replay_view.timeline(rec, key=f"replay__{name}", start_at_end=False)
+
+
+def _make_gif(run_dir: Path, key: str) -> None:
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "replay.gif"
+            n = archive.write_gif(run_dir, out)
+            st.session_state[key] = (out.read_bytes(), n)
+    except archive.ArchiveError as e:
+        st.session_state[key] = str(e)
+
+
+gif_key = f"gif__{name}"
+with st.container(key="replay_export"):
+    c1, c2 = st.columns([1, 3], vertical_alignment="center")
+    c1.button("Make a GIF", key="make_gif", on_click=_make_gif, args=(info.path, gif_key), disabled=not rec.frames,
+              help="An animated GIF of the frames above, in step order (the Runs page has MP4, CSV and zip too)")
+    made = st.session_state.get(gif_key)
+    if isinstance(made, str):
+        c2.error(made)
+    elif made:
+        data, n = made
+        c2.download_button(f"Download the GIF ({n} frames, {len(data) / 1e6:.1f} MB)", data, f"{name}.gif",
+                           "image/gif", key="download_gif")
