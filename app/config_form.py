@@ -1,8 +1,13 @@
 """The Train page's configuration form, built from TrainConfig's field metadata.
 
 The config lives in `st.session_state[CONFIG_KEY]` as a plain dict (not in widgets, which Streamlit drops
-when their page is not shown); `config_sidebar()` renders one widget per TrainConfig field with `ui=True`
-and returns the validated TrainConfig or the ConfigError.
+when their page is not shown); `config_sidebar()` renders one widget per TrainConfig field with `ui=True`, under
+its human label (the field's name is in the help), the advanced ones folded, and returns the validated
+TrainConfig or the ConfigError.
+
+The config also lives in the URL (as TensorFlow Playground keeps its state): `load_from_url()` reads a link's
+query parameters into the form (what it could not use is shown, the rest kept) and `sync_url()` writes the form
+back, so the address bar, and the sidebar's "Share this configuration", are always a link to the experiment.
 """
 
 from __future__ import annotations
@@ -13,10 +18,15 @@ from typing import Any
 
 import streamlit as st
 
-from explorer.game.config import DATASETS, TOYS, ConfigError, TrainConfig
+from explorer.game.config import DATASETS, TOYS, TOYS_1D, ConfigError, TrainConfig
+from explorer.game.models import DEFAULTS as FAMILY_DEFAULTS
 
 CONFIG_KEY = "train_cfg"
 WIDGET_PREFIX = "cfg_"
+URL_KEY = "url_config"  # the config part of the URL as last read or written by this session
+URL_NOTE_KEY = "url_note"  # what a link held that could not be used
+APP_PARAMS = ("run", "embed", "embed_options")  # query parameters that are not the config's
+AUTO_SIZES = ("z_dim", "g_hidden", "d_hidden")  # 0 means "the family's default": shown as the value it becomes
 
 
 def _fields() -> dict[str, Any]:
@@ -86,10 +96,10 @@ def field_widget(name: str, value: Any, *, key: str, container=st, on_change=Non
     The value is seeded into session_state under `key` if the widget has none yet."""
     f = _fields()[name]
     meta, kind = f.metadata, type(f.default).__name__
-    label = label or name
+    label = label or meta["label"]
     if key not in st.session_state:
         st.session_state[key] = value
-    common = dict(key=key, help=meta["help"], on_change=on_change, args=args, disabled=disabled)
+    common = dict(key=key, help=f"{meta['help']} (`{name}`)", on_change=on_change, args=args, disabled=disabled)
     if meta["choices"]:
         return container.selectbox(label, list(meta["choices"]), **common)
     if kind == "bool":
@@ -113,19 +123,29 @@ def field_widget(name: str, value: Any, *, key: str, container=st, on_change=Non
                                   format="%.6f" if hi - lo < 0.01 else "%.4f", **common)
 
 
+def auto_value(name: str, values: dict[str, Any]) -> int:
+    """What 0 becomes for z_dim, g_hidden and d_hidden: the family's default (z_dim: the toy's own dimension)."""
+    family = _family(values)
+    if name == "z_dim" and family == "toy":
+        return 1 if values.get("dataset") in TOYS_1D else 2
+    return FAMILY_DEFAULTS[family][name]
+
+
 def config_sidebar() -> tuple[TrainConfig | None, ConfigError | None]:
-    """The sidebar form: data set first (loading its defaults on change), then every field that matters.
-    Returns (config, None) when valid, else (None, error); the error is also shown with st.error."""
+    """The sidebar form: data set first (loading its defaults on change), then every field that matters, in
+    groups, the advanced ones folded. Returns (config, None) when valid, else (None, error); the error is also
+    shown with st.error."""
     values = config_dict()
     sb = st.sidebar
     sb.header("Configuration")
     key = WIDGET_PREFIX + "dataset"
     if key not in st.session_state:
         st.session_state[key] = values.get("dataset", "toy1d")
-    values["dataset"] = sb.selectbox("dataset", list(DATASETS), key=key, on_change=_on_dataset_change,
+    values["dataset"] = sb.selectbox("Data set", list(DATASETS), key=key, on_change=_on_dataset_change,
                                      help=_fields()["dataset"].metadata["help"] + " Changing it loads the data "
-                                     "set's recommended defaults.")
+                                     "set's recommended defaults. (`dataset`)")
     groups = {"model": "Models", "loss": "The game", "seed": "Run"}
+    advanced = sb.expander("Advanced settings", icon=":material/tune:")
     for name, f in _fields().items():
         if name == "dataset" or not f.metadata["ui"]:
             continue
@@ -133,17 +153,76 @@ def config_sidebar() -> tuple[TrainConfig | None, ConfigError | None]:
             sb.subheader(groups[name])
         if not relevant(name, values):
             continue
-        values[name] = field_widget(name, values.get(name, f.default), key=WIDGET_PREFIX + name, container=sb)
+        container = advanced if f.metadata["advanced"] else sb
+        values[name] = field_widget(name, values.get(name, f.default), key=WIDGET_PREFIX + name, container=container)
+        if name in AUTO_SIZES and values[name] == 0:
+            container.caption(f"0 = auto: {auto_value(name, values)}")
     st.session_state[CONFIG_KEY] = values
     try:
         return TrainConfig.from_dict(values), None
     except ConfigError as e:
-        sb.error(f"**{e.field_name}**: {e}")
+        sb.error(f"**{_fields()[e.field_name].metadata['label'] if e.field_name in _fields() else e.field_name}**"
+                 f": {e}")
         return None, e
     except TypeError as e:  # a widget produced the wrong type: treat as a config error on that field
         err = ConfigError("config", values, str(e))
         sb.error(str(err))
         return None, err
+
+
+# ------------------------------------------------------------------------------------------- the URL
+
+def _url_config() -> dict[str, str]:
+    return {k: v for k, v in st.query_params.to_dict().items() if k not in APP_PARAMS}
+
+
+def load_from_url() -> bool:
+    """A link's configuration into the form, once per link: when the URL's config parameters are not the ones
+    this session last read or wrote. What could not be used is kept for `show_url_note`. True if loaded."""
+    params = _url_config()
+    if not params or params == st.session_state.get(URL_KEY):
+        return False
+    cfg, problems = TrainConfig.from_query(params)
+    set_config(cfg)
+    st.session_state[URL_KEY] = params
+    st.session_state[URL_NOTE_KEY] = (problems, cfg.to_query())
+    return True
+
+
+def show_url_note(cfg: TrainConfig | None) -> None:
+    """What the link held that could not be used, while the settings are still the link's."""
+    problems, loaded = st.session_state.get(URL_NOTE_KEY, ([], None))
+    if problems and cfg is not None and cfg.to_query() == loaded:
+        from app.session import as_text
+
+        st.warning("The link's settings are loaded, except: " + as_text("; ".join(problems)[:600])
+                   + ". Those keep their defaults.", icon=":material/link_off:")
+
+
+def sync_url(cfg: TrainConfig | None) -> None:
+    """The form's (valid) config into the URL, keeping the app's own parameters (?run=)."""
+    if cfg is None:
+        return
+    wanted = cfg.to_query()
+    if wanted == _url_config():
+        return
+    for name in _url_config():
+        if name not in wanted:
+            del st.query_params[name]
+    st.query_params.update(wanted)
+    st.session_state[URL_KEY] = wanted
+
+
+def share_link(cfg: TrainConfig | None, container=st.sidebar) -> None:
+    """The configuration as a link, in a code block (its copy button copies it)."""
+    if cfg is None:
+        return
+    from urllib.parse import urlencode
+
+    base = (st.context.url or "").split("?")[0]
+    with container.expander("Share this configuration", icon=":material/link:"):
+        st.caption("This link opens the Train page with exactly these settings (the address bar holds it too).")
+        st.code(f"{base}?{urlencode(cfg.to_query())}", language=None, wrap_lines=True)
 
 
 def current_config() -> tuple[TrainConfig | None, ConfigError | None]:

@@ -90,12 +90,14 @@ def find_runner(reg: RunRegistry, name: str) -> Runner | None:
 
 
 def attached_runner(reg: RunRegistry, adopt_active: bool = True) -> Runner | None:
-    """The run this tab shows: ?run= in the URL, else this session's, else (a fresh tab) the newest live run."""
+    """The run this tab shows: ?run= in the URL, else this session's, else (a fresh tab) the newest live run, else
+    the newest saved one."""
     name = st.query_params.get(RUN_KEY) or st.session_state.get(RUN_KEY)
     runner = find_runner(reg, name) if name else None
     if runner is None and adopt_active:
         active = reg.active()
-        runner = active[-1] if active else None
+        newest_saved = next((i.name for i in list_runs(reg.runs_dir) if i.config is not None), None)
+        runner = active[-1] if active else find_runner(reg, newest_saved) if newest_saved else None
     if runner is not None:
         attach(runner.name)
     elif name:

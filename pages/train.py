@@ -25,7 +25,11 @@ use_st_navigation()  # first: see app/navigation.py
 LIVE_SECONDS = 1.0
 
 reg = session.registry()
+if config_form.load_from_url():  # a shared link: its experiment, ready to Start (no other run adopted)
+    st.session_state["no_adopt"] = True
 cfg, cfg_error = config_form.config_sidebar()
+config_form.sync_url(cfg)
+config_form.share_link(cfg)
 st.sidebar.divider()
 runner = session.attached_runner(reg, adopt_active=not st.session_state.get("no_adopt", False))
 session.run_picker(reg, runner)
@@ -122,6 +126,7 @@ cols[4].button("Step", key="step", on_click=_step, args=(runner,), width="stretc
                disabled=not (state in ("paused", "diverged") or never_started),
                help="While paused: one more step of Algorithm 1 (k D-updates, then one G-update)")
 
+config_form.show_url_note(cfg)
 if st.session_state.get(COMMAND_ERROR):
     st.error(st.session_state.pop(COMMAND_ERROR), icon=":material/block:")
 if runner is None and st.session_state.get("preset_loaded"):

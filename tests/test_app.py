@@ -52,18 +52,18 @@ def test_home_renders_device_presets_and_navigation(registry):
 def test_train_page_widgets_exist(registry):
     at = train_page()
     assert at.sidebar.selectbox(key="cfg_dataset").value == "toy1d"
-    assert {"model", "loss", "optimizer", "prior"} <= {w.label for w in at.sidebar.selectbox}
-    assert {"lr_d", "lr_g"} <= {w.label for w in at.sidebar.select_slider}
-    assert "k" in {w.label for w in at.sidebar.slider}
+    assert {"cfg_model", "cfg_loss", "cfg_optimizer", "cfg_prior"} <= {w.key for w in at.sidebar.selectbox}
+    assert {"cfg_lr_d", "cfg_lr_g"} <= {w.key for w in at.sidebar.select_slider}
+    assert "cfg_k" in {w.key for w in at.sidebar.slider}
     assert at.sidebar.checkbox(key="cfg_fresh_noise_for_g").value is True
     assert all(w.help for w in at.sidebar.selectbox if w.key and w.key.startswith("cfg_"))
     assert [b.label for b in at.button] == ["Start", "Pause", "Resume", "Stop", "Step"]
     assert not at.button(key="start").disabled and at.button(key="pause").disabled
     # Adam's beta1 is shown, SGD's momentum is not; switching the optimizer swaps them.
-    assert "beta1" in {w.label for w in at.sidebar.slider}
+    assert "cfg_beta1" in {w.key for w in at.sidebar.slider}
     at.sidebar.selectbox(key="cfg_optimizer").set_value("sgd").run()
-    sliders = {w.label for w in at.sidebar.slider}
-    assert "momentum" in sliders and "beta1" not in sliders
+    sliders = {w.key for w in at.sidebar.slider}
+    assert "cfg_momentum" in sliders and "cfg_beta1" not in sliders
 
 
 def test_dataset_change_loads_its_defaults(registry):
@@ -72,7 +72,7 @@ def test_dataset_change_loads_its_defaults(registry):
     assert not at.exception
     assert at.sidebar.number_input(key="cfg_steps").value == 10000
     assert at.sidebar.select_slider(key="cfg_lr_d").value == pytest.approx(1e-3)
-    assert "g_average" not in {w.label for w in at.sidebar.select_slider}  # toys have no evaluations
+    assert "cfg_g_average" not in {w.key for w in at.sidebar.select_slider}  # toys have no evaluations
 
 
 def test_paper_preset_shows_its_weight_average_on_a_slider_of_useful_stops(registry):
@@ -257,3 +257,68 @@ def test_the_train_page_shows_a_failed_write_and_a_warning_of_the_game(registry,
     assert any("No space left on device" in e.value and "Resume" in e.value for e in at.error)
     assert any(w.value.startswith("D is winning") and "non_saturating" in w.value for w in at.warning)
     assert not at.button(key="resume").disabled
+
+
+# ------------------------------------------------------------------------------------------- lecture mode
+
+def test_the_sidebar_speaks_plainly_and_folds_the_advanced_settings(registry):
+    at = train_page()
+    lr_d = at.sidebar.select_slider(key="cfg_lr_d")
+    assert lr_d.label == "D's learning rate" and "(`lr_d`)" in lr_d.help  # the config name is in the help
+    assert at.sidebar.number_input(key="cfg_g_hidden").label == "G's hidden width"
+    assert "0 = auto: 64" in [c.value for c in at.sidebar.caption]  # the toy family's G width
+    advanced = next(e for e in at.sidebar.expander if e.label == "Advanced settings")
+    inside = {w.key for w in advanced.children.values() if hasattr(w, "key")} | {
+        w.key for kind in ("slider", "select_slider", "checkbox", "number_input", "selectbox")
+        for w in advanced.get(kind)}
+    assert {"cfg_beta1", "cfg_precision", "cfg_sample_interval"} <= inside and "cfg_lr_d" not in inside
+
+
+def test_a_link_with_a_whole_config_opens_the_train_page_with_it(registry):
+    from explorer import TrainConfig
+
+    cfg = TrainConfig.for_dataset("ring8", loss="minimax", k=3, lr_d=3e-4, optimizer="sgd", momentum=0.7,
+                                  seed=5, steps=1234, batch_size=128)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(TRAIN)
+    for name, value in cfg.to_query().items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox(key="cfg_dataset").value == "ring8"
+    assert at.sidebar.selectbox(key="cfg_loss").value == "minimax"
+    assert at.sidebar.select_slider(key="cfg_lr_d").value == pytest.approx(3e-4)
+    assert at.sidebar.number_input(key="cfg_steps").value == 1234
+    assert at.sidebar.slider(key="cfg_momentum").value == pytest.approx(0.7)
+    assert not at.warning  # nothing ignored
+    at.button(key="start").click().run()  # and Start trains exactly that
+    assert registry.runners()[0].cfg == cfg
+    # The link to share is the one it was opened with.
+    link = next(c.value for c in at.sidebar.code)
+    assert all(f"{k}={v}" in link for k, v in [("dataset", "ring8"), ("loss", "minimax"), ("k", "3")])
+
+
+def test_a_link_with_bad_settings_says_which_and_keeps_the_rest(registry):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(TRAIN)
+    for name, value in {"dataset": "toy1d", "lr_d": "abc", "k": "99", "colour": "red", "loss": "minimax"}.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    note = " ".join(w.value for w in at.warning).replace("\\", "").replace("\u2060", "")  # as_text's escapes
+    for words in ("lr_d=abc: expected a number", "k=99", "colour: not a setting"):
+        assert words in note, (words, note)
+    assert at.sidebar.selectbox(key="cfg_loss").value == "minimax"  # the rest is kept
+    assert at.sidebar.select_slider(key="cfg_lr_d").value == pytest.approx(2e-3)  # the default
+
+
+def test_a_fresh_tab_shows_the_latest_saved_run(registry):
+    from explorer import Runner, TrainConfig
+
+    for seed in (0, 1):
+        Runner(TrainConfig(steps=30, seed=seed), runs_dir=registry.runs_dir, name=f"run-{seed}").start().join(60)
+    at = train_page()
+    assert at.query_params["run"] in ("run-1", ["run-1"])
+    assert "Run **run-1**" in text(at)

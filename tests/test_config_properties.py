@@ -82,6 +82,7 @@ def test_fields_that_are_each_valid_make_a_config_or_a_combination_error(values)
         assert e.field_name in COMBINATION_FIELDS
         return
     assert TrainConfig.from_json(cfg.to_json()) == cfg  # what run folders store reads back the same
+    assert TrainConfig.from_query(cfg.to_query()) == (cfg, [])  # and a shared link opens the same experiment
 
 
 BOOL_WORDS = {"1", "true", "yes", "on", "0", "false", "no", "off"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -34,86 +35,104 @@ class ConfigError(ValueError):
         super().__init__(f"{field_name}={value!r} is not allowed: {allowed}")
 
 
-def _f(default: Any, help: str, *, lo: float | None = None, hi: float | None = None,
-       choices: tuple[str, ...] | None = None, log: bool = False, ui: bool = True,
+def _f(default: Any, help: str, *, label: str, advanced: bool = False, lo: float | None = None,
+       hi: float | None = None, choices: tuple[str, ...] | None = None, log: bool = False, ui: bool = True,
        stops: tuple[float, ...] | None = None) -> Any:
-    """A config field with its UI metadata: `lo`/`hi` bound numbers, `choices` bound strings,
+    """A config field with its UI metadata: `label` is what a person reads (the field's name is for code, the
+    CLI and links), `advanced` folds it away in the sidebar, `lo`/`hi` bound numbers, `choices` bound strings,
     `log` asks for a log-scale slider, `stops` are the values a UI slider offers for a number whose useful
     values no even step reaches (any value in [lo, hi] stays valid), `ui=False` keeps a field out of the
     sidebar."""
-    meta = {"help": help, "lo": lo, "hi": hi, "choices": choices, "log": log, "ui": ui, "stops": stops}
+    meta = {"help": help, "label": label, "advanced": advanced, "lo": lo, "hi": hi, "choices": choices, "log": log,
+            "ui": ui, "stops": stops}
     return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     # --- data ---
-    dataset: str = _f("toy1d", "Which p_data to learn.", choices=DATASETS)
+    dataset: str = _f("toy1d", "Which p_data to learn.", choices=DATASETS, label="Data set")
     data_root: str = _f("", "Folder holding torchvision data sets (or your images for 'folder'); "
-                        "empty means $GAN_EXPLORER_DATA, else ./data.", ui=False)
+                        "empty means $GAN_EXPLORER_DATA, else ./data.", ui=False, label="Data folder", advanced=True)
     image_size: int = _f(0, "Resize images to this side length (0 keeps the data set's own).",
-                         lo=0, hi=64, ui=False)
+                         lo=0, hi=64, ui=False, label="Image size", advanced=True)
     # --- models ---
     model: str = _f("auto", "Network family: 'paper' = the 2014 MNIST MLPs (ReLU G, maxout D, sigmoid); "
                     "'mlp' = LeakyReLU + batch-norm MLPs with tanh (PyTorch-GAN's gan.py); 'dcgan' = small "
                     "convolutional nets for 32x32 images; 'toy' = small MLPs for 1D/2D; 'auto' picks by data set.",
-                    choices=MODELS)
+                    choices=MODELS, label="Network family")
     z_dim: int = _f(0, "Size of the noise vector z fed to G (0 = the family's default: 100 for images, "
-                    "1 for the 1D toy, 2 for 2D toys).", lo=0, hi=256)
+                    "1 for the 1D toy, 2 for 2D toys).", lo=0, hi=256, label="Noise size (z)", advanced=True)
     prior: str = _f("uniform", "Noise prior p_z: uniform on [-sqrt 3, sqrt 3] (unit variance, as in the "
-                    "paper's code) or a standard normal.", choices=PRIORS)
-    g_hidden: int = _f(0, "Width of G's hidden layers (0 = the family's default).", lo=0, hi=2048)
-    d_hidden: int = _f(0, "Width of D's hidden layers (0 = the family's default).", lo=0, hi=2048)
-    maxout_pieces: int = _f(5, "Linear pieces per maxout unit in the paper's D.", lo=1, hi=10)
+                    "paper's code) or a standard normal.", choices=PRIORS, label="Noise prior p_z", advanced=True)
+    g_hidden: int = _f(0, "Width of G's hidden layers (0 = the family's default).", lo=0, hi=2048,
+                       label="G's hidden width")
+    d_hidden: int = _f(0, "Width of D's hidden layers (0 = the family's default).", lo=0, hi=2048,
+                       label="D's hidden width")
+    maxout_pieces: int = _f(5, "Linear pieces per maxout unit in the paper's D.", lo=1, hi=10,
+                            label="Maxout pieces", advanced=True)
     dropout: float = _f(0.5, "Dropout on D's hidden units (the paper keeps half). Regularises D so it "
-                        "cannot win outright.", lo=0.0, hi=0.9)
+                        "cannot win outright.", lo=0.0, hi=0.9, label="D's dropout")
     # --- the game ---
     loss: str = _f("non_saturating", "G's objective: 'minimax' descends log(1 - D(G(z))) exactly as "
                    "Algorithm 1; 'non_saturating' ascends log D(G(z)) (section 3), which keeps G's gradient "
-                   "alive when D rejects its samples early on.", choices=LOSSES)
-    k: int = _f(1, "Discriminator steps per generator step (Algorithm 1's k; the paper used 1).", lo=1, hi=10)
-    batch_size: int = _f(256, "Minibatch size m for both the data and the noise.", lo=1, hi=1024)
-    optimizer: str = _f("adam", "SGD with momentum (the paper) or Adam (common today).", choices=OPTIMIZERS)
+                   "alive when D rejects its samples early on.", choices=LOSSES, label="G's loss")
+    k: int = _f(1, "Discriminator steps per generator step (Algorithm 1's k; the paper used 1).", lo=1, hi=10,
+                label="D steps per G step (k)")
+    batch_size: int = _f(256, "Minibatch size m for both the data and the noise.", lo=1, hi=1024, label="Batch size")
+    optimizer: str = _f("adam", "SGD with momentum (the paper) or Adam (common today).", choices=OPTIMIZERS,
+                        label="Optimizer")
     lr_d: float = _f(2e-3, "Learning rate of D. A D that learns faster than G (two time-scales) keeps it near "
-                     "D* so G follows the true JS gradient.", lo=1e-6, hi=1.0, log=True)
+                     "D* so G follows the true JS gradient.", lo=1e-6, hi=1.0, log=True, label="D's learning rate")
     lr_g: float = _f(5e-4, "Learning rate of G. Too high and p_g overshoots p_data and oscillates.",
-                     lo=1e-6, hi=1.0, log=True)
+                     lo=1e-6, hi=1.0, log=True, label="G's learning rate")
     lr_decay: float = _f(1.0, "Divide both learning rates by this every update (paper: 1.000004).",
-                         lo=1.0, hi=1.001)
-    lr_min: float = _f(0.0, "Learning rates never decay below this (paper: 1e-6).", lo=0.0, hi=1.0, ui=False)
-    momentum: float = _f(0.5, "SGD momentum at the start (paper: 0.5). Ignored by Adam.", lo=0.0, hi=0.99)
+                         lo=1.0, hi=1.001, label="Learning-rate decay", advanced=True)
+    lr_min: float = _f(0.0, "Learning rates never decay below this (paper: 1e-6).", lo=0.0, hi=1.0, ui=False,
+                       label="Smallest learning rate", advanced=True)
+    momentum: float = _f(0.5, "SGD momentum at the start (paper: 0.5). Ignored by Adam.", lo=0.0, hi=0.99,
+                         label="Momentum")
     momentum_final: float = _f(-1.0, "SGD momentum reached after `momentum_ramp_steps` (paper: 0.7); "
-                               "-1 keeps it constant.", lo=-1.0, hi=0.99, ui=False)
+                               "-1 keeps it constant.", lo=-1.0, hi=0.99, ui=False,
+                               label="Final momentum", advanced=True)
     momentum_ramp_steps: int = _f(0, "Updates over which momentum rises linearly to `momentum_final`.",
-                                  lo=0, hi=10_000_000, ui=False)
-    beta1: float = _f(0.5, "Adam's beta1 (0.5 is the DCGAN choice for GANs).", lo=0.0, hi=0.999)
-    beta2: float = _f(0.999, "Adam's beta2.", lo=0.0, hi=0.9999, ui=False)
+                                  lo=0, hi=10_000_000, ui=False, label="Momentum ramp (steps)", advanced=True)
+    beta1: float = _f(0.5, "Adam's beta1 (0.5 is the DCGAN choice for GANs).", lo=0.0, hi=0.999,
+                      label="Adam beta1", advanced=True)
+    beta2: float = _f(0.999, "Adam's beta2.", lo=0.0, hi=0.9999, ui=False, label="Adam beta2", advanced=True)
     fresh_noise_for_g: bool = _f(True, "Draw a fresh z for the G update, as Algorithm 1 is written. Off reuses "
-                                 "the fake batch of the last D step (what most code does for k=1; a little faster).")
+                                 "the fake batch of the last D step (what most code does for k=1; a little faster).",
+                                 label="Fresh noise for G's step", advanced=True)
     g_average: float = _f(0.0, "Also keep an exponential moving average of G's weights with this decay (0 = off; "
                           "0.999 averages over about the last 1,000 updates; until then the average spans about "
                           "the later half of the run, weighing update s by s^2). Evaluations and the figure pages "
                           "use the average; training never reads it, so the game is unchanged. Averaging G's iterates "
                           "removes much of the game's oscillation (Yazici et al., 2019).", lo=0.0, hi=0.99999,
-                          stops=(0.0, 0.9, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99995, 0.99997, 0.99999))
+                          stops=(0.0, 0.9, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99995, 0.99997, 0.99999),
+                          label="Average of G's weights", advanced=True)
     # --- run ---
-    seed: int = _f(0, "Random seed for weights, data order and noise.", lo=0, hi=2**31 - 1)
-    device: str = _f("auto", "Where to train: 'auto' picks CUDA, then MPS, then CPU.", choices=DEVICES)
+    seed: int = _f(0, "Random seed for weights, data order and noise.", lo=0, hi=2**31 - 1, label="Seed")
+    device: str = _f("auto", "Where to train: 'auto' picks CUDA, then MPS, then CPU.", choices=DEVICES,
+                     label="Device", advanced=True)
     precision: str = _f("fp32", "bf16 runs the matrix products in bfloat16 autocast (fast on CPUs with "
-                        "AVX-512 BF16 and on GPUs); fp32 is exact.", choices=PRECISIONS)
+                        "AVX-512 BF16 and on GPUs); fp32 is exact.", choices=PRECISIONS,
+                        label="Precision", advanced=True)
     reproducible: bool = _f(True, "Same seed, same run, to the last bit on a CPU: the thread count stays fixed. "
                             "Off lets the engine time one thread against one per core while it trains and keep the "
                             "faster (much faster on a busy machine, but the last bits of the maths then depend on "
                             "which it picked, and they can grow). On CUDA, on asks for PyTorch's deterministic "
-                            "algorithms (somewhat slower); off lets cuDNN pick its fastest kernels.")
+                            "algorithms (somewhat slower); off lets cuDNN pick its fastest kernels.",
+                            label="Reproducible", advanced=True)
     steps: int = _f(3000, "Generator updates to train for (the run stops there; 0 = until stopped).",
-                    lo=0, hi=10_000_000)
+                    lo=0, hi=10_000_000, label="Steps")
     sample_interval: int = _f(50, "Steps between the frames recorded for replay: sample grids from the fixed z, "
-                            "or the toy's figure (the live view also refreshes by time).", lo=1, hi=100_000)
+                            "or the toy's figure (the live view also refreshes by time).", lo=1, hi=100_000,
+                              label="Steps between recorded frames", advanced=True)
     checkpoint_interval: int = _f(5000, "Steps between checkpoints on disk (one is also written at the end).",
-                                  lo=1, hi=10_000_000, ui=False)
+                                  lo=1, hi=10_000_000, ui=False, label="Steps between checkpoints", advanced=True)
     eval_interval: int = _f(0, "Steps between in-training metrics, computed on 1,000 samples: modes covered for "
-                            "ring8/grid25, classifier scores for MNIST-like data (0 = off).", lo=0, hi=10_000_000)
+                            "ring8/grid25, classifier scores for MNIST-like data (0 = off).", lo=0, hi=10_000_000,
+                            label="Steps between in-training metrics", advanced=True)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -183,6 +202,44 @@ class TrainConfig:
     def from_json(cls, text: str) -> TrainConfig:
         return cls.from_dict(json.loads(text))
 
+    def to_query(self) -> dict[str, str]:
+        """The config as a link's query parameters: the data set and each field that differs from its defaults,
+        as text that `from_query` reads back to this very config (floats in full, so nothing is rounded)."""
+        base = TrainConfig.for_dataset(self.dataset).to_dict()
+        return {"dataset": self.dataset, **{name: _query_text(value) for name, value in self.to_dict().items()
+                                            if name != "dataset" and value != base[name]}}
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> tuple[TrainConfig, list[str]]:
+        """(config, problems) from a link's query parameters: the link's data set's defaults, then each known
+        field in field order; an unknown name or a value that is not allowed is left out and described in
+        `problems` ("lr_d=abc: expected a number"), the rest is kept."""
+        problems = []
+        dataset = params.get("dataset", "toy1d")
+        if dataset not in DATASETS:
+            problems.append(f"dataset={dataset}: not one of {', '.join(DATASETS)}")
+            dataset = "toy1d"
+        cfg = cls.for_dataset(dataset)
+        by_name = {f.name: f for f in fields(cls)}
+        problems += [f"{name}: not a setting" for name in params if name not in by_name]
+        parsed = {}
+        for name, f in by_name.items():
+            if name != "dataset" and name in params:
+                try:
+                    parsed[name] = parse_value(f, params[name])
+                except ConfigError as e:
+                    problems.append(f"{name}={params[name]}: {e.allowed}")
+        try:
+            return cfg.replace(**parsed), problems  # all at once: two fields that must agree arrive together
+        except ConfigError:
+            pass
+        for name, value in parsed.items():  # one at a time, in field order, leaving out what is refused
+            try:
+                cfg = cfg.replace(**{name: value})
+            except ConfigError as e:
+                problems.append(f"{name}={params[name]}: {e.allowed}")
+        return cfg, problems
+
     def with_overrides(self, assignments: list[str]) -> TrainConfig:
         """Apply CLI-style `field=value` strings, parsing each value by the field's type."""
         changes: dict[str, Any] = {}
@@ -218,6 +275,12 @@ def parse_value(f: dataclasses.Field, raw: str) -> Any:
         return t(raw)
     except ValueError:
         raise ConfigError(f.name, raw, f"expected {_a(t.__name__)}") from None
+
+
+def _query_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def field_info(name: str) -> dict[str, Any]:

@@ -44,9 +44,10 @@ def d_output_figure(metrics: pd.DataFrame, smooth: int = 1, max_points: int = MA
                     height: int = 260) -> go.Figure:
     """Mean D(x) on data and mean D(G(z)) on samples; both reach 1/2 at the game's optimum (dashed)."""
     fig = _lines(metrics, style.D_TRACES, smooth, max_points)
-    fig.add_hline(y=0.5, line=style.HALF, annotation_text="1/2 (p_g = p_data)", annotation_position="top left")
+    fig.add_hline(y=0.5, line=style.HALF)
     _layout(fig, "Discriminator outputs", "D", height)
-    fig.update_yaxes(range=[0, 1])
+    # "1/2" is a tick on the axis, not a note on the plot: the curves end up on that line and would hide it.
+    fig.update_yaxes(range=[0, 1], tickvals=[0, 0.25, 0.5, 0.75, 1], ticktext=["0", "0.25", "1/2", "0.75", "1"])
     return fig
 
 
@@ -55,7 +56,7 @@ def grad_norm_figure(metrics: pd.DataFrame, smooth: int = 1, max_points: int = M
     """Global L2 norms of D's and G's gradients per step (log y: they span orders of magnitude)."""
     fig = _lines(metrics, style.GRAD_TRACES, smooth, max_points)
     _layout(fig, "Gradient norms", "L2 norm", height)
-    if log_y:
-        fig.update_yaxes(type="log")
+    if log_y:  # ticks at 1, 2, 5 per decade, each written in full (plotly's default writes 0.5 as "5")
+        fig.update_yaxes(type="log", dtick="D2", tickformat="~g")
     return fig
 
