@@ -19,6 +19,9 @@ CSS = ROOT / "assets" / "style.css"
 # (file, title, icon, url path); Home is a function below.
 PAGE_FILES = (
     ("pages/train.py", "Train", ":material/model_training:", "train"),
+    ("pages/tours.py", "Tours", ":material/school:", "tours"),
+    ("pages/side_by_side.py", "Side by side", ":material/compare:", "side_by_side"),
+    ("pages/your_data.py", "Your data", ":material/upload_file:", "your_data"),
     ("pages/runs.py", "Runs", ":material/folder_open:", "runs"),
     ("pages/replay.py", "Replay", ":material/replay:", "replay"),
     ("pages/toy_1d.py", "Toy 1D", ":material/show_chart:", "toy_1d"),
