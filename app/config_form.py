@@ -25,7 +25,7 @@ CONFIG_KEY = "train_cfg"
 WIDGET_PREFIX = "cfg_"
 URL_KEY = "url_config"  # the config part of the URL as last read or written by this session
 URL_NOTE_KEY = "url_note"  # what a link held that could not be used
-APP_PARAMS = ("run", "embed", "embed_options")  # query parameters that are not the config's
+APP_PARAMS = ("run", "present", "tour", "step", "embed", "embed_options")  # not the config's
 AUTO_SIZES = ("z_dim", "g_hidden", "d_hidden")  # 0 means "the family's default": shown as the value it becomes
 
 

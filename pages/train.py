@@ -11,13 +11,14 @@ import time
 
 import streamlit as st
 
-from app import config_form, replay_view, session, status
+from app import config_form, presentation, replay_view, session, status
 from app.navigation import use_st_navigation
 from explorer.game.config import TOYS_1D
 from explorer.plots import training as plots
 from explorer.plots.evaluation import eval_curves_figure
 from explorer.plots.images import image_grid
 from explorer.plots.paper import figure1, gan_lab_figure
+from explorer.plots.style import for_projector
 from explorer.runs.folder import RunLockedError
 
 use_st_navigation()  # first: see app/navigation.py
@@ -25,18 +26,26 @@ use_st_navigation()  # first: see app/navigation.py
 LIVE_SECONDS = 1.0
 
 reg = session.registry()
+present = presentation.enabled()  # a projector view: no sidebar, three buttons, the game drawn large
 if config_form.load_from_url():  # a shared link: its experiment, ready to Start (no other run adopted)
     st.session_state["no_adopt"] = True
-cfg, cfg_error = config_form.config_sidebar()
+if present:  # the configuration stays as it was (and in the URL), out of sight
+    cfg, cfg_error = config_form.current_config()
+else:
+    cfg, cfg_error = config_form.config_sidebar()
 config_form.sync_url(cfg)
-config_form.share_link(cfg)
-st.sidebar.divider()
 runner = session.attached_runner(reg, adopt_active=not st.session_state.get("no_adopt", False))
-session.run_picker(reg, runner)
+if not present:
+    config_form.share_link(cfg)
+    st.sidebar.divider()
+    session.run_picker(reg, runner)
 
-st.title("Train")
-st.caption("Algorithm 1 of Goodfellow et al. (2014) on a background thread: k steps of D, then one of G. "
-           "Change the settings in the sidebar, press Start, and watch D(x) and D(G(z)) head for 1/2.")
+if not present:
+    title, switch = st.columns([4, 1], vertical_alignment="bottom")
+    title.title("Train")
+    presentation.toggle(switch)
+    st.caption("Algorithm 1 of Goodfellow et al. (2014) on a background thread: k steps of D, then one of G. "
+               "Change the settings in the sidebar, press Start, and watch D(x) and D(G(z)) head for 1/2.")
 
 
 # ------------------------------------------------------------------------------------------- commands
@@ -111,20 +120,44 @@ state = snap.state if snap else None
 alive = bool(snap and snap.alive)
 never_started = state == "ready"
 
-cols = st.columns(5)
-cols[0].button("Start", key="start", type="primary", on_click=_start, disabled=cfg is None, width="stretch",
-               help="Start a new run with the sidebar's settings" if cfg is not None
-               else f"Fix {cfg_error.field_name} in the sidebar first")
-cols[1].button("Pause", key="pause", on_click=_pause, args=(runner,), width="stretch",
-               disabled=state not in ("running", "loading"), help="Pause after the current step")
-cols[2].button("Resume", key="resume", on_click=_resume, args=(runner,), width="stretch",
-               disabled=not (state in ("paused", "diverged") or never_started),
-               help="Continue training (with any learning rate / k you changed)")
-cols[3].button("Stop", key="stop", on_click=_stop, args=(runner,), width="stretch",
-               disabled=not alive or never_started, help="End the run (a checkpoint is written)")
-cols[4].button("Step", key="step", on_click=_step, args=(runner,), width="stretch",
-               disabled=not (state in ("paused", "diverged") or never_started),
-               help="While paused: one more step of Algorithm 1 (k D-updates, then one G-update)")
+
+
+def presentation_buttons() -> None:
+    """Start (Resume while paused), Pause, Step, and the toggle back."""
+    cols = st.columns([1, 1, 1, 2], vertical_alignment="center")
+    if state in ("paused", "diverged") or never_started:
+        cols[0].button("Resume", key="resume", type="primary", on_click=_resume, args=(runner,), width="stretch")
+    else:
+        cols[0].button("Start", key="start", type="primary", on_click=_start, disabled=cfg is None or alive,
+                       width="stretch")
+    cols[1].button("Pause", key="pause", on_click=_pause, args=(runner,), width="stretch",
+                   disabled=state not in ("running", "loading"))
+    cols[2].button("Step", key="step", on_click=_step, args=(runner,), width="stretch",
+                   disabled=not (state in ("paused", "diverged") or never_started))
+    presentation.toggle(cols[3])
+
+
+def buttons() -> None:
+    cols = st.columns(5)
+    cols[0].button("Start", key="start", type="primary", on_click=_start, disabled=cfg is None, width="stretch",
+                   help="Start a new run with the sidebar's settings" if cfg is not None
+                   else f"Fix {cfg_error.field_name} in the sidebar first")
+    cols[1].button("Pause", key="pause", on_click=_pause, args=(runner,), width="stretch",
+                   disabled=state not in ("running", "loading"), help="Pause after the current step")
+    cols[2].button("Resume", key="resume", on_click=_resume, args=(runner,), width="stretch",
+                   disabled=not (state in ("paused", "diverged") or never_started),
+                   help="Continue training (with any learning rate / k you changed)")
+    cols[3].button("Stop", key="stop", on_click=_stop, args=(runner,), width="stretch",
+                   disabled=not alive or never_started, help="End the run (a checkpoint is written)")
+    cols[4].button("Step", key="step", on_click=_step, args=(runner,), width="stretch",
+                   disabled=not (state in ("paused", "diverged") or never_started),
+                   help="While paused: one more step of Algorithm 1 (k D-updates, then one G-update)")
+
+
+if present:
+    presentation_buttons()
+else:
+    buttons()
 
 config_form.show_url_note(cfg)
 if st.session_state.get(COMMAND_ERROR):
@@ -135,7 +168,7 @@ if runner is None:
     st.info("No run yet. The defaults train the 1D Gaussian of Figure 1 (no download needed): press **Start**.")
     st.stop()
 
-if alive:
+if alive and not present:
     with st.expander("Change while running: learning rates and k (take effect at the next step)", expanded=False):
         c1, c2, c3 = st.columns(3)
         k1, k2, k3 = (f"live_{n}__{runner.name}" for n in ("lr_d", "lr_g", "k"))
@@ -146,8 +179,9 @@ if alive:
         config_form.field_widget("k", snap.k, key=k3, container=c3, on_change=_set_k, args=(runner, k3),
                                  label="k (live)")
 
-st.markdown(f"Run **{runner.name}** · `{snap.config.dataset}` · model `{snap.config.family}` · "
-            f"loss `{snap.config.loss}` · {snap.config.optimizer} · batch {snap.config.batch_size}")
+if not present:
+    st.markdown(f"Run **{runner.name}** · `{snap.config.dataset}` · model `{snap.config.family}` · "
+                f"loss `{snap.config.loss}` · {snap.config.optimizer} · batch {snap.config.batch_size}")
 
 
 @st.fragment(run_every=LIVE_SECONDS if alive else None)
@@ -161,6 +195,9 @@ def live_area(r, drawn_state: str) -> None:
     status.show_problems(s)
     if s.state == "finished":
         st.success(f"Finished {s.step} steps in {s.elapsed:.1f} s of training.")
+    if present:
+        projector_view(s)
+        return
     smooth = st.slider("Smoothing (steps)", 1, 500, 20, key="smooth",
                        help="Trailing mean over this many steps: minibatch losses are noisy.")
     metrics = s.metrics
@@ -205,6 +242,21 @@ def recorded_area(r) -> None:
     rec = replay_view.recording(s.run_dir)
     if rec is not None:
         replay_view.timeline(rec, key=f"train_replay__{r.name}")
+
+
+def projector_view(s) -> None:
+    """Presentation mode's live view: the game's picture and D's outputs side by side, large, above the fold."""
+    left, right = st.columns([1, 1])
+    with left, st.container(key="live_view"):
+        if s.toy is not None:
+            fig = (figure1(s.toy, height=470, show_mapping=False) if s.config.dataset in TOYS_1D
+                   else gan_lab_figure(s.toy, height=470, show_gradient=False))
+            st.plotly_chart(for_projector(fig), key="toy_chart", config={"displayModeBar": False})
+        elif s.samples is not None:
+            st.image(image_grid(s.samples, padding=0, target=440))
+    with right:
+        fig = for_projector(plots.d_output_figure(s.metrics, 20), height=470)
+        st.plotly_chart(fig, key="d_chart", config={"displayModeBar": False})
 
 
 # Not training (finished, stopped, failed, or a saved run reopened and not resumed): show what it recorded.

@@ -322,3 +322,24 @@ def test_a_fresh_tab_shows_the_latest_saved_run(registry):
     at = train_page()
     assert at.query_params["run"] in ("run-1", ["run-1"])
     assert "Run **run-1**" in text(at)
+
+
+def test_presentation_mode_hides_the_configuration_and_leaves_three_buttons(registry):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(TRAIN)
+    at.query_params["dataset"] = "ring8"
+    at.query_params["present"] = "1"  # a link on a slide
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.sidebar.selectbox and not at.sidebar.select_slider  # no configuration at all
+    assert [b.label for b in at.button] == ["Start", "Pause", "Step"]
+    at.button(key="start").click().run()
+    assert registry.runners()[0].cfg.dataset == "ring8"  # the link's configuration, though out of sight
+    wait_for(lambda: registry.runners()[0].snapshot().toy is not None)
+    at.run()
+    assert [c.key for c in at.get("plotly_chart")] == ["toy_chart", "d_chart"]  # the game and D, large
+    assert [b.label for b in at.button] == ["Start", "Pause", "Step"]
+    at.toggle(key="present_toggle").set_value(False).run()  # back to the full page
+    assert at.sidebar.selectbox(key="cfg_dataset").value == "ring8"
+    assert "present" not in at.query_params

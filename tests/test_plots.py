@@ -144,3 +144,15 @@ def test_one_palette_real_is_black_and_g_is_green_everywhere():
               for t in f(fake_metrics(10)).data}
     assert {traces[n].line.color for n in ("G loss", "|grad G|", "mean D(G(z))")} == {style.C_G}
     assert traces["|grad D|"].line.color == by["D(x)"].line.color == style.C_D
+
+
+def test_the_projector_version_of_a_figure_is_larger_and_colour_blind_safe():
+    from explorer.plots.style import C_G, PROJECTOR_COLOURS, for_projector
+
+    frame = pd.DataFrame({"step": np.arange(1, 50), "d_x": np.linspace(0.9, 0.5, 49),
+                          "d_g_z": np.linspace(0.1, 0.5, 49)})
+    normal = plots.d_output_figure(frame)
+    big = for_projector(plots.d_output_figure(frame), height=470)
+    assert big.layout.height == 470 and big.layout.font.size >= 18 and big.layout.yaxis.tickfont.size >= 16
+    assert [t.line.width for t in big.data] == [2 * t.line.width for t in normal.data]
+    assert big.data[1].line.color == PROJECTOR_COLOURS[C_G] != normal.data[1].line.color

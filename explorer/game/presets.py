@@ -64,6 +64,29 @@ TOY2D_PRESETS: dict[str, TrainConfig] = {
 }
 
 
+# The Side by side page: two runs that differ in one choice, from the same seed (so the same initial weights and
+# the same fixed z), trained at once. name -> ((label, changes), (label, changes)) on top of the chosen data set's
+# defaults. The SGD side is the paper's optimizer (momentum 0.5) at rates the toys take (0.1 on MNIST in the paper).
+SIDE_BY_SIDE: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "Minimax vs non-saturating loss (section 3)": (("minimax: G descends log(1 - D(G(z)))", dict(loss="minimax")),
+                                                   ("non-saturating: G ascends log D(G(z))",
+                                                    dict(loss="non_saturating"))),
+    "k = 1 vs k = 5 D steps per G step": (("k = 1 (the paper)", dict(k=1)), ("k = 5", dict(k=5))),
+    "Adam vs the paper's SGD": (("Adam", dict(optimizer="adam")),
+                                ("SGD, momentum 0.5", dict(optimizer="sgd", lr_d=0.05, lr_g=0.05, momentum=0.5))),
+}
+SIDE_BY_SIDE_DATASETS = ("toy1d", "toy1d_bimodal", "ring8", "grid25", "moons")
+
+
+def side_by_side(name: str, dataset: str, seed: int = 0, steps: int | None = None
+                 ) -> tuple[tuple[str, TrainConfig], tuple[str, TrainConfig]]:
+    """The two (label, config) of a side-by-side comparison on `dataset`: its defaults, the same seed and steps,
+    each side's changes on top."""
+    base = TrainConfig.for_dataset(dataset, seed=seed, **({"steps": steps} if steps is not None else {}))
+    (label_a, a), (label_b, b) = SIDE_BY_SIDE[name]
+    return (label_a, base.replace(**a)), (label_b, base.replace(**b))
+
+
 def preset(name: str, **changes: Any) -> TrainConfig:
     """The Home preset `name` as a TrainConfig, with `changes` on top."""
     if name not in PRESETS:
