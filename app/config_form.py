@@ -131,6 +131,12 @@ def auto_value(name: str, values: dict[str, Any]) -> int:
     return FAMILY_DEFAULTS[family][name]
 
 
+def _field(name: str, f: Any, values: dict[str, Any], container) -> None:
+    values[name] = field_widget(name, values.get(name, f.default), key=WIDGET_PREFIX + name, container=container)
+    if name in AUTO_SIZES and values[name] == 0:
+        container.caption(f"0 = auto: {auto_value(name, values)}")
+
+
 def config_sidebar() -> tuple[TrainConfig | None, ConfigError | None]:
     """The sidebar form: data set first (loading its defaults on change), then every field that matters, in
     groups, the advanced ones folded. Returns (config, None) when valid, else (None, error); the error is also
@@ -145,18 +151,16 @@ def config_sidebar() -> tuple[TrainConfig | None, ConfigError | None]:
                                      help=_fields()["dataset"].metadata["help"] + " Changing it loads the data "
                                      "set's recommended defaults. (`dataset`)")
     groups = {"model": "Models", "loss": "The game", "seed": "Run"}
-    advanced = sb.expander("Advanced settings", icon=":material/tune:")
-    for name, f in _fields().items():
-        if name == "dataset" or not f.metadata["ui"]:
-            continue
+    shown = [(name, f) for name, f in _fields().items() if name != "dataset" and f.metadata["ui"]]
+    for name, f in shown:  # the settings a lecture touches, in groups; the advanced ones folded below them
         if name in groups:
             sb.subheader(groups[name])
-        if not relevant(name, values):
-            continue
-        container = advanced if f.metadata["advanced"] else sb
-        values[name] = field_widget(name, values.get(name, f.default), key=WIDGET_PREFIX + name, container=container)
-        if name in AUTO_SIZES and values[name] == 0:
-            container.caption(f"0 = auto: {auto_value(name, values)}")
+        if not f.metadata["advanced"] and relevant(name, values):
+            _field(name, f, values, sb)
+    advanced = sb.expander("Advanced settings", icon=":material/tune:")
+    for name, f in shown:
+        if f.metadata["advanced"] and relevant(name, values):
+            _field(name, f, values, advanced)
     st.session_state[CONFIG_KEY] = values
     try:
         return TrainConfig.from_dict(values), None

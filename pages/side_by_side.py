@@ -20,7 +20,7 @@ PAIR_KEY = "side_by_side_pair"  # [(label, run name), (label, run name)] of this
 reg = session.registry()
 present = presentation.enabled()
 if not present:
-    title, switch = st.columns([4, 1], vertical_alignment="bottom")
+    title, switch = st.columns([5, 2], vertical_alignment="bottom")
     title.title("Side by side")
     presentation.toggle(switch)
     st.caption("One choice changed, everything else the same: the same data, the same seed (the same initial "

@@ -41,7 +41,7 @@ if not present:
     session.run_picker(reg, runner)
 
 if not present:
-    title, switch = st.columns([4, 1], vertical_alignment="bottom")
+    title, switch = st.columns([5, 2], vertical_alignment="bottom")
     title.title("Train")
     presentation.toggle(switch)
     st.caption("Algorithm 1 of Goodfellow et al. (2014) on a background thread: k steps of D, then one of G. "
