@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from explorer.game.config import DATASETS, TOYS, TOYS_1D, ConfigError, TrainConfig
+from explorer.game.config import DATASETS, POINTS, TOYS, TOYS_1D, ConfigError, TrainConfig
 from explorer.game.models import DEFAULTS as FAMILY_DEFAULTS
 
 CONFIG_KEY = "train_cfg"
@@ -86,7 +86,9 @@ def _fmt(v: float) -> str:
 
 def _on_dataset_change() -> None:
     name = st.session_state[WIDGET_PREFIX + "dataset"]
-    set_config(TrainConfig.for_dataset(name))
+    # An uploaded CSV keeps its path (the Your data page set it); every other data set starts from its defaults.
+    kept = {"data_root": config_dict().get("data_root", "")} if name in POINTS else {}
+    set_config(TrainConfig.for_dataset(name, **kept))
     st.session_state[WIDGET_PREFIX + "dataset"] = name
 
 

@@ -7,18 +7,20 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import fields
+from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from explorer import ConfigError, TrainConfig, Trainer, load_dataset
-from explorer.game.config import TOYS, field_info
+from explorer.game.config import POINTS, TOYS, field_info
 
 FIELDS = {f.name: field_info(f.name) for f in fields(TrainConfig)}
 # The checks that look at two fields at once name one of these; every other error names the field drawn bad.
 COMBINATION_FIELDS = {"model", "image_size", "momentum_ramp_steps", "lr_min", "batch_size"}
-OFFLINE_DATASETS = (*TOYS, "digits8x8", "mnist_subset")
+OFFLINE_DATASETS = (*TOYS, "digits8x8", "mnist_subset")  # TOYS includes your own points: a CSV made below
 
 
 def valid_value(name: str) -> st.SearchStrategy:
@@ -126,8 +128,20 @@ def test_an_unknown_field_in_a_stored_or_uploaded_config_is_named(extra):
 
 
 @functools.cache
-def _dataset(name: str, image_size: int, model: str):
-    return load_dataset(TrainConfig(dataset=name, image_size=image_size, model=model))
+def _dataset(name: str, image_size: int, model: str, data_root: str = ""):
+    return load_dataset(TrainConfig(dataset=name, image_size=image_size, model=model, data_root=data_root))
+
+
+@pytest.fixture(scope="module")
+def points_csv(tmp_path_factory) -> dict[str, str]:
+    """A CSV for each of the your-own-points data sets (more rows than the largest batch drawn)."""
+    folder = tmp_path_factory.mktemp("points")
+    rows = np.random.default_rng(0).normal(size=(300, 2))
+    out = {}
+    for name, dim in zip(POINTS, (1, 2), strict=True):
+        out[name] = str(folder / f"{name}.csv")
+        Path(out[name]).write_text("\n".join(",".join(map(str, row[:dim])) for row in rows))
+    return out
 
 
 @st.composite
@@ -151,14 +165,16 @@ def trainable_configs(draw) -> dict:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trainable_configs())
-def test_every_valid_config_trains_a_step(values):
+def test_every_valid_config_trains_a_step(points_csv, values):
+    values = {**values, "data_root": points_csv.get(values["dataset"], "")}
     try:
         cfg = TrainConfig(**values)
     except ConfigError as e:  # 'auto' on images is 'mlp': batch norm needs a batch of two
         assert (e.field_name, values["model"], values["batch_size"]) == ("batch_size", "auto", 1)
         return
     # The data set as load_dataset gives it for this config ('dcgan' resizes images to 32x32).
-    trainer = Trainer(cfg, _dataset(cfg.dataset, cfg.image_size, "dcgan" if cfg.family == "dcgan" else "auto"), "cpu")
+    trainer = Trainer(cfg, _dataset(cfg.dataset, cfg.image_size, "dcgan" if cfg.family == "dcgan" else "auto",
+                                    cfg.data_root), "cpu")
     trainer.step()
     assert trainer.step_count == 1 and trainer.drain().shape == (1, 7)
 

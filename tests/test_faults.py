@@ -169,8 +169,8 @@ def test_the_app_lists_and_shows_other_runs_beside_a_damaged_one(runs_dir):
     at.run()
     assert not at.exception, at.exception
     picker = at.sidebar.selectbox(key="run_picker")
-    assert f"{good.name} (saved)" in picker.options and not any(bad.name in o for o in picker.options)
-    picker.set_value(good.name).run()
+    assert any(good.name in o for o in picker.options) and not any(bad.name in o for o in picker.options)
+    # A fresh tab shows the newest run it can open: the good one, the damaged one left out.
     assert not at.exception and f"Run **{good.name}**" in "\n".join(m.value for m in at.markdown)
     # A link to the damaged run says what is wrong instead of failing.
     at.query_params["run"] = bad.name

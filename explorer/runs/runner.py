@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,25 @@ class ModesPoint:
     modes_covered: int
 
 
+@dataclass(frozen=True, slots=True)
+class MilestoneHit:
+    """A watched milestone reached (Snapshot.milestones): where, which, and what it measured."""
+
+    step: int
+    name: str
+    message: str
+
+
+class Watch(Protocol):
+    """What Runner.watch takes (tours.Milestone is one): a name, and a pure test of a snapshot that returns
+    what it saw (a short message) once the milestone is reached after step `since`, else None. It runs in the
+    worker after each publish, so it may only read the snapshot's small records and last rows."""
+
+    name: str
+
+    def __call__(self, snap: Snapshot, since: int) -> str | None: ...
+
+
 def _records_frame(records: tuple, kind: type) -> pd.DataFrame:
     """One row per record, one column per field (in field order), also when there are no records yet."""
     names = [f.name for f in fields(kind)]
@@ -102,6 +122,11 @@ class Snapshot:
     eval_history: tuple[Mapping[str, float], ...] = ()
     error: str | None = None  # why the run diverged, failed, or paused on a failed write
     warning: str | None = None  # a sign of trouble while it lasts (D winning), the run going on
+    # A watched milestone (Runner.watch) that was reached: its message ("D on data = 0.52 ... at step 1,250"),
+    # the step it paused at, and every milestone reached so far (a chart marks them).
+    milestone: str | None = None
+    milestone_step: int = 0
+    milestones: tuple[MilestoneHit, ...] = ()
     version: int = 0  # increases with every publish
 
     @property
@@ -255,6 +280,7 @@ class Runner:
         self._paused = False
         self._step_budget = 0  # steps to run while paused (Step button)
         self._pending: dict[str, float] = {}
+        self._watch: tuple[Watch, int] | None = None  # (milestone, the step it was set at): see watch()
         self._metrics = _GrowingArray(len(COLUMNS))
         self._rows_on_disk = 0  # metrics rows already in metrics.csv: a failed write is retried from here
         self._evals_on_disk = 0
@@ -361,6 +387,13 @@ class Runner:
         with self._lock:
             self._pending["k"] = int(k)
         self._wake.set()
+
+    def watch(self, milestone: Watch | None) -> None:
+        """Pause the run by itself once `milestone` is reached (a guided tour's step; None: watch nothing).
+        Only what happens after this call counts; the snapshot's `milestone` is cleared until the next hit."""
+        with self._lock:
+            self._watch = None if milestone is None else (milestone, self._snap.step)
+            self._snap = replace(self._snap, milestone=None, version=self._snap.version + 1)
 
     def copy_models(self) -> tuple[Generator, Discriminator]:
         """Eval-mode copies of G (its weight average when the run keeps one) and D taken between two steps,
@@ -545,7 +578,28 @@ class Runner:
         if samples:
             changes.update(self._samples(record=record and self.save))
         self._set(**changes)
+        self._check_watch()
         return True
+
+    def _check_watch(self) -> None:
+        """After a publish or an evaluation: a watched milestone (see watch()) that the new snapshot reaches
+        pauses the run before its next step and says what it saw. Costs one predicate on small records."""
+        with self._lock:
+            watch, snap = self._watch, self._snap
+        if watch is None:
+            return
+        milestone, since = watch
+        message = milestone(snap, since)
+        if message is None:
+            return
+        with self._lock:
+            if self._watch is not watch:  # a new watch was set meanwhile: that one counts
+                return
+            self._watch = None
+        self._paused = True
+        step = self.trainer.step_count  # an evaluation runs ahead of the last publish: its own step counts
+        self._set(milestone=message, milestone_step=step,
+                  milestones=(*snap.milestones, MilestoneHit(step, milestone.name, message)))
 
     def _write_metrics(self) -> None:
         """Append the rows not yet in metrics.csv (all or none: see folder.append_metrics)."""
@@ -599,6 +653,7 @@ class Runner:
                                                 t.dataset.modes, t.dataset.mode_std)})
         self._eval_history.append(row)
         self._set(eval_history=tuple(self._eval_history))
+        self._check_watch()
         if self.save:
             runs_io.append_metrics(self.run_dir, pd.DataFrame(self._eval_history[self._evals_on_disk:]), "evals.csv")
             self._evals_on_disk = len(self._eval_history)

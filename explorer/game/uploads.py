@@ -1,0 +1,257 @@
+"""Your own data, checked: a CSV of 1D values or 2D points, or a zip of PNG/JPEG images, from bytes to arrays
+(runs/datasets.py keeps what passes in the runs folder; data.py loads a kept CSV through `read_points`).
+
+An upload is untrusted input and is treated as runs/archive.py treats a zip of a run: sizes and counts are
+checked before anything is parsed or decoded, and every refusal (UploadError) says what is wrong, where (the
+line, the member) and what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import warnings
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+from PIL import Image
+
+STORE_SIZE = 64  # images are kept at 64x64, the largest image_size a config allows (the folder loader resizes)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+IMAGE_FORMATS = ("PNG", "JPEG")  # what PIL must find inside, whatever the name says
+# Left out of a zip without a word: what macOS's and Windows' zip tools add beside the images.
+SKIPPED_PARTS = ("__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini")
+
+# What an upload may be. A CSV: at least enough points to estimate a density from (the JS estimate, the
+# toy views); at most 200,000 rows (checked in about a second on a CPU, far more than a 1D/2D GAN needs);
+# 20 MB holds 200,000 rows of two numbers written with full precision, with room to spare. A zip:
+# Streamlit's own upload limit is 200 MB; 20,000 images at 64x64 colour are 245 MB in memory while they are
+# checked; 4096x4096 pixels is a large photo (PIL's own decompression-bomb check stops at 89 million); PNG
+# and JPEG barely compress, so a member that expands 100 times is a zip bomb.
+MIN_POINTS, MAX_POINTS, MAX_CSV_BYTES = 50, 200_000, 20 * 1024**2
+MIN_IMAGES, MAX_IMAGES = 16, 20_000
+MAX_ZIP_BYTES, MAX_IMAGE_BYTES, MAX_TOTAL_BYTES = 200 * 1024**2, 20 * 1024**2, 1024**3
+MAX_IMAGE_PIXELS = 4096 * 4096
+MAX_RATIO, RATIO_FLOOR_BYTES = 100.0, 1024**2
+
+CSV_HELP = ("Each line holds one number (1D values) or two separated by a comma (x, y points); only the first "
+            "line may be a header")
+
+
+class UploadError(ValueError):
+    """An upload was refused; the message says what is wrong, where, and what to do."""
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What an upload may hold (the module constants by default; tests pass small ones)."""
+
+    min_points: int = MIN_POINTS
+    max_points: int = MAX_POINTS
+    csv_bytes: int = MAX_CSV_BYTES
+    min_images: int = MIN_IMAGES
+    max_images: int = MAX_IMAGES
+    zip_bytes: int = MAX_ZIP_BYTES
+    image_bytes: int = MAX_IMAGE_BYTES
+    total_bytes: int = MAX_TOTAL_BYTES
+    pixels: int = MAX_IMAGE_PIXELS
+    ratio: float = MAX_RATIO
+    ratio_floor_bytes: int = RATIO_FLOOR_BYTES
+
+
+DEFAULT_LIMITS = UploadLimits()
+
+
+# ------------------------------------------------------------------------------------------- points
+
+def validate_points_csv(data: bytes, limits: UploadLimits = DEFAULT_LIMITS) -> np.ndarray:
+    """The points of a CSV: (N, 1) values or (N, 2) points, float64. Separators: a comma, a semicolon (then a
+    decimal comma is read too), a tab or spaces; blank lines and lines starting with '#' are passed over; the
+    first line may be a header. Anything else is refused with the line and what to do."""
+    if len(data) > limits.csv_bytes:
+        raise UploadError(f"it is {len(data):,} bytes, over the limit of {limits.csv_bytes:,}: keep at most "
+                          f"{limits.max_points:,} rows (a random sample of them is as good for a GAN)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UploadError(f"it is not text (byte {e.start:,} is not UTF-8): save it as a CSV file (UTF-8)") from None
+    rows: list[list[float]] = []
+    columns = sep = None
+    first = True  # the first line with text on it, which may be a header
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if columns is None:  # the separator is the first data row's (a header may differ)
+            sep = ";" if ";" in line else "\t" if "\t" in line else "," if "," in line else " "
+        fields = [f.strip() for f in (line.split(sep) if sep != " " else line.split())]
+        if sep != ";" and len(fields) > 1 and fields[-1] == "":
+            fields = fields[:-1]  # a trailing comma
+        values = [_number(f, sep) for f in fields]
+        if None in values:
+            if first:
+                first = False
+                continue  # the header
+            bad = fields[values.index(None)]
+            raise UploadError(f"line {number}: {_quote(bad)} is not a number. {CSV_HELP}")
+        if not all(np.isfinite(values)):
+            bad = fields[next(i for i, v in enumerate(values) if not np.isfinite(v))]
+            raise UploadError(f"line {number}: {_quote(bad)} is not a finite number: remove that row or fill in "
+                              f"a value")
+        first = False
+        if columns is None:
+            columns = len(values)
+            if columns not in (1, 2):
+                raise UploadError(f"line {number} has {columns} columns: use one column (1D values) or two (x, y "
+                                  f"points); remove the others (a label, an index) and upload it again")
+        elif len(values) != columns:
+            raise UploadError(f"line {number} has {len(values)} column{'s' * (len(values) != 1)}, but the first "
+                              f"row has {columns}: every line needs the same number")
+        rows.append(values)
+        if len(rows) > limits.max_points:
+            raise UploadError(f"it holds more than {limits.max_points:,} rows: keep at most that many (a random "
+                              f"sample of them is as good for a GAN)")
+    if len(rows) < limits.min_points:
+        raise UploadError(f"it holds {len(rows)} row{'s' * (len(rows) != 1)} of numbers; at least "
+                          f"{limits.min_points} are needed to learn a distribution from. {CSV_HELP}")
+    points = np.asarray(rows, dtype=np.float64)
+    if np.all(points == points[0]):
+        raise UploadError(f"all {len(points):,} rows are the same point: there is no distribution to learn")
+    return points
+
+
+def _number(field: str, sep: str) -> float | None:
+    if sep == ";":
+        field = field.replace(",", ".")
+    try:
+        return float(field)
+    except ValueError:
+        return None
+
+
+def _quote(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+def scale_note(points: np.ndarray) -> str | None:
+    """A note when the points are on a scale the toy networks (initialised for values of order 1) learn
+    slowly on; None when they are fine."""
+    spread = float(np.abs(points).max())
+    if spread > 100:
+        return (f"The values reach {spread:,.4g}: the small networks learn fastest on values of order 1 to 10. "
+                f"Dividing them by a power of ten before uploading makes training much quicker.")
+    if float(points.std(0).max()) < 0.01:
+        return "The values spread less than 0.01: scaling them up (say by 100) before uploading trains better."
+    return None
+
+
+# ------------------------------------------------------------------------------------------- images
+
+def validate_image_zip(data: bytes, limits: UploadLimits = DEFAULT_LIMITS) -> np.ndarray:
+    """The images of a zip, squashed to STORE_SIZE x STORE_SIZE as the folder loader resizes (bicubic, from
+    RGB): uint8 (N, S, S) when every image is grey, else (N, S, S, 3). Only PNG and JPEG files; no path that
+    leaves the zip, no link, sizes and counts within `limits`; PIL's decompression-bomb check on."""
+    if len(data) > limits.zip_bytes:
+        raise UploadError(f"it is {len(data):,} bytes, over the limit of {limits.zip_bytes:,}: zip fewer or "
+                          f"smaller images")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as e:
+        raise UploadError(f"it is not a zip file that can be read ({_short(e)})") from None
+    with zf:
+        members = _image_members(zf.infolist(), limits)
+        arr = np.stack([_read_image(zf, info, limits) for info in members])  # (N, S, S, 3)
+    if np.array_equal(arr[..., 0], arr[..., 1]) and np.array_equal(arr[..., 1], arr[..., 2]):
+        arr = arr[..., 0]
+    return arr
+
+
+def _image_members(infos: list[zipfile.ZipInfo], limits: UploadLimits) -> list[zipfile.ZipInfo]:
+    """The members to read, after the listing's checks (names, types, counts, sizes)."""
+    out, total = [], 0
+    for info in infos:
+        name = info.filename
+        path = PurePosixPath(name.replace("\\", "/"))
+        if name.startswith(("/", "\\")) or ".." in path.parts or ":" in name or "\x00" in name:
+            raise UploadError(f"member {_quote(name)} has a path that leaves the zip: zip the images themselves")
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise UploadError(f"member {_quote(name)} is a symbolic link: zip the images themselves")
+        if info.is_dir() or any(part in SKIPPED_PARTS or part.startswith("._") for part in path.parts):
+            continue
+        if stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # zip tools often set no file type at all: fine
+            raise UploadError(f"member {_quote(name)} is not a regular file")
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            raise UploadError(f"member {_quote(name)} is not a PNG or JPEG image: only .png, .jpg and .jpeg files "
+                              f"are taken; zip again without the others")
+        if info.flag_bits & 0x1:
+            raise UploadError(f"member {_quote(name)} is encrypted: zip it without a password")
+        if info.file_size > limits.image_bytes:
+            raise UploadError(f"member {_quote(name)} is {info.file_size:,} bytes, over the limit of "
+                              f"{limits.image_bytes:,} for one image: shrink it")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.ratio_floor_bytes and ratio > limits.ratio:
+            raise UploadError(f"member {_quote(name)} expands {ratio:,.0f} times when decompressed, over the limit "
+                              f"of {limits.ratio:g} (a zip bomb)")
+        total += info.file_size
+        if total > limits.total_bytes:
+            raise UploadError(f"its images add up to more than {limits.total_bytes:,} bytes uncompressed: zip "
+                              f"fewer or smaller images")
+        out.append(info)
+        if len(out) > limits.max_images:
+            raise UploadError(f"it holds more than {limits.max_images:,} images: zip at most that many")
+    if len(out) < limits.min_images:
+        raise UploadError(f"it holds {len(out)} image{'s' * (len(out) != 1)}; at least {limits.min_images} are "
+                          f"needed (PNG or JPEG files)")
+    return out
+
+
+def _read_image(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: UploadLimits) -> np.ndarray:
+    """One member decoded and resized: uint8 (S, S, 3). The header's size is checked before any pixel is
+    decoded; PIL's decompression-bomb warning counts as a refusal."""
+    name = _quote(info.filename)
+    try:
+        with zf.open(info) as src:
+            raw = src.read(info.file_size + 1)  # never more than the (checked) declared size, plus one to notice
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, RuntimeError, ValueError, OSError) as e:
+        raise UploadError(f"member {name} cannot be read ({_short(e)})") from None
+    if len(raw) != info.file_size:
+        raise UploadError(f"member {name} does not hold the bytes its header says")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as im:
+                if im.format not in IMAGE_FORMATS:
+                    raise UploadError(f"member {name} is a {im.format} file, not a PNG or JPEG image")
+                width, height = im.size
+                if width * height > limits.pixels:
+                    raise UploadError(f"member {name} is {width:,}x{height:,} pixels, over the limit of "
+                                      f"{limits.pixels:,}: shrink it (it would be resized to {STORE_SIZE}x"
+                                      f"{STORE_SIZE} anyway)")
+                im.draft("RGB", (STORE_SIZE, STORE_SIZE))  # JPEG: decode at a reduced scale, much faster
+                small = im.convert("RGB").resize((STORE_SIZE, STORE_SIZE), Image.BICUBIC)
+    except UploadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise UploadError(f"member {name} is refused by PIL's decompression-bomb check ({_short(e)})") from None
+    except Exception as e:  # noqa: BLE001 - PIL raises many kinds for a damaged file
+        raise UploadError(f"member {name} does not open as an image ({_short(e)})") from None
+    return np.asarray(small)
+
+
+def _short(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0][:160] if str(e).strip() else ""
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def read_points(path: str | Path, limits: UploadLimits = DEFAULT_LIMITS) -> np.ndarray:
+    """A stored CSV's points, checked again as an upload is (it is a file any config can name)."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > limits.csv_bytes:
+        raise UploadError(f"it is {size:,} bytes, over the limit of {limits.csv_bytes:,}")
+    return validate_points_csv(path.read_bytes(), limits)
+

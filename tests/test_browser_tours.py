@@ -1,0 +1,51 @@
+"""A guided tour in a real browser: open a shared link, Start, and see the run pause at its milestone with the
+callout and the chart's marker. Same conventions as tests/test_browser.py, whose `server` fixture and helpers
+are reused; the screenshot goes to test-output/ (gitignored)."""
+
+from __future__ import annotations
+
+from tests import test_browser
+from tests.test_browser import CHROMIUM, OUTPUT, _browser_or_skip, button, status_state, wait_idle, wait_until
+
+server = test_browser.server  # streamlit on a free port with its own runs dir
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def callout(page) -> str:
+    el = page.locator(".st-key-tour_callout")
+    return el.first.inner_text() if el.count() else ""
+
+
+def test_shared_tour_link_pauses_at_its_milestone_with_the_callout(server):
+    sync_playwright = _browser_or_skip()
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"{server}/tours?tour=figure1&step=1&seed=1")  # a link on a slide
+            wait_idle(page)
+            button(page, "tour_start").wait_for(state="visible", timeout=60_000)
+            assert "Figure 1" in page.inner_text("h1")
+            assert "Step 1 of 2" in page.locator(".st-key-tour_step").first.inner_text()
+            button(page, "tour_start").click()
+
+            wait_until(lambda: "Milestone:" in callout(page), 120, "the run to pause at its milestone")
+            assert "D on data" in callout(page)
+            wait_until(lambda: "paused" in status_state(page), 30, "the status to say paused")
+            assert button(page, "tour_next").is_enabled()
+            # the chart marks the milestone: its label is on the metrics chart
+            wait_until(lambda: "D separates" in page.locator(".st-key-tour_chart").first.inner_text(), 30,
+                       "the milestone marker on the chart")
+            assert page.locator("[data-testid='stException']").count() == 0
+            page.screenshot(path=str(OUTPUT / "tour_milestone.png"))
+
+            button(page, "tour_next").click()  # step 2: G onto p_data, D* -> 1/2
+            wait_until(lambda: "Step 2 of 2" in page.locator(".st-key-tour_step").first.inner_text(), 30,
+                       "the second step")
+            wait_until(lambda: "Milestone: D on data" in callout(page) and "1/2" in callout(page), 180,
+                       "the second milestone")
+            page.screenshot(path=str(OUTPUT / "tour_milestone_2.png"), full_page=True)
+        finally:
+            browser.close()
