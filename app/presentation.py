@@ -38,3 +38,12 @@ def toggle(container=st) -> None:
     container.toggle("Presentation mode", key=TOGGLE_KEY, on_change=_on_toggle,
                      help="For a projector: hides the configuration, leaves Start / Pause / Step, draws the game "
                           "large and colour-blind safe. Also a link: add present=1 to the URL.")
+
+
+
+def header(title: str, caption: str) -> None:
+    """A page's title with the toggle beside it, then its caption (pages leave it out in presentation mode)."""
+    left, right = st.columns([5, 2], vertical_alignment="bottom")
+    left.title(title)
+    toggle(right)
+    st.caption(caption)

@@ -20,11 +20,9 @@ PAIR_KEY = "side_by_side_pair"  # [(label, run name), (label, run name)] of this
 reg = session.registry()
 present = presentation.enabled()
 if not present:
-    title, switch = st.columns([5, 2], vertical_alignment="bottom")
-    title.title("Side by side")
-    presentation.toggle(switch)
-    st.caption("One choice changed, everything else the same: the same data, the same seed (the same initial "
-               "weights and the same fixed z). Press Start and watch the two games diverge.")
+    presentation.header("Side by side", "One choice changed, everything else the same: the same data, the same "
+                        "seed (the same initial weights and the same fixed z). Press Start and watch the two games "
+                        "diverge.")
 
 c1, c2, c3, c4 = st.columns([3, 2, 1, 1], vertical_alignment="bottom")
 comparison = c1.selectbox("Compare", list(SIDE_BY_SIDE), key="sbs_comparison")

@@ -41,11 +41,9 @@ if not present:
     session.run_picker(reg, runner)
 
 if not present:
-    title, switch = st.columns([5, 2], vertical_alignment="bottom")
-    title.title("Train")
-    presentation.toggle(switch)
-    st.caption("Algorithm 1 of Goodfellow et al. (2014) on a background thread: k steps of D, then one of G. "
-               "Change the settings in the sidebar, press Start, and watch D(x) and D(G(z)) head for 1/2.")
+    presentation.header("Train", "Algorithm 1 of Goodfellow et al. (2014) on a background thread: k steps of D, "
+                        "then one of G. Change the settings in the sidebar, press Start, and watch D(x) and D(G(z)) "
+                        "head for 1/2.")
 
 
 # ------------------------------------------------------------------------------------------- commands
