@@ -24,6 +24,7 @@ PAGE_FILES = (
     ("pages/your_data.py", "Your data", ":material/upload_file:", "your_data"),
     ("pages/runs.py", "Runs", ":material/folder_open:", "runs"),
     ("pages/replay.py", "Replay", ":material/replay:", "replay"),
+    ("pages/sweeps.py", "Sweeps", ":material/grid_on:", "sweeps"),
     ("pages/toy_1d.py", "Toy 1D", ":material/show_chart:", "toy_1d"),
     ("pages/toy_2d.py", "Toy 2D", ":material/scatter_plot:", "toy_2d"),
     ("pages/latent.py", "Latent space", ":material/gradient:", "latent"),

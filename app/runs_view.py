@@ -233,7 +233,7 @@ def _downloads(row: pd.Series) -> None:
 
 def one_run(reg: RunRegistry, row: pd.Series, live: dict[str, Snapshot]) -> None:
     """One run's name, what is wrong with it, its actions and its downloads."""
-    name, state, demo = row["name"], row["state"], bool(row["demo"])
+    name, state, demo, sweep = row["name"], row["state"], bool(row["demo"]), row["sweep"]
     damaged, running = state == "damaged", name in live
     st.subheader(name)
     if demo and name in DEMOS:
@@ -242,7 +242,11 @@ def one_run(reg: RunRegistry, row: pd.Series, live: dict[str, Snapshot]) -> None
         st.warning(f"This run is damaged: {row['reason']} Only Delete works on it.", icon=":material/warning:")
     elif row["reason"]:
         st.caption(row["reason"])
+    if sweep:
+        st.caption(f"A trial of the sweep {sweep}: its results table names it, so it keeps its name and is deleted "
+                   "only with its sweep. The Sweeps page maps it beside the other trials.")
     busy = "It is training (or held paused) in this app: stop it on the Train page first."
+    in_sweep = f"Part of the sweep {sweep}: its results table names this run." if sweep else None
     c = st.columns(5)
     if c[0].button("Open in Train", key="runs_open", width="stretch", disabled=demo or damaged,
                    help="A demo opens in Replay, or in Train once copied to your runs." if demo else None):
@@ -260,17 +264,18 @@ def one_run(reg: RunRegistry, row: pd.Series, live: dict[str, Snapshot]) -> None
     c[2].button("Resume", key="runs_resume", width="stretch", on_click=_resume, args=(reg, name, row["path"]),
                 disabled=demo or damaged or running or state == "finished", help=resume_help)
     c[3].button("Delete…", key="runs_delete", width="stretch", on_click=_ask_delete, args=(name,),
-                disabled=demo or running, help="Demos are read-only." if demo else busy if running else
-                "Asks first.")
+                disabled=demo or running or bool(sweep), help="Demos are read-only." if demo else busy if running
+                else in_sweep or "Asks first.")
     if demo:
         c[4].button("Copy to my runs", key="runs_copy", width="stretch", on_click=_copy, args=(reg, name),
                     help="A copy in your runs folder, as an ordinary run you can resume, rename and delete.")
     else:
         with st.container(horizontal=True, vertical_alignment="bottom"):
-            st.text_input("New name", key=NEW_NAME_KEY, placeholder=name, disabled=damaged or running, width=360,
-                          help=busy if running else "Letters, digits, '-', '_' and '.'.")
-            st.button("Rename", key="runs_rename", on_click=_rename, args=(reg, name),
-                      disabled=damaged or running)
+            fixed = damaged or running or bool(sweep)
+            st.text_input("New name", key=NEW_NAME_KEY, placeholder=name, disabled=fixed, width=360,
+                          help=busy if running else in_sweep or "Letters, digits, '-', '_' and '.'.")
+            st.button("Rename", key="runs_rename", on_click=_rename, args=(reg, name), disabled=fixed,
+                      help=in_sweep)
     if st.session_state.get(CONFIRM_KEY) == name:
         _confirm_delete(reg, name, int(row["size_bytes"]), int(row["steps"]))
     if not damaged:
@@ -347,15 +352,19 @@ def _keep_selection(names: list[str]) -> None:
 
 
 def _filtered(runs: pd.DataFrame) -> pd.DataFrame:
-    c1, c2, c3 = st.columns([2, 1, 1])
+    filters = [("dataset", "Data set"), ("state", "State")]
+    if runs["sweep"].ne("").any():  # sweep trials are listed: filter by sweep ("" is a run of its own)
+        filters.append(("sweep", "Sweep"))
+    c1, *cols = st.columns([2] + [1] * len(filters))
     text = c1.text_input("Name contains", key="runs_filter_name", placeholder="filter by name")
     picked = {}
-    for col, column, label in ((c2, "dataset", "Data set"), (c3, "state", "State")):
+    for col, (column, label) in zip(cols, filters, strict=True):
         options = sorted(runs[column].dropna().unique())
         key = f"runs_filter_{column}"
         if key in st.session_state:  # a value whose last run was deleted is no longer an option
             st.session_state[key] = [v for v in st.session_state[key] if v in options]
-        picked[column] = col.multiselect(label, options, key=key, placeholder="all")
+        picked[column] = col.multiselect(label, options, key=key, placeholder="all",
+                                         format_func=lambda v: v or "not in a sweep")
     keep = runs["name"].str.contains(text.strip(), case=False, regex=False)
     for column, values in picked.items():
         if values:
@@ -379,6 +388,8 @@ COLUMN_CONFIG = {
                                                     "(or imported, or copied)"),
     "size_mb": st.column_config.NumberColumn("Size", format="%.1f MB", help="Every file in the run folder"),
     "seed": "Seed",
+    "sweep": st.column_config.TextColumn("Sweep", help="The sweep this run is a trial of (the Sweeps page maps it); "
+                                                       "empty for a run of its own"),
     "reason": st.column_config.TextColumn("Problem", width="medium"),
 }
 
@@ -388,7 +399,7 @@ def table(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     shown = _filtered(runs)
     _keep_selection(shown["name"].tolist())
     frame = shown.assign(size_mb=shown["size_bytes"].astype(float) / 1e6)
-    columns = [c for c in COLUMN_CONFIG if c != "reason" or frame["reason"].ne("").any()]
+    columns = [c for c in COLUMN_CONFIG if c not in ("reason", "sweep") or frame[c].ne("").any()]
     event = st.dataframe(frame[columns], key=TABLE_KEY, on_select="rerun", selection_mode="multi-row",
                          hide_index=True, column_config=COLUMN_CONFIG)
     selected = shown.iloc[[i for i in event.selection.rows if i < len(shown)]]

@@ -1,5 +1,6 @@
-"""`python -m explorer SUBCOMMAND` (or `gan-explorer SUBCOMMAND`): headless training (`train`), scoring
-(`evaluate`), the speed benchmark (`bench`), and runs to keep and share (`export`, `import`, `sample`).
+"""`python -m explorer SUBCOMMAND` (or `gan-explorer SUBCOMMAND`): headless training (`train`), sweeps on Ray
+Tune (`sweep`), scoring (`evaluate`), the speed benchmark (`bench`), and runs to keep and share (`export`,
+`import`, `sample`).
 
 Progress goes to stderr; the last stdout line is one JSON object, so scripts and notebooks can parse it.
 """
@@ -61,6 +62,8 @@ def _bench_parser(sub: argparse._SubParsersAction) -> None:
                         "core; the engine times 1 and one per core while training and keeps the faster)")
     p.add_argument("--no-bf16", action="store_true", help="skip the engine's bfloat16 autocast variant")
     p.add_argument("--no-dashboard", action="store_true", help="skip the dashboard-load measurement")
+    p.add_argument("--no-runner", action="store_true",
+                   help="skip the user's path: the engine inside a saving Runner against the bare trainer")
     p.add_argument("--json", action="store_true", help="make the last stdout line one JSON object of the figures")
     p.set_defaults(func=cmd_bench)
 
@@ -157,6 +160,86 @@ def cmd_train(args: argparse.Namespace) -> dict:
 
         summary.update(toy_summary(runner.trainer))
     return summary
+
+
+def _sweep_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sweep", help="train a grid of settings x seeds on Ray Tune; a results table and a run each",
+                       description="Train every combination of the --grid values and --seeds as an ordinary run "
+                                   "(in RUNS/sweeps/NAME/, beside sweep.json and results.csv: each trial's settings, "
+                                   "state (finished, diverged, failed) and final figures), on a local Ray started "
+                                   "with this machine's cores, or on an existing Ray cluster (--address). A failed "
+                                   "or diverged trial is recorded, never fatal. Stopped (Ctrl-C, kill), it resumes "
+                                   "with `sweep --resume SWEEP_DIR`. Prints a JSON summary as the last stdout line.")
+    p.add_argument("--dataset", choices=DATASETS, help="p_data to learn (default: the preset's, else toy1d)")
+    p.add_argument("--preset", choices=list(PRESETS), help="start every trial from a named preset")
+    p.add_argument("--grid", action="append", default=[], metavar="FIELD=V1,V2,...",
+                   help="a setting and the values to try, e.g. --grid lr_d=1e-4,3e-4,1e-3 (repeatable: every "
+                        "combination of every --grid is a trial)")
+    p.add_argument("--seeds", default="0", help="seeds of each combination: 0,1,2 or a range 0-4 (default 0)")
+    p.add_argument("--steps", type=int, help="generator updates per trial (default: the data set's or preset's)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                   help="a TrainConfig field for every trial, e.g. --set k=2 (repeatable)")
+    p.add_argument("--name", help="sweep folder name (default DATASET-sweep-TIMESTAMP; sanitised, made unique)")
+    p.add_argument("--runs-dir", help="where the sweeps/ folder goes (default $GAN_EXPLORER_RUNS, else ./runs)")
+    p.add_argument("--data-root", help="where data sets live (default $GAN_EXPLORER_DATA, else ./data)")
+    p.add_argument("--resume", metavar="SWEEP_DIR", help="go on with a stopped sweep: its trials with no result")
+    p.add_argument("--address", help="an existing Ray cluster (host:6379, ray://host:10001, or auto); default: a "
+                                     "local Ray with this machine's cores")
+    p.add_argument("--cpus", type=int, default=0, help="CPUs of the local Ray (default: all of this machine's)")
+    p.add_argument("--gpus-per-trial", type=float, default=0.0,
+                   help="GPUs each trial takes; a fraction (0.25) packs several small runs on one card (default 0)")
+    p.add_argument("--max-concurrent", type=int, default=0, help="trials at once (default: as resources allow)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+
+def spec_from_args(args: argparse.Namespace):
+    """The SweepSpec the command line describes (checked: a bad grid or seed list says what to change)."""
+    from explorer.sweeps.spec import SweepSpec, parse_grid, parse_seeds
+
+    cfg = preset(args.preset) if args.preset else TrainConfig.for_dataset(args.dataset or "toy1d")
+    dataset = args.dataset or cfg.dataset
+    overrides = tuple(args.overrides) + ((f"data_root={args.data_root}",) if args.data_root else ())
+    name = args.name or f"{dataset}-sweep-{time.strftime('%Y%m%d-%H%M%S')}"
+    steps = args.steps if args.steps is not None else cfg.with_overrides(list(overrides)).steps
+    if steps < 1:
+        raise ValueError(f"the {args.preset or dataset} default trains until stopped: give --steps N for a sweep")
+    return SweepSpec(name=name, dataset=dataset, preset=args.preset, overrides=overrides,
+                     grid=parse_grid(args.grid), seeds=parse_seeds(args.seeds), steps=steps)
+
+
+def cmd_sweep(args: argparse.Namespace) -> dict:
+    from tqdm import tqdm
+
+    from explorer.sweeps.folder import RESULTS_FILE, create_sweep, read_results, read_spec
+    from explorer.sweeps.launch import SweepOptions, run_sweep
+
+    if args.cpus < 0 or args.gpus_per_trial < 0 or args.max_concurrent < 0:
+        raise ValueError("--cpus, --gpus-per-trial and --max-concurrent cannot be negative")
+    if args.resume:
+        sweep_dir = Path(args.resume)
+        spec = read_spec(sweep_dir)
+    else:
+        sweep_dir, spec = create_sweep(resolve_runs_dir(args.runs_dir), spec_from_args(args))
+    ended = len(read_results(sweep_dir, spec))
+    todo = spec.n_trials() - ended
+    print(f"sweep {spec.name}: {spec.n_trials()} trials ({todo} to run) x {spec.steps} steps in {sweep_dir}",
+          file=sys.stderr)
+    bar = tqdm(total=todo * spec.steps, file=sys.stderr, unit="step", disable=args.no_progress, desc=spec.name)
+
+    def on_progress(progress: dict) -> None:
+        bar.update(progress["steps_done"] - bar.n)
+        bar.set_postfix_str(f"{progress['ended']}/{progress['total']} trials", refresh=False)
+
+    options = SweepOptions(address=args.address, cpus=args.cpus, gpus_per_trial=args.gpus_per_trial,
+                           max_concurrent=args.max_concurrent)
+    try:
+        summary = run_sweep(sweep_dir, options, on_progress)
+    finally:
+        bar.close()
+    if summary.get("interrupted"):
+        print(f"stopped with {summary['interrupted']} trials to go: go on with `{summary['resume']}`", file=sys.stderr)
+    return {**summary, "results": str(Path(summary["sweep_dir"]) / RESULTS_FILE)}
 
 
 def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
@@ -317,8 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog,
                                      description="GAN Explorer: Goodfellow et al. (2014) GANs, headless.")
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{train,evaluate,bench,export,import,sample}")
+                                metavar="{train,sweep,evaluate,bench,export,import,sample}")
     _train_parser(sub)
+    _sweep_parser(sub)
     _evaluate_parser(sub)
     _bench_parser(sub)
     _export_parser(sub)
@@ -333,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = args.func(args)
     except (ConfigError, DataUnavailableError, CheckpointError, ValueError, RuntimeError, OSError) as e:
+        # (SweepSpecError is a ValueError; SweepError and RunLockedError are RuntimeErrors)
         print(f"error: {e}", file=sys.stderr)
         return 2
     if result is not None:  # `bench` without --json prints only its report

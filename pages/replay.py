@@ -11,6 +11,7 @@ import streamlit as st
 from app import replay_view, session
 from app.navigation import use_st_navigation
 from explorer.runs import archive
+from explorer.runs import folder as runs_io
 from explorer.runs.folder import DEMO_RUNS_DIR, list_runs
 
 use_st_navigation()  # first: see app/navigation.py
@@ -22,16 +23,22 @@ st.title("Replay")
 st.caption("Play back a recorded run: the samples (or the toy's figure) as they were at any step, and the curves up "
            "to it. Nothing trains, so it works on a laptop without a GPU, on runs made anywhere.")
 
-runs = {i.name: i for i in list_runs(reg.runs_dir) if i.config is not None}
+runs = {i.name: i for i in list_runs(reg.runs_dir, sweeps=True) if i.config is not None}
 demos = {i.name: i for i in list_runs(DEMO_RUNS_DIR) if i.config is not None and i.name not in runs}
 choices = {**runs, **demos}
+wanted = st.query_params.get("run") or st.session_state.get(REPLAY_KEY)
+if wanted and wanted not in choices and (found := runs_io.find_run_dir(reg.runs_dir, wanted)) is not None:
+    # A trial of the bundled sweep (the Sweeps page's cells open them): offered with the other trials of its sweep.
+    trials = {i.name: i for i in list_runs(found.parent) if i.config is not None}
+    if runs_io.is_demo(found):
+        demos.update(trials)
+    choices.update(trials)
 if not choices:
     st.info("No runs yet, and no bundled demos were found. Train one on the Train page; it can be replayed here "
             "while and after it trains.")
     st.page_link(session.TRAIN_PAGE, label="Open the Train page", icon=":material/model_training:")
     st.stop()
 
-wanted = st.query_params.get("run") or st.session_state.get(REPLAY_KEY)
 if wanted and wanted not in choices:
     st.warning(f"Run {session.plain(wanted)} is not in {reg.runs_dir} or among the demos: showing another.")
 if st.session_state.get(REPLAY_KEY) not in choices or (wanted in choices and wanted != st.session_state[REPLAY_KEY]):

@@ -17,8 +17,8 @@ use_st_navigation()  # first: see app/navigation.py
 def page() -> None:
     st.title("Runs")
     reg = session.registry()
-    st.caption(f"Every run in `{reg.runs_dir}` and the bundled demos. Select one to open, resume, rename, delete or "
-               "download it; select two or more to compare their curves.")
+    st.caption(f"Every run in `{reg.runs_dir}` (the trials of your sweeps too) and the bundled demos. Select one to "
+               "open, resume, rename, delete or download it; select two or more to compare their curves.")
     view.show_flash()
     live = view.live_runs(reg)
     table = catalog.run_table(reg.runs_dir, live_states={n: s.state for n, s in live.items()},

@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from explorer.runs.demos import DEMOS
-from explorer.runs.folder import DEMO_RUNS_DIR, list_checkpoints, load_checkpoint, save_checkpoint
+from explorer.runs.demos import DEMOS, slim_for_shipping
+from explorer.runs.folder import DEMO_RUNS_DIR
 from explorer.runs.runner import Runner
 
 
@@ -34,13 +34,7 @@ def make_demo(name: str, out: Path) -> Path:
     if snap.state != "finished":
         raise SystemExit(f"{name} did not finish: {snap.state} {snap.error or ''}")
     made = staging / name
-    *older, last = list_checkpoints(made)
-    for old in older:
-        old.unlink()
-    state = load_checkpoint(last)
-    del state["opt_g"], state["opt_d"]  # two thirds of an Adam checkpoint; a copy resumes with fresh moments
-    save_checkpoint(made, state)
-    (made / ".lock").unlink(missing_ok=True)
+    slim_for_shipping(made)
     final = out / name
     shutil.rmtree(final, ignore_errors=True)
     made.rename(final)

@@ -18,7 +18,7 @@ from tests.conftest import ROOT
 
 # explorer's sub-packages, lowest first: each may import only from itself and those before it. The top-level
 # modules (explorer/__init__.py, cli.py, bench.py, __main__.py) may import any of them.
-LAYERS = ("game", "metrics", "plots", "runs")
+LAYERS = ("game", "metrics", "plots", "runs", "sweeps")
 TOP = len(LAYERS)
 APP_SOURCES = ("explorer", "app", "pages")
 NOT_SOURCE = {".git", ".venv", "venv", "build", "dist", "__pycache__", "test-output", ".ruff_cache",

@@ -30,6 +30,13 @@ RUN_DASHES = ("solid", "dash", "dot", "dashdot")
 HEATMAP = "RdBu"         # D(x) over the plane: blue where D says "data", red where it says "generated"
 OUTLINE = (255, 215, 0)  # RGB: Figure 2 outlines a sample's nearest training image in yellow
 C_MILESTONE = "#CC79A7"  # a guided tour's milestone marker (Okabe & Ito's reddish purple)
+# A sweep's stability map (plots.sweep): one sequential hue, darker is better whichever way a figure runs; cells
+# without a value are grey: a diverged cell mid grey under its ✕, a failed one pale with a grey outline.
+SWEEP_SCALE = [[i / 6, c] for i, c in enumerate(("#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c",
+                                                   "#08306b"))]  # ColorBrewer Blues without its near-white
+C_DIVERGED = "#9e9e9e"
+C_FAILED = "#f2f2f2"
+C_PENDING = "white"
 
 # ------------------------------------------------------------------------------ lines and markers
 P_DATA = dict(color=C_DATA, dash="dot", width=2.5)

@@ -27,7 +27,7 @@ from explorer.runs import folder as runs_io
 from explorer.runs.folder import RunFileError
 
 COLUMNS = ("name", "dataset", "model", "loss", "k", "lr_d", "lr_g", "steps", "state", "best_metric", "created",
-           "size_bytes", "seed", "demo", "path", "reason")
+           "size_bytes", "seed", "sweep", "demo", "path", "reason")
 DISK_STATES = ("finished", "stopped", "damaged", "demo")  # a state read from disk (a live run has its own)
 MIXTURE_MODES = {"ring8": 8, "grid25": 25}  # the 2D toys whose evals.csv counts modes, and how many there are
 
@@ -90,7 +90,8 @@ def _row(info: runs_io.RunInfo, demo: bool, live_states: Mapping[str, str], live
     files = _files(info.path)
     row = dict.fromkeys(COLUMNS)
     row.update(name=info.name, steps=max(info.step, live_steps.get(info.name, 0)), created=files.oldest,
-               size_bytes=files.size, demo=demo, path=str(info.path), best_metric="", reason="")
+               size_bytes=files.size, demo=demo, path=str(info.path), best_metric="", reason="",
+               sweep=info.sweep or "")
     cfg = info.config
     if cfg is None:  # config.json unreadable: listed so it can be deleted, with why
         row.update(state="damaged", reason=info.error or "config.json cannot be read")
@@ -148,14 +149,15 @@ def run_table(runs_dir: Path, demo_dir: Path | None = None, live_states: Mapping
     "finished" when cfg.steps > 0 and the last checkpoint reached it, "stopped" otherwise, "damaged" when
     config.json is unreadable, "demo" for demos); best_metric (see `best_metric`); created (the oldest file's
     modification time in the folder: when the run was made, or imported, or copied; a datetime in local time);
-    size_bytes (every file under the folder); demo (bool); path; reason (why a run is damaged, or why its
-    evals.csv could not be read; "" otherwise).
+    size_bytes (every file under the folder); sweep (the sweep a trial of runs_dir/sweeps/ belongs to, "" for a
+    run of its own); demo (bool); path; reason (why a run is damaged, or why its evals.csv could not be read; ""
+    otherwise).
 
     A demo whose name a run of the user's also has is left out: that name opens the user's run everywhere
     (folder.find_run_dir), so listing both would show one run twice under one name."""
     demo_dir = Path(runs_io.DEMO_RUNS_DIR if demo_dir is None else demo_dir)
     live_states, live_steps = live_states or {}, live_steps or {}
-    mine = runs_io.list_runs(runs_dir)
+    mine = runs_io.list_runs(runs_dir, sweeps=True)
     demos = [] if _same_folder(runs_dir, demo_dir) else runs_io.list_runs(demo_dir)
     taken = {info.name for info in mine}
     rows = [_row(info, False, live_states, live_steps) for info in mine]
@@ -189,6 +191,11 @@ def _own_run(runs_dir: Path, name: str, action: str, demo_dir: Path | None) -> P
     mine = path.is_dir() and not path.is_symlink() and (path / "config.json").exists()
     if mine and path.resolve().parent == runs_dir.resolve() and not _same_folder(runs_dir, demo_dir):
         return path
+    trial = runs_io.find_run_dir(runs_dir, name, demo_dir)
+    if trial is not None and trial.parent.parent == runs_dir / runs_io.SWEEPS_SUBDIR:
+        sweep = trial.parent.name
+        raise CatalogError(f"{name} is part of sweep {sweep}: the sweep's results table names it, so it cannot be "
+                           f"{action}d on its own. Its sweep folder is {trial.parent}.")
     if (demo_dir / name / "config.json").exists():
         raise CatalogError(f"{name} is a bundled demo run: demos are read-only, so it cannot be {action}d. "
                            f"Copy it to your runs first (Copy to my runs), then {action} the copy.")

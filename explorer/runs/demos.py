@@ -4,8 +4,10 @@ trains it. `python scripts/make_demo_runs.py` trains them again; the pages read 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from explorer.game.config import IMAGE_DEFAULTS, TrainConfig
+from explorer.runs.folder import list_checkpoints, load_checkpoint, save_checkpoint
 
 
 @dataclass(frozen=True)
@@ -35,3 +37,16 @@ DEMOS: dict[str, Demo] = {
         TrainConfig(**{**IMAGE_DEFAULTS, "dataset": "mnist_subset", "model": "mlp", "g_hidden": 32,
                        "d_hidden": 128, "steps": 4000, "sample_interval": 200, "eval_interval": 1000})),
 }
+
+
+def slim_for_shipping(run_dir: Path) -> None:
+    """Keep a finished run's last checkpoint only, without the optimizers' state (two thirds of an Adam
+    checkpoint: enough for the Latent space and Nearest neighbours pages, and a copy resumes with fresh
+    optimizer moments), and drop its lock file."""
+    *older, last = list_checkpoints(run_dir)
+    for old in older:
+        old.unlink()
+    state = load_checkpoint(last)
+    del state["opt_g"], state["opt_d"]
+    save_checkpoint(run_dir, state)
+    (run_dir / ".lock").unlink(missing_ok=True)

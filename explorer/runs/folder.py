@@ -32,6 +32,10 @@ RUNS_ENV = "GAN_EXPLORER_RUNS"
 # Small runs trained by scripts/make_demo_runs.py and shipped with the app, so a fresh offline machine has
 # something to replay and compare. Read-only: they are listed beside the user's runs, never written to.
 DEMO_RUNS_DIR = Path(__file__).resolve().parents[2] / "assets" / "demo_runs"
+# Sweeps (explorer.sweeps) keep their trials, ordinary run folders, in RUNS/sweeps/SWEEP/; the bundled sweep is
+# in assets/demo_sweeps/SWEEP/. Trial names start with their sweep's, so a name finds one run everywhere.
+SWEEPS_SUBDIR = "sweeps"
+DEMO_SWEEPS_DIR = Path(__file__).resolve().parents[2] / "assets" / "demo_sweeps"
 _UMASK = os.umask(0o022)  # read once (it can only be read by setting it), then put back
 os.umask(_UMASK)
 KEEP_CHECKPOINTS = 5
@@ -76,12 +80,25 @@ def find_run_dir(runs_dir: Path, name: str, demo_dir: Path = DEMO_RUNS_DIR) -> P
     for parent in (Path(runs_dir), Path(demo_dir)):
         if (parent / clean / "config.json").is_file():
             return parent / clean
+    for sweeps in (Path(runs_dir) / SWEEPS_SUBDIR, DEMO_SWEEPS_DIR):
+        for sweep in _sweeps_named_like(sweeps, clean):
+            if (sweep / clean / "config.json").is_file():
+                return sweep / clean
     return None
 
 
+def _sweeps_named_like(sweeps: Path, trial: str) -> list[Path]:
+    """Sweep folders whose name a trial named `trial` could start with (a trial is SWEEP-NN-...)."""
+    try:
+        return [p for p in sweeps.iterdir() if trial.startswith(p.name + "-") and p.is_dir()]
+    except OSError:
+        return []
+
+
 def is_demo(run_dir: Path, demo_dir: Path = DEMO_RUNS_DIR) -> bool:
-    """True for a bundled demo run (read-only)."""
-    return Path(run_dir).resolve().parent == Path(demo_dir).resolve()
+    """True for a bundled demo run or a trial of the bundled sweep (read-only)."""
+    parent = Path(run_dir).resolve().parent
+    return parent == Path(demo_dir).resolve() or parent.parent == DEMO_SWEEPS_DIR.resolve()
 
 
 def new_run_dir(runs_dir: Path, cfg: TrainConfig, name: str | None = None) -> Path:
@@ -341,14 +358,23 @@ class RunInfo:
     modified: float
     error: str | None = None
 
+    @property
+    def sweep(self) -> str | None:
+        """The sweep this run is a trial of (None for a run of its own)."""
+        return self.path.parent.name if (self.path.parent / "sweep.json").is_file() else None
 
-def list_runs(runs_dir: Path) -> list[RunInfo]:
-    """Every run folder under runs_dir, newest first; unreadable ones carry an error, not an exception."""
+
+def list_runs(runs_dir: Path, sweeps: bool = False) -> list[RunInfo]:
+    """Every run folder under runs_dir (with `sweeps`, also the trials of the sweeps in runs_dir/sweeps/),
+    newest first; unreadable ones carry an error, not an exception."""
     runs_dir = Path(runs_dir)
     if not runs_dir.exists():
         return []
     out = []
-    for p in runs_dir.iterdir():
+    folders = list(runs_dir.iterdir())
+    if sweeps and (runs_dir / SWEEPS_SUBDIR).is_dir():
+        folders += [p for sweep in (runs_dir / SWEEPS_SUBDIR).iterdir() if sweep.is_dir() for p in sweep.iterdir()]
+    for p in folders:
         if not (p / "config.json").exists():
             continue
         ckpt = latest_checkpoint(p)
