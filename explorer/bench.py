@@ -5,9 +5,13 @@ a DataLoader with ToTensor + Normalize((0.5,), (0.5,)), shuffle, Adam(2e-4, beta
 then D's on the same fake batch, and `.item()` logging every step. Both sides train the same networks
 (`build_models` of the 'mlp' family) with the same batch size on the same images.
 
+The user's path is timed too: the engine inside a `Runner` (what `python -m explorer train` and the app run),
+saving to a temporary runs folder as the CLI does, against the bare `Trainer` on the same config.
+
 Timing: every variant is warmed up, then timed windows alternate (baseline, engine, engine, ..., baseline,
 ...) over several rounds, so a machine whose load drifts affects every variant alike. Ratios are taken per
-round (engine window / the baseline window of the same round) and reported as median [min-max].
+round (engine window / the baseline window of the same round; runner window / the bare trainer's window)
+and reported as median [min-max].
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import platform
 import resource
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -136,6 +141,57 @@ class EngineLoop:
         pass  # the engine sets its own CPU threads at every step (ThreadTuner)
 
 
+class RunnerLoop:
+    """The user's path: `Runner(cfg)` with save=True, as `python -m explorer train` makes it, writing to
+    `runs_dir`: metrics.csv, sample grids and replay frames every sample_interval steps, checkpoints every
+    checkpoint_interval, snapshots and health checks at the default cadence. It trains on its own thread; a
+    window resumes it, counts the steps it makes between two step boundaries while the bench's thread sleeps,
+    and pauses it again (outside the window, so its pause-time publish costs no other variant)."""
+
+    def __init__(self, cfg: TrainConfig, runs_dir: Path):
+        from explorer.runs.runner import Runner
+
+        self.runner = Runner(cfg, runs_dir=runs_dir, name=f"bench-{cfg.precision}").start(paused=True)
+        self._wait_for("paused")
+        self.trainer = self.runner.trainer  # for the warm-up's thread timing (_run_windows)
+        self.timed_s = self.in_step_s = 0.0  # the windows' wall-clock time, and of it inside Trainer.step()
+
+    def _wait_for(self, state: str, timeout: float = 600.0) -> None:
+        deadline = time.monotonic() + timeout
+        while (snap := self.runner.snapshot()).state != state:
+            if snap.state == "error" or time.monotonic() > deadline:
+                raise RuntimeError(snap.error or f"the bench's runner did not reach {state!r} (it is {snap.state!r})")
+            time.sleep(0.005)
+
+    def _next_step(self) -> tuple[int, float, float]:
+        """Just after the runner's next step (polled every ms): its step count, the time, and its seconds inside
+        Trainer.step() so far (the runner's own clock, which snapshots publish late). The clock moves right
+        after the step count, so the three agree."""
+        before = self.runner._elapsed
+        while (elapsed := self.runner._elapsed) == before:
+            if not self.runner.snapshot().alive:
+                raise RuntimeError(self.runner.snapshot().error or "the bench's runner stopped")
+            time.sleep(0.001)
+        return self.runner.trainer.step_count, time.perf_counter(), elapsed
+
+    def window(self, seconds: float) -> float:
+        self.runner.resume()
+        s0, t0, e0 = self._next_step()
+        time.sleep(seconds)
+        s1, t1, e1 = self._next_step()
+        self.runner.pause()
+        self._wait_for("paused")
+        self.timed_s += t1 - t0
+        self.in_step_s += e1 - e0
+        return (s1 - s0) / (t1 - t0)
+
+    def reset_clock(self) -> None:
+        self.timed_s = self.in_step_s = 0.0
+
+    def close(self) -> None:
+        self.runner.stop(wait=True)
+
+
 # ---------------------------------------------------------------------------------------- timing
 
 @dataclass
@@ -149,6 +205,8 @@ class Variant:
 
 def _window(loop, seconds: float, device: torch.device) -> float:
     """Steps/s over one window of about `seconds` (at least one step); waits for the device at the end."""
+    if isinstance(loop, RunnerLoop):  # it trains on its own thread and times itself
+        return loop.window(seconds)
     loop.prepare()
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -167,6 +225,8 @@ def _run_windows(variants: list[Variant], rounds: int, window: float, warmup: fl
                  log: Callable[[str], None]) -> None:
     for v in variants:
         _window(v.loop, warmup, device)
+        if isinstance(v.loop, RunnerLoop):
+            v.loop.reset_clock()
         tuner = getattr(getattr(v.loop, "trainer", None), "threads", None)  # the engine's first thread timing
         deadline = time.perf_counter() + 60
         while tuner and len(tuner.candidates) > 1 and not tuner.history and time.perf_counter() < deadline:
@@ -281,7 +341,7 @@ def _cpu_name() -> str:
 
 def run_bench(device: str = "auto", batch_size: int = 64, seconds: float = 60.0, rounds: int = 5,
               dataset: str = "mnist", data_root: str | None = None, threads: int = 0, bf16: bool = True,
-              dashboard: bool = True, log: Callable[[str], None] | None = None,
+              dashboard: bool = True, runner: bool = True, log: Callable[[str], None] | None = None,
               out: Callable[[str], None] = print) -> dict:
     """Run the bench, print the human-readable report through `out`, return the figures as a dict."""
     from explorer.game.device import device_label, pick_device
@@ -313,16 +373,31 @@ def run_bench(device: str = "auto", batch_size: int = 64, seconds: float = 60.0,
     for key, label, cfg in engine_cfgs:
         trainers[key] = Trainer(cfg, engine_data, dev)
         variants.append(Variant(key, label, EngineLoop(trainers[key])))
-    n_windows = rounds * (len(variants) + (2 if dashboard else 0))
-    window = seconds / n_windows
-    warmup = max(0.2, min(3.0, window))
-    log(f"bench: {len(variants)} variants x {rounds} rounds x {window:.2f} s windows after {warmup:.2f} s "
-        f"warm-up each, on {dev.type}")
-    _run_windows(variants, rounds, window, warmup, dev, log)
+    # The user's path against the bare trainer of the same config: (runner key, bare key, precision).
+    paths = [("runner_fp32", "engine", "fp32")] + ([("runner_bf16", "engine_bf16", "bf16")] if bf16 else [])
+    with tempfile.TemporaryDirectory(prefix="gan-explorer-bench-") as runs_dir:
+        try:
+            for key, _, precision in paths if runner else []:
+                log(f"bench: starting the {precision} Runner (loads its own copy of the data)")
+                variants.append(Variant(key, f"runner {precision}: train's path (Runner, saving), reused fake batch",
+                                        RunnerLoop(base_cfg.replace(precision=precision), Path(runs_dir))))
+            n_windows = rounds * (len(variants) + (2 if dashboard else 0))
+            window = seconds / n_windows
+            warmup = max(0.2, min(3.0, window))
+            log(f"bench: {len(variants)} variants x {rounds} rounds x {window:.2f} s windows after {warmup:.2f} s "
+                f"warm-up each, on {dev.type}")
+            _run_windows(variants, rounds, window, warmup, dev, log)
+        finally:
+            for v in variants:
+                if isinstance(v.loop, RunnerLoop):
+                    v.loop.close()
     dash = _dashboard(base_cfg, rounds, window, warmup, log) if dashboard else None
 
     base = variants[0]
     ratios = {v.key: [e / b for e, b in zip(v.rates, base.rates, strict=True)] for v in variants[1:]}
+    by_key = {v.key: v for v in variants}
+    user_path = {key: (by_key[bare], [r / b for r, b in zip(by_key[key].rates, by_key[bare].rates, strict=True)])
+                 for key, bare, _ in paths if key in by_key}
     engine = trainers["engine"]
     fig = {
         "device": device_label(dev).split(" (")[0], "cpu": _cpu_name(), "torch": torch.__version__, "dataset": dataset,
@@ -338,9 +413,16 @@ def run_bench(device: str = "auto", batch_size: int = 64, seconds: float = 60.0,
     }
     for v in variants:
         fig[f"{v.key}_steps_per_s_min"], fig[f"{v.key}_steps_per_s_max"] = min(v.rates), max(v.rates)
-    for v in variants[2:]:  # the other engine variants
+    for v in variants[2:]:  # the other engine variants, and the runners
         fig[f"{v.key}_steps_per_s"] = statistics.median(v.rates)
         fig[f"ratio_{v.key.removeprefix('engine_')}"] = statistics.median(ratios[v.key])
+    for key, (bare, rel) in user_path.items():  # runner_fp32_ratio = runner / bare trainer, per round
+        precision = key.removeprefix("runner_")
+        fig[f"bare_{precision}_steps_per_s"] = statistics.median(bare.rates)
+        fig[f"{key}_ratio"], fig[f"{key}_ratio_min"], fig[f"{key}_ratio_max"] = (
+            statistics.median(rel), min(rel), max(rel))
+        loop = by_key[key].loop
+        fig[f"{key}_in_step"] = loop.in_step_s / loop.timed_s if loop.timed_s > 0 else float("nan")
     if dash:
         fig.update(dashboard_idle_steps_per_s=dash["idle"]["median"],
                    dashboard_steps_per_s=dash["reading"]["median"], dashboard_cost=dash["cost"]["median"],
@@ -380,6 +462,15 @@ def run_bench(device: str = "auto", batch_size: int = 64, seconds: float = 60.0,
         out(f"  {v.label:<{width}}  {_fmt(_summary(v.rates)):>24}  {rel:>22}")
     out("  the engine reuses G's fake batch for the G update in the rows that say so (as most code does "
         "for k=1); 'fresh noise' draws a new z for it, as Algorithm 1 is written (config fresh_noise_for_g)")
+    if user_path:
+        out(f"the user's path: Runner(cfg) with save=True (as `train` runs it), to a temporary runs folder: "
+            f"metrics.csv, a sample grid and replay frame every {base_cfg.sample_interval} steps, a checkpoint "
+            f"every {base_cfg.checkpoint_interval:,}, snapshots and health checks every 0.25 s; its own "
+            f"thread, the bench's asleep; steps counted between step boundaries")
+        for key, (bare, rel) in user_path.items():
+            out(f"  {key.removeprefix('runner_')}: runner {_fmt(_summary(by_key[key].rates))} steps/s, bare trainer "
+                f"{_fmt(_summary(bare.rates))}: runner/bare {_fmt(_summary(rel), 3, 'x')}; inside "
+                f"Trainer.step() {100 * fig[f'{key}_in_step']:.1f}% of the runner's timed windows")
     if dash:
         out(f"dashboard load (engine fp32 in a background Runner, reused fake batch): no reader "
             f"{_fmt(dash['idle'])} steps/s, snapshot + metrics frame read every 100 ms "
@@ -388,8 +479,10 @@ def run_bench(device: str = "auto", batch_size: int = 64, seconds: float = 60.0,
         out(f"snapshot latency: snapshot() {dash['snapshot_ms']['median']:.3f} ms median; snapshot + metrics "
             f"frame {dash['read_ms']['median']:.3f} ms median, {dash['read_p95_ms']:.3f} ms p95 "
             f"({dash['reads']} reads)")
+    n_runners = len(user_path) + bool(dash)
     out(f"peak RSS (whole bench process: the loop, {len(trainers)} engines"
-        f"{' and the Runner' if dash else ''}): {fig['peak_rss_mib']:.0f} MiB")
+        f"{f' and {n_runners} Runner' + ('s' if n_runners > 1 else '') if n_runners else ''}): "
+        f"{fig['peak_rss_mib']:.0f} MiB")
     if dev.type == "cuda":
         out("peak GPU memory: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in fig["peak_gpu_mib"].items()))
     out(f"load average (1, 5, 15 min) before: {load_before}; after: {fig['load_average_after']} "
@@ -401,7 +494,7 @@ def main_bench(args) -> dict | None:
     """CLI entry (see cli.py): prints the report; with --json the last stdout line is the JSON figures."""
     fig = run_bench(device=args.device, batch_size=args.batch_size, seconds=args.seconds, rounds=args.rounds,
                     dataset=args.dataset, data_root=args.data_root, threads=args.threads, bf16=not args.no_bf16,
-                    dashboard=not args.no_dashboard)
+                    dashboard=not args.no_dashboard, runner=not args.no_runner)
     sys.stdout.flush()
     return fig if args.json else None
 

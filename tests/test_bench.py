@@ -17,19 +17,26 @@ def bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def test_bench_prints_both_loops_their_ratio_dashboard_load_and_a_json_last_line():
+def test_bench_prints_both_loops_their_ratio_the_users_path_dashboard_load_and_a_json_last_line():
     out = bench("--seconds", "2", "--rounds", "1", "--batch-size", "32", "--device", "cpu", "--json")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     text = "\n".join(lines[:-1])
     for expected in ("conventional loop", "engine fp32", "fresh noise", "engine bf16", "steps/s", "vs loop",
-                     "dashboard load", "snapshot latency", "peak RSS", "load average", "batch 32", "CPU threads"):
+                     "dashboard load", "snapshot latency", "peak RSS", "load average", "batch 32", "CPU threads",
+                     "runner fp32", "runner bf16", "the user's path", "runner/bare", "a checkpoint every 5,000"):
         assert expected in text, f"{expected!r} missing from:\n{text}"
     fig = json.loads(lines[-1])
     for key in ("engine_steps_per_s", "baseline_steps_per_s", "ratio", "engine_fresh_steps_per_s",
                 "engine_bf16_steps_per_s", "ratio_bf16", "dashboard_steps_per_s", "dashboard_cost",
-                "snapshot_read_ms_median", "peak_rss_mib"):
+                "snapshot_read_ms_median", "peak_rss_mib", *(f"{kind}_{precision}_{figure}"
+                for precision in ("fp32", "bf16") for kind, figure in (("runner", "steps_per_s"),
+                ("bare", "steps_per_s"), ("runner", "ratio"), ("runner", "ratio_min"), ("runner", "ratio_max")))):
         assert isinstance(fig[key], (int, float)) and math.isfinite(fig[key]), key
+    # the ratio is the runner's steps/s over the bare trainer's, round by round (one round here)
+    assert fig["bare_fp32_steps_per_s"] == fig["engine_steps_per_s"]
+    assert math.isclose(fig["runner_fp32_ratio"], fig["runner_fp32_steps_per_s"] / fig["bare_fp32_steps_per_s"],
+                        rel_tol=1e-3)
     for key in ("engine_steps_per_s", "baseline_steps_per_s", "ratio", "peak_rss_mib"):
         assert fig[key] > 0, key
     assert fig["batch_size"] == 32 and fig["engine_reuses_fake_batch"] is True
@@ -37,9 +44,10 @@ def test_bench_prints_both_loops_their_ratio_dashboard_load_and_a_json_last_line
 
 
 def test_bench_without_json_prints_only_the_report():
-    out = bench("--seconds", "1", "--rounds", "1", "--device", "cpu", "--no-bf16", "--no-dashboard")
+    out = bench("--seconds", "1", "--rounds", "1", "--device", "cpu", "--no-bf16", "--no-dashboard", "--no-runner")
     assert out.returncode == 0, out.stderr
     assert "engine bf16" not in out.stdout and "dashboard load" not in out.stdout
+    assert "runner" not in out.stdout and "user's path" not in out.stdout
     assert not out.stdout.strip().splitlines()[-1].startswith("{")
     assert "round 1/1" in out.stderr  # progress goes to stderr
 

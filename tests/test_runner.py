@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -108,6 +110,50 @@ def test_a_nan_loss_pauses_the_run_with_a_message_and_it_can_resume(runs_dir):
     runner.resume()
     wait_for(lambda: runner.snapshot().step > step + 50 and runner.snapshot().state == "running")
     runner.stop()
+
+
+def test_metrics_csv_holds_every_step_the_snapshot_showed_when_the_run_ends(runs_dir):
+    """The rows reach the file in batches (about once a second), yet neither a finished run nor a stopped one
+    leaves metrics.csv behind what its snapshot shows."""
+    cfg = TrainConfig(steps=1500, checkpoint_interval=500)
+    finished = Runner(cfg, runs_dir=runs_dir).start()
+    finished.join(120)
+    stopped = Runner(cfg.replace(steps=0), runs_dir=runs_dir).start()
+    wait_for(lambda: stopped.snapshot().step > 700)
+    stopped.stop()
+    for runner in (finished, stopped):
+        snap = runner.snapshot()
+        assert snap.state in ("finished", "stopped"), snap.error
+        on_disk = read_metrics(runner.run_dir)
+        assert on_disk["step"].tolist() == list(range(1, snap.step + 1))
+        assert np.allclose(on_disk.to_numpy(), snap.metrics.to_numpy(), rtol=1e-5)  # written with 6 digits
+
+
+def test_a_second_divergence_goes_back_to_the_same_good_weights(runs_dir, monkeypatch):
+    """The remembered good state is a copy of its own: training on after a restore must not change it (the
+    optimizers keep the tensors they are loaded from)."""
+    from explorer.runs import runner as runner_module
+
+    monkeypatch.setattr(runner_module, "GOOD_SECONDS", 0.0)  # remember the good state at every publish ...
+    runner = Runner(TrainConfig(optimizer="adam", steps=0), runs_dir=runs_dir).start()
+    wait_for(lambda: runner.snapshot().step > 100)
+    monkeypatch.setattr(runner_module, "GOOD_SECONDS", 1e9)  # ... then never again: both restores use one state
+    runner.set_learning_rates(lr_d=1e30, lr_g=1e30)
+    wait_for(lambda: runner.snapshot().state == "diverged")
+    step_1, first = runner.snapshot().step, copy.deepcopy(runner.trainer.state_dict())
+    version = runner.snapshot().version
+    runner.resume()  # with the same bad settings: "running", then diverged again
+    wait_for(lambda: runner.snapshot().version > version + 1 and runner.snapshot().state == "diverged")
+    step_2, second = runner.snapshot().step, copy.deepcopy(runner.trainer.state_dict())
+    runner.stop()
+    assert step_1 == step_2 > 100
+    for part in ("G", "D"):
+        for name, value in first[part].items():
+            assert torch.equal(value, second[part][name]), (part, name)
+    for opt in ("opt_d", "opt_g"):
+        for i, state in first[opt]["state"].items():  # Adam's moments, which training updates in place
+            for key, value in state.items():
+                assert torch.equal(value, second[opt]["state"][i][key]), (opt, i, key)
 
 
 def test_a_reopened_run_resumes_with_a_continuous_step_count(runs_dir):

@@ -7,9 +7,11 @@ settings were changed meanwhile. A write that fails (a full disk) pauses the run
 memory; Resume writes what is owed. One process trains a run folder at a time (folder.lock_run).
 
 After each step the worker runs the periodic jobs that are due, each under its own name and rule (see
-`_Hooks`): publish a snapshot, sample, record a replay frame, evaluate, checkpoint, finish. The live view samples
-by time (what a page can show); the recording is on multiples of sample_interval, so a replay's frames are evenly
-spaced and the same for the same config (replay.py reads them back).
+`_Hooks`): publish a snapshot, append metrics.csv, sample, record a replay frame, evaluate, checkpoint, finish. The
+live view samples by time (what a page can show); the recording is on multiples of sample_interval, so a replay's
+frames are evenly spaced and the same for the same config (replay.py reads them back). Everything besides the step
+is kept small or batched (measured by `python -m explorer bench`, docs/benchmarks.md): one host sync per publish,
+metrics appended to disk about once a second, the good weights refreshed in place every few seconds.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from explorer.game.config import ConfigError, TrainConfig
 from explorer.game.data import DataUnavailableError, load_dataset
 from explorer.game.device import device_label, pick_device
 from explorer.game.models import Discriminator, Generator
-from explorer.game.trainer import METRICS, Trainer, metrics_frame
+from explorer.game.trainer import METRICS, Trainer
 from explorer.plots.images import image_grid
 from explorer.runs import folder as runs_io
 from explorer.runs.folder import CheckpointError, RunFileError
@@ -49,6 +51,13 @@ from explorer.runs.replay import save_toy_frame, truncate_frames
 EXPECTED_FAILURES = (DataUnavailableError, CheckpointError, RunFileError, ConfigError, OSError)
 STATES = ("loading", "ready", "running", "paused", "diverged", "finished", "stopped", "error")
 COLUMNS = ("step", *METRICS, "samples_per_s")
+# How often the rows published meanwhile are appended to metrics.csv (and how late a reader of the file, not of
+# the snapshot, sees them). Each append costs ~2 ms of pandas on the training thread; at every publish (4 a
+# second) that was 0.3-0.6% of an MNIST run's time. A run killed in between loses only rows after its last
+# checkpoint, which a resumed run trains again anyway.
+WRITE_SECONDS = 1.0
+# How often the weights the run would go back to on divergence are refreshed (copied in place, see _copy_state).
+GOOD_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +249,9 @@ class _Hooks:
     Named attributes, not a list of callbacks: publishing gates the rest (a diverged publish restores the
     weights, so nothing may evaluate or save the bad ones) and sampling rides along in the publish."""
 
-    publish: _EverySeconds  # drain metrics, check them for NaN/inf, append them to disk, publish a snapshot
+    publish: _EverySeconds  # drain metrics, check them for NaN/inf, publish a snapshot
+    write: _EverySeconds  # ... and append the rows not yet on disk to metrics.csv (every publish that ends a run,
+    # pauses it or precedes a checkpoint writes too, so a checkpoint never runs ahead of metrics.csv)
     sample: _EveryStepsAtMostEverySeconds  # add a sample grid / toy view to that publish
     record: _OnMultiplesOf  # ... and save it as a replay frame (never when not saving)
     evaluate: _OnMultiplesOf  # quick_metrics on 1,000 samples
@@ -251,6 +262,7 @@ class _Hooks:
     def for_run(cls, runner: Runner, step: int, now: float) -> _Hooks:
         cfg = runner.cfg
         return cls(publish=_EverySeconds(runner.publish_seconds, now),
+                   write=_EverySeconds(runner.write_seconds, now),
                    sample=_EveryStepsAtMostEverySeconds(cfg.sample_interval, runner.sample_seconds, step, now),
                    record=_OnMultiplesOf(cfg.sample_interval if runner.save else 0),
                    evaluate=_OnMultiplesOf(cfg.eval_interval),
@@ -272,6 +284,7 @@ class Runner:
             self.run_dir = runs_io.new_run_dir(runs_io.resolve_runs_dir(runs_dir), cfg, name)
         self.name = self.run_dir.name if self.run_dir else (name or f"{cfg.dataset}-unsaved")
         self.publish_seconds, self.sample_seconds = publish_seconds, sample_seconds
+        self.write_seconds = WRITE_SECONDS
         self.trainer: Trainer | None = None
         self._lock = threading.Lock()
         self._step_lock = threading.Lock()  # held during each step: copy_models() waits for a step boundary
@@ -515,11 +528,14 @@ class Runner:
         record = finished or hooks.record.due(step)  # the last step is recorded too: a replay ends where the run did
         samples = stepping or record or hooks.sample.due(step, now)  # a Step and the last step show samples
         if samples or hooks.publish.due(now):
-            if not self._publish(samples=samples, record=record):
+            write = finished or stepping or hooks.write.due(now)
+            if not self._publish(samples=samples, record=record, write=write):
                 return False  # diverged: paused with the good weights back, so nothing runs on the bad ones
             hooks.publish.ran(now)
             if samples:
                 hooks.sample.ran(step, now)
+            if write:
+                hooks.write.ran(now)
         if hooks.evaluate.due(step):
             self._evaluate()
         if hooks.checkpoint.due(step) or self._checkpoint_owed:
@@ -535,6 +551,7 @@ class Runner:
         """A checkpoint at the end either way; a stopped run first publishes what it had not yet."""
         if not finished:
             self._publish(samples=True, record=True)
+        self._write_metrics()  # the checkpoint never runs ahead of metrics.csv
         self._checkpoint()
         self._set(state="finished" if finished else "stopped")
 
@@ -549,12 +566,12 @@ class Runner:
             t.set_k(int(pending["k"]))
         self._set(lr_d=t.lr_d, lr_g=t.lr_g, k=t.k)
 
-    def _publish(self, samples: bool = False, record: bool = False) -> bool:
-        """Drain metrics (one host sync), check them, append to disk, publish a new snapshot (with samples,
-        saved as a replay frame when `record`). Returns False when the losses diverged (the run is then paused
-        with its good weights back)."""
+    def _publish(self, samples: bool = False, record: bool = False, write: bool = True) -> bool:
+        """Drain metrics (one host sync), check them, publish a new snapshot (with samples, saved as a replay
+        frame when `record`) and, when `write`, append what is not yet on disk. Returns False when the losses
+        diverged (the run is then paused with its good weights back)."""
         t = self.trainer
-        rows = t.drain()
+        rows = t.drain()  # (n_new, len(METRICS)) float32
         n_new = len(rows)
         changes: dict = {}
         if n_new:
@@ -564,15 +581,18 @@ class Runner:
                 self._diverged(alarm.message)
                 return False
             changes["warning"] = alarm.message if alarm is not None else None
-            frame = metrics_frame(rows, first)
             rate = self._rate(t.step_count)
-            frame["samples_per_s"] = rate * t.cfg.batch_size * (t.k + 1)
-            self._metrics.extend(frame.to_numpy(dtype=float))
-            if time.perf_counter() - self._good_time > 5.0:
+            block = np.empty((n_new, len(COLUMNS)))  # (n_new, len(COLUMNS)): step, METRICS, samples_per_s
+            block[:, 0] = np.arange(first, first + n_new)
+            block[:, 1:-1] = rows
+            block[:, -1] = rate * t.cfg.batch_size * (t.k + 1)
+            self._metrics.extend(block)
+            if time.perf_counter() - self._good_time > GOOD_SECONDS:
                 self._remember_good()
         else:
             rate = self._snap.steps_per_s
-        self._write_metrics()  # also what a failed write still owes
+        if write:
+            self._write_metrics()  # also what a failed write still owes
         changes.update(step=t.step_count, steps_per_s=rate, elapsed=self._elapsed,
                        metrics_array=self._metrics.view())
         if samples:
@@ -659,7 +679,8 @@ class Runner:
             self._evals_on_disk = len(self._eval_history)
 
     def _remember_good(self) -> None:
-        self._good = copy.deepcopy(self.trainer.state_dict())
+        """The weights (and everything else of the trainer's state) that a divergence goes back to."""
+        self._good = _copy_state(self.trainer.state_dict(), into=self._good)
         self._good_time = time.perf_counter()
 
     def _diverged(self, what: str) -> None:
@@ -667,7 +688,8 @@ class Runner:
         t = self.trainer
         good_step = int(self._good["step"])
         lr_d, lr_g, k = t.lr_d, t.lr_g, t.k
-        t.load_state_dict(self._good)
+        # A copy: the optimizers keep the tensors they are given, which would tie the good state to training.
+        t.load_state_dict(copy.deepcopy(self._good))
         t.set_learning_rates(lr_d, lr_g)  # keep any settings the user changed since
         t.set_k(k)
         self._health.reset()
@@ -686,6 +708,27 @@ class Runner:
     def _checkpoint(self) -> None:
         if self.save and self.trainer is not None:
             runs_io.save_checkpoint(self.run_dir, self.trainer.state_dict())
+
+
+def _copy_state(state: object, into: object = None) -> object:
+    """A deep copy of a state dict, written into the tensors of `into` (an earlier copy of the same state)
+    wherever shape, dtype and device match: refreshing the good weights every few seconds then costs a memory
+    copy instead of a deepcopy's allocations (~4x faster on the MNIST MLPs). Everything else is copied anew."""
+    if isinstance(state, torch.Tensor):
+        if (isinstance(into, torch.Tensor) and into.shape == state.shape and into.dtype == state.dtype
+                and into.device == state.device):
+            return into.copy_(state)
+        return state.detach().clone()
+    if isinstance(state, dict):  # an OrderedDict stays one, with its _metadata (a module's state_dict)
+        into = into if isinstance(into, dict) else {}
+        out = type(state)((key, _copy_state(value, into.get(key))) for key, value in state.items())
+        if hasattr(state, "_metadata"):
+            out._metadata = copy.deepcopy(state._metadata)
+        return out
+    if isinstance(state, (list, tuple)):
+        into = into if isinstance(into, (list, tuple)) and len(into) == len(state) else (None,) * len(state)
+        return type(state)(_copy_state(value, old) for value, old in zip(state, into, strict=True))
+    return copy.deepcopy(state)
 
 
 # Every started Runner, so that a process that exits (the server stopped with Ctrl-C or SIGTERM, a notebook
