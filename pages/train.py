@@ -1,15 +1,19 @@
 """Train: configure a GAN in the sidebar, start it, and watch the game live.
 
 The page never trains: it sends commands to a Runner in the process-wide registry and reads its snapshot.
-The live area is a fragment that reruns every second while the run is alive (and not at all otherwise),
-so the rest of the page (sidebar, buttons) is not redrawn by the timer.
+The live area is fragments that rerun while the run is alive (and not at all otherwise): the status line and the
+game's picture every second, the curves every few seconds, so the rest of the page (sidebar, buttons) is not
+redrawn by the timers. The server trains in this process, so what the page does costs the training thread:
+scripts/page_cost.py measures it.
 """
 
 from __future__ import annotations
 
+import io
 import time
 
 import streamlit as st
+from PIL import Image
 
 from app import config_form, presentation, replay_view, session, status
 from app.navigation import use_st_navigation
@@ -24,6 +28,13 @@ from explorer.runs.folder import RunLockedError
 use_st_navigation()  # first: see app/navigation.py
 
 LIVE_SECONDS = 1.0
+# Points per curve in the live charts: a bucket's min and max per ~3 pixels of a half-width chart, so a spike
+# still shows; the charts' whole run is re-sent every second, and 2,000 points a curve shipped ~200 KB/s and
+# cost the training thread more than the redraw itself (docs/benchmarks.md, "Live page cost").
+LIVE_POINTS = 400
+# The curves redraw less often than the game's picture: over a run of thousands of steps a second adds little to
+# them, and each chart redrawn costs Chromium ~0.1 s of CPU on this 2-core machine, CPU the training then lacks.
+CURVE_SECONDS = 3.0
 
 reg = session.registry()
 present = presentation.enabled()  # a projector view: no sidebar, three buttons, the game drawn large
@@ -182,11 +193,29 @@ if not present:
                 f"loss `{snap.config.loss}` · {snap.config.optimizer} · batch {snap.config.batch_size}")
 
 
+# The server trains in this process: every millisecond the page's script spends building a figure is taken from
+# the training thread (the GIL), so what does not change between two redraws is built once and kept.
+@st.cache_data(max_entries=16, show_spinner=False)
+def _grid_png(run: str, step: int, _samples, target: int, version: int) -> bytes:
+    """The runner's sample grid enlarged for the page, as PNG bytes (the grid changes every sample_interval
+    steps, the page redraws every second). `version` tells apart two grids at one step (a run restored after
+    divergence); `_samples` is not hashed."""
+    buffer = io.BytesIO()
+    Image.fromarray(image_grid(_samples, padding=0, target=target)).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _eval_figure(run: str, rows: int, _snap, height: int):
+    """The in-training metrics' chart, rebuilt only when an evaluation adds a row (`_snap` is not hashed)."""
+    return eval_curves_figure(_snap.eval_frame, height=height)
+
+
 @st.fragment(run_every=LIVE_SECONDS if alive else None)
-def live_area(r, drawn_state: str) -> None:
+def live_status(r, drawn_state: str) -> None:
     s = r.snapshot()
     if s.state != drawn_state and drawn_state != "ready":
-        # paused / resumed elsewhere, finished, failed: redraw the buttons (and stop the timer if it ended)
+        # paused / resumed elsewhere, finished, failed: redraw the buttons (and stop the timers if it ended)
         st.rerun(scope="app")
     with st.container(key="status"):
         st.markdown(status.status_line(s))
@@ -195,37 +224,59 @@ def live_area(r, drawn_state: str) -> None:
         st.success(f"Finished {s.step} steps in {s.elapsed:.1f} s of training.")
     if present:
         projector_view(s)
+
+
+@st.fragment(run_every=LIVE_SECONDS if alive else None)
+def live_view(r) -> None:
+    s = r.snapshot()
+    with st.container(key="live_view"):
+        if s.toy is not None:
+            # The toy pages' own renderers, compact: no z -> x row, no D*, no gradient segments.
+            fig = (figure1(s.toy, "p_data, p_g and D(x)", height=300, show_mapping=False, show_d_star=False)
+                   if s.config.dataset in TOYS_1D
+                   else gan_lab_figure(s.toy, height=380, show_gradient=False, title="Real vs generated over D"))
+            st.plotly_chart(fig, key="toy_chart", config={"displayModeBar": False})
+            st.caption(f"Live view from step {s.samples_step}")
+        elif s.samples is not None:
+            # The runner's grid as one image, enlarged (nearest) so a small grid of digits stays crisp.
+            st.image(_grid_png(r.name, s.samples_step, s.samples, 360, id(s.samples)),
+                     caption=f"Samples G(z) from a fixed z at step {s.samples_step}")
+        else:
+            st.caption("Samples appear once the models are built.")
+
+
+@st.fragment(run_every=CURVE_SECONDS if alive else None)
+def live_curves(r, smooth: int, charts: tuple[str, ...]) -> None:
+    """Some of the training curves: the whole run so far, smoothed, at most LIVE_POINTS points a curve."""
+    s = r.snapshot()
+    metrics = s.metrics
+    columns = st.columns(len(charts)) if len(charts) > 1 else [st.container()]
+    for column, chart in zip(columns, charts, strict=True):
+        with column:
+            st.plotly_chart(CURVES[chart](metrics, smooth, LIVE_POINTS), key=f"{chart}_chart",
+                            config={"displayModeBar": False})
+    if "grad" in charts and s.eval_history:  # cfg.eval_interval > 0: sampled quality metrics over training
+        st.plotly_chart(_eval_figure(r.name, len(s.eval_history), s, 260), key="eval_chart",
+                        config={"displayModeBar": False})
+
+
+CURVES = {"loss": plots.loss_figure, "d": plots.d_output_figure, "grad": plots.grad_norm_figure}
+
+
+def live_area(r, drawn_state: str) -> None:
+    """The run as it trains: the status line and the game's picture every LIVE_SECONDS, the curves every
+    CURVE_SECONDS, each in its own fragment (only what is due is rebuilt and shipped)."""
+    live_status(r, drawn_state)
+    if present:
         return
     smooth = st.slider("Smoothing (steps)", 1, 500, 20, key="smooth",
                        help="Trailing mean over this many steps: minibatch losses are noisy.")
-    metrics = s.metrics
     left, right = st.columns([1, 1])
     with left:
-        with st.container(key="live_view"):
-            if s.toy is not None:
-                # The toy pages' own renderers, compact: no z -> x row, no D*, no gradient segments.
-                fig = (figure1(s.toy, "p_data, p_g and D(x)", height=300, show_mapping=False, show_d_star=False)
-                       if s.config.dataset in TOYS_1D
-                       else gan_lab_figure(s.toy, height=380, show_gradient=False, title="Real vs generated over D"))
-                st.plotly_chart(fig, key="toy_chart", config={"displayModeBar": False})
-                st.caption(f"Live view from step {s.samples_step}")
-            elif s.samples is not None:
-                # The runner's grid as one image, enlarged (nearest) so a small grid of digits stays crisp.
-                st.image(image_grid(s.samples, padding=0, target=360),
-                         caption=f"Samples G(z) from a fixed z at step {s.samples_step}")
-            else:
-                st.caption("Samples appear once the models are built.")
+        live_view(r)
     with right:
-        st.plotly_chart(plots.loss_figure(metrics, smooth), key="loss_chart", config={"displayModeBar": False})
-    c1, c2 = st.columns(2)
-    with c1:
-        st.plotly_chart(plots.d_output_figure(metrics, smooth), key="d_chart", config={"displayModeBar": False})
-    with c2:
-        st.plotly_chart(plots.grad_norm_figure(metrics, smooth), key="grad_chart",
-                        config={"displayModeBar": False})
-    if s.eval_history:  # cfg.eval_interval > 0: sampled quality metrics over training
-        st.plotly_chart(eval_curves_figure(s.eval_frame, height=260), key="eval_chart",
-                        config={"displayModeBar": False})
+        live_curves(r, smooth, ("loss",))
+    live_curves(r, smooth, ("d", "grad"))
 
 
 def recorded_area(r) -> None:
@@ -251,9 +302,9 @@ def projector_view(s) -> None:
                    else gan_lab_figure(s.toy, height=470, show_gradient=False))
             st.plotly_chart(for_projector(fig), key="toy_chart", config={"displayModeBar": False})
         elif s.samples is not None:
-            st.image(image_grid(s.samples, padding=0, target=440))
+            st.image(_grid_png(s.name, s.samples_step, s.samples, 440, id(s.samples)))
     with right:
-        fig = for_projector(plots.d_output_figure(s.metrics, 20), height=470)
+        fig = for_projector(plots.d_output_figure(s.metrics, 20, LIVE_POINTS), height=470)
         st.plotly_chart(fig, key="d_chart", config={"displayModeBar": False})
 
 

@@ -156,3 +156,32 @@ def test_the_projector_version_of_a_figure_is_larger_and_colour_blind_safe():
     assert big.layout.height == 470 and big.layout.font.size >= 18 and big.layout.yaxis.tickfont.size >= 16
     assert [t.line.width for t in big.data] == [2 * t.line.width for t in normal.data]
     assert big.data[1].line.color == PROJECTOR_COLOURS[C_G] != normal.data[1].line.color
+
+
+def test_every_builder_draws_a_figure_plotly_accepts():
+    """The builders skip plotly's validation for speed (style.figure): what they build must still pass it, so
+    a misspelt property fails here rather than drawing nothing in the browser."""
+    import plotly.graph_objects as go
+
+    from tests.test_figures import synthetic_view, toy2d_synthetic
+
+    m = fake_metrics(3000)
+    toy = pd.DataFrame({"step": np.arange(1, 51), "d_on_data": np.linspace(0.9, 0.5, 50),
+                        "js": np.linspace(0.6, 0.01, 50), "value": np.linspace(-0.2, -1.38, 50)})
+    figures = [plots.loss_figure(m, 20, 400), plots.d_output_figure(m), plots.grad_norm_figure(m, log_y=False),
+               paper.figure1(synthetic_view(0.5)), paper.figure1(synthetic_view(0.5), "t", show_mapping=False),
+               paper.figure1_strip([synthetic_view(0.5)] * 2, [10, 20]), paper.toy_metrics_figure(toy),
+               paper.gradient_comparison_figure({"a": m, "b": m}), paper.gan_lab_figure(toy2d_synthetic()),
+               paper.modes_history_figure(pd.DataFrame({"step": [1, 2], "modes_covered": [3, 5]}), 8)]
+    for fig in figures:
+        checked = go.Figure(fig.to_dict())  # validates every property; raises on an unknown one
+        assert len(checked.data) == len(fig.data) and checked.to_json()
+
+
+def test_subplot_figures_keep_their_grid():
+    """A figure built on a subplot grid still takes row/col updates (the tours mark milestones on every row)."""
+    fig = paper.toy_metrics_figure(pd.DataFrame({"step": [1, 2], "d_on_data": [0.9, 0.8], "js": [0.5, 0.4],
+                                                 "value": [-0.4, -0.6]}))
+    style.mark_milestones(fig, [2], ["D at 1/2"])
+    assert len(fig.layout.shapes) == 2  # one line in each row
+    assert [t.yaxis for t in fig.data] == ["y", "y", "y2", "y2", "y2"]

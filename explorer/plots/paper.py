@@ -13,45 +13,39 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from explorer.metrics.toy import LOG4, Toy1DView, Toy2DView
 from explorer.plots import style
 
 
-def _add_toy1d_panel(fig: go.Figure, view: Toy1DView, col: int, showlegend: bool, show_d_star: bool = True,
-                     show_mapping: bool = True) -> None:
-    """The upper (densities and D) and, with `show_mapping`, lower (z -> x) rows of one Figure 1 panel."""
+def _toy1d_traces(view: Toy1DView, cell: dict, mapping_cell: dict | None, showlegend: bool,
+                  show_d_star: bool = True) -> list[dict]:
+    """The traces of one Figure 1 panel: densities and D in `cell` ({"xaxis": ..., "yaxis": ...}) and, given a
+    `mapping_cell`, the z -> x mapping of G there."""
     x = view.x
-    traces = [
-        go.Scatter(x=x, y=view.p_data, name="p_data", line=style.P_DATA, legendgroup="p_data"),
-        go.Scatter(x=x, y=view.p_g, name="p_g (G(z) samples)", line=style.P_G, legendgroup="p_g"),
-        go.Scatter(x=x, y=view.d, name="D(x)", line=style.D_LINE, legendgroup="d"),
-    ]
+    lines = [("p_data", "p_data", view.p_data, style.P_DATA), ("p_g (G(z) samples)", "p_g", view.p_g, style.P_G),
+             ("D(x)", "d", view.d, style.D_LINE)]
     if show_d_star:
-        traces.append(go.Scatter(x=x, y=d_star_where_defined(view), name="D*(x) = p_data / (p_data + p_g)",
-                                 line=style.D_STAR, legendgroup="d_star"))
-    traces.append(go.Scatter(x=[x[0], x[-1]], y=[0.5, 0.5], name="D = 1/2", line=style.HALF, mode="lines",
-                             legendgroup="half"))
-    for t in traces:
-        t.showlegend = showlegend
-        fig.add_trace(t, row=1, col=col)
-    if not show_mapping:
-        return
+        lines.append(("D*(x) = p_data / (p_data + p_g)", "d_star", d_star_where_defined(view), style.D_STAR))
+    traces = [dict(type="scatter", x=x, y=y, name=name, line=line, legendgroup=group, showlegend=showlegend, **cell)
+              for name, group, y, line in lines]
+    traces.append(dict(type="scatter", x=[x[0], x[-1]], y=[0.5, 0.5], name="D = 1/2", line=style.HALF, mode="lines",
+                       legendgroup="half", showlegend=showlegend, **cell))
+    if mapping_cell is None:
+        return traces
     # Lower panel, as in the paper: z on the lower line (y=0), x = G(z) on the upper line (y=1).
     sx: list[float | None] = []
     sy: list[float | None] = []
     for z, gz in zip(view.z, view.g_of_z, strict=True):
         sx += [float(z), float(gz), None]
         sy += [0.0, 1.0, None]
-    fig.add_trace(go.Scatter(x=sx, y=sy, mode="lines", name="x = G(z)", line=style.MAPPING, legendgroup="map",
-                             showlegend=showlegend, hoverinfo="skip"), row=2, col=col)
-    fig.add_trace(go.Scatter(x=view.z, y=np.zeros_like(view.z), mode="markers", name="z ~ p_z",
-                             marker=dict(color=style.C_DATA, size=5), legendgroup="z", showlegend=showlegend),
-                  row=2, col=col)
-    fig.add_trace(go.Scatter(x=view.g_of_z, y=np.ones_like(view.g_of_z), mode="markers", name="G(z)",
-                             marker=dict(color=style.C_G, size=5), legendgroup="gz", showlegend=showlegend),
-                  row=2, col=col)
+    return [*traces,
+            dict(type="scatter", x=sx, y=sy, mode="lines", name="x = G(z)", line=style.MAPPING, legendgroup="map",
+                 showlegend=showlegend, hoverinfo="skip", **mapping_cell),
+            dict(type="scatter", x=view.z, y=np.zeros_like(view.z), mode="markers", name="z ~ p_z",
+                 marker=dict(color=style.C_DATA, size=5), legendgroup="z", showlegend=showlegend, **mapping_cell),
+            dict(type="scatter", x=view.g_of_z, y=np.ones_like(view.g_of_z), mode="markers", name="G(z)",
+                 marker=dict(color=style.C_G, size=5), legendgroup="gz", showlegend=showlegend, **mapping_cell)]
 
 
 def d_star_where_defined(view: Toy1DView, floor: float = 1e-3) -> np.ndarray:
@@ -76,20 +70,20 @@ def figure1(view: Toy1DView, title: str | None = None, height: int = 460, show_m
     """Figure 1 live: densities, D, D* and D = 1/2 above; the z -> x mapping of G below.
 
     The Train page's compact view is the same figure without the mapping row and D* (show_* = False)."""
-    if show_mapping:
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.04)
-    else:
-        fig = make_subplots(rows=1, cols=1)
-    _add_toy1d_panel(fig, view, 1, showlegend=True, show_d_star=show_d_star, show_mapping=show_mapping)
     # D lives on [0, 1] and shares the density axis, as in the paper, so the axis always reaches 1.
     y_top = max(1.05, float(np.nanmax(view.p_data)) * 1.1, min(float(np.nanmax(view.p_g)) * 1.1, 3.0))
-    fig.update_yaxes(range=[0, y_top], row=1, col=1, title_text="density / D(x)")
-    if show_mapping:
-        fig.update_yaxes(range=[-0.15, 1.15], tickvals=[0, 1], ticktext=["z", "x"], row=2, col=1)
-    fig.update_xaxes(range=_x_range([view], show_mapping))
-    if not show_mapping:  # with the mapping row the axis carries z and x alike, so it is left unnamed
-        fig.update_xaxes(title_text="x")
-    return style.apply_layout(fig, height, title)
+    x_range = _x_range([view], show_mapping)
+    if not show_mapping:  # one panel; the axis carries x alone, so it is named
+        traces = _toy1d_traces(view, {}, None, showlegend=True, show_d_star=show_d_star)
+        return style.figure(traces, style.layout(height, title, xaxis=dict(range=x_range, title=dict(text="x")),
+                                                 yaxis=dict(range=[0, y_top], title=dict(text="density / D(x)"))))
+    grid = style.subplots(2, 1, shared_xaxes=True, row_heights=(0.72, 0.28), vertical_spacing=0.04)
+    traces = _toy1d_traces(view, grid.cell(1, 1), grid.cell(2, 1), showlegend=True, show_d_star=show_d_star)
+    # With the mapping row the axis carries z and x alike, so it is left unnamed.
+    return style.figure(traces, style.layout(
+        height, title, xaxis=dict(range=x_range), xaxis2=dict(range=x_range),
+        yaxis=dict(range=[0, y_top], title=dict(text="density / D(x)")),
+        yaxis2=dict(range=[-0.15, 1.15], tickvals=[0, 1], ticktext=["z", "x"])), grid)
 
 
 def figure1_strip(views: Sequence[Toy1DView], steps: Sequence[int]) -> go.Figure:
@@ -99,11 +93,14 @@ def figure1_strip(views: Sequence[Toy1DView], steps: Sequence[int]) -> go.Figure
     if len(views) != len(steps):
         raise ValueError(f"{len(views)} views but {len(steps)} steps")
     n = len(views)
-    titles = [f"({chr(ord('a') + i)}) step {s:,}" for i, s in enumerate(steps)]
-    fig = make_subplots(rows=2, cols=n, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.05,
-                        horizontal_spacing=0.02, subplot_titles=titles + [""] * n)
-    for i, view in enumerate(views):
-        _add_toy1d_panel(fig, view, i + 1, showlegend=i == 0, show_d_star=False)
+    titles = tuple(f"({chr(ord('a') + i)}) step {s:,}" for i, s in enumerate(steps)) + ("",) * n
+    grid = style.subplots(2, n, shared_xaxes=True, row_heights=(0.75, 0.25), vertical_spacing=0.05,
+                          horizontal_spacing=0.02, subplot_titles=titles)
+    traces = [t for i, view in enumerate(views)
+              for t in _toy1d_traces(view, grid.cell(1, i + 1), grid.cell(2, i + 1), showlegend=i == 0,
+                                     show_d_star=False)]
+    fig = style.figure(traces, style.layout(360, legend=style.legend_below(-0.05),
+                                            margin=dict(l=40, r=10, t=50, b=10)), grid)
     y_top = max(1.05, max(float(np.nanmax(v.p_data)) for v in views) * 1.1)
     fig.update_yaxes(range=[0, y_top], row=1)
     fig.update_yaxes(range=[-0.15, 1.15], tickvals=[0, 1], ticktext=["z", "x"], row=2)
@@ -111,49 +108,51 @@ def figure1_strip(views: Sequence[Toy1DView], steps: Sequence[int]) -> go.Figure
         fig.update_yaxes(showticklabels=False, row=1, col=c)
         fig.update_yaxes(showticklabels=False, row=2, col=c)
     fig.update_xaxes(range=_x_range(views), showticklabels=False)
-    return style.apply_layout(fig, 360, legend=style.legend_below(-0.05), margin=dict(l=40, r=10, t=50, b=10))
+    return fig
 
 
 def toy_metrics_figure(frame: pd.DataFrame, height: int = 420, max_points: int = style.MAX_POINTS) -> go.Figure:
     """Over training: mean D on data (optimum 1/2) above; JS and C(G) = -log 4 + 2 JSD (optimum -log 4) below."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("mean D(x) on data", "JSD(p_data || p_g) and C(G)"))
+    grid = style.subplots(2, 1, shared_xaxes=True, vertical_spacing=0.08,
+                          subplot_titles=("mean D(x) on data", "JSD(p_data || p_g) and C(G)"))
+    top, bottom = grid.cell(1, 1), grid.cell(2, 1)
     steps = frame["step"] if len(frame) else pd.Series(dtype=float)
     x_span = [float(steps.min()), float(steps.max())] if len(frame) else [0.0, 1.0]
-    x, y = style.curve(frame, "d_on_data", max_points)
-    fig.add_trace(go.Scatter(x=x, y=y, name="mean D(x) on data", line=dict(color=style.C_D)), row=1, col=1)
-    fig.add_trace(go.Scatter(x=x_span, y=[0.5, 0.5], name="D = 1/2 (optimum)", line=style.HALF, mode="lines"),
-                  row=1, col=1)
-    x, y = style.curve(frame, "js", max_points)
-    fig.add_trace(go.Scatter(x=x, y=y, name="JSD estimate (nats)", line=dict(color=style.C_G)), row=2, col=1)
-    x, y = style.curve(frame, "value", max_points)
-    fig.add_trace(go.Scatter(x=x, y=y, name="C(G) = -log 4 + 2 JSD", line=dict(color=style.C_DATA)),
-                  row=2, col=1)
-    fig.add_trace(go.Scatter(x=x_span, y=[-LOG4, -LOG4], name="-log 4 (global optimum)", line=style.OPTIMUM,
-                             mode="lines"), row=2, col=1)
-    fig.update_yaxes(range=[0, 1], row=1, col=1)
-    fig.update_xaxes(title_text="step", row=2, col=1)
-    return style.apply_layout(fig, height, legend=style.legend_below(-0.15),
-                              margin=dict(l=50, r=10, t=30, b=30))
+
+    def line(column: str, name: str, colour: str, cell: dict) -> dict:
+        x, y = style.curve(frame, column, max_points)
+        return dict(type="scatter", x=x, y=y, name=name, line=dict(color=colour), **cell)
+
+    traces = [line("d_on_data", "mean D(x) on data", style.C_D, top),
+              dict(type="scatter", x=x_span, y=[0.5, 0.5], name="D = 1/2 (optimum)", line=style.HALF, mode="lines",
+                   **top),
+              line("js", "JSD estimate (nats)", style.C_G, bottom),
+              line("value", "C(G) = -log 4 + 2 JSD", style.C_DATA, bottom),
+              dict(type="scatter", x=x_span, y=[-LOG4, -LOG4], name="-log 4 (global optimum)", line=style.OPTIMUM,
+                   mode="lines", **bottom)]
+    return style.figure(traces, style.layout(height, legend=style.legend_below(-0.15),
+                                             margin=dict(l=50, r=10, t=30, b=30), yaxis=dict(range=[0, 1]),
+                                             xaxis2=dict(title=dict(text="step"))), grid)
 
 
 def gradient_comparison_figure(frames: Mapping[str, pd.DataFrame],
                                max_points: int = style.MAX_POINTS) -> go.Figure:
     """G's gradient norm (log scale) and mean D(G(z)) over steps, one line per run (e.g. minimax vs
     non-saturating): the minimax gradient vanishes while D confidently rejects G's samples."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("||grad of G's loss||  (log scale)", "mean D(G(z))"))
+    grid = style.subplots(2, 1, shared_xaxes=True, vertical_spacing=0.08,
+                          subplot_titles=("||grad of G's loss||  (log scale)", "mean D(G(z))"))
+    traces = []
     for i, (label, frame) in enumerate(frames.items()):
         colour = style.RUN_COLOURS[i % len(style.RUN_COLOURS)]
         x, y = style.curve(frame, "grad_norm_g", max_points)
-        fig.add_trace(go.Scatter(x=x, y=y, name=label, legendgroup=label, line=dict(color=colour)), row=1, col=1)
+        traces.append(dict(type="scatter", x=x, y=y, name=label, legendgroup=label, line=dict(color=colour),
+                           **grid.cell(1, 1)))
         x, y = style.curve(frame, "d_g_z", max_points)
-        fig.add_trace(go.Scatter(x=x, y=y, name=label, legendgroup=label, showlegend=False,
-                                 line=dict(color=colour)), row=2, col=1)
-    fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_yaxes(range=[0, 1], row=2, col=1)
-    fig.update_xaxes(title_text="step", row=2, col=1)
-    return style.apply_layout(fig, 420, margin=dict(l=50, r=10, t=30, b=30))
+        traces.append(dict(type="scatter", x=x, y=y, name=label, legendgroup=label, showlegend=False,
+                           line=dict(color=colour), **grid.cell(2, 1)))
+    return style.figure(traces, style.layout(420, margin=dict(l=50, r=10, t=30, b=30), yaxis=dict(type="log"),
+                                             yaxis2=dict(range=[0, 1]), xaxis2=dict(title=dict(text="step"))),
+                        grid)
 
 
 def gan_lab_figure(view: Toy2DView, arrow_scale: float | None = None, height: int = 520,
@@ -162,15 +161,13 @@ def gan_lab_figure(view: Toy2DView, arrow_scale: float | None = None, height: in
     on generated points drawn as line segments (one trace) from each point towards where G's loss pushes it.
 
     The Train page's compact view is the same figure, smaller and without the segments."""
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(x=view.xs, y=view.ys, z=view.d, zmin=0, zmax=1, colorscale=style.HEATMAP,
-                             reversescale=False, opacity=0.55, name="D(x)",
-                             colorbar=dict(title="D(x)", thickness=12)))
     real, fake = view.real[:max_points], view.fake[:max_points]
-    fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real (p_data)",
-                             marker=style.REAL_POINTS))
-    fig.add_trace(go.Scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated (p_g)",
-                             marker=style.FAKE_POINTS))
+    traces = [dict(type="heatmap", x=view.xs, y=view.ys, z=view.d, zmin=0, zmax=1, colorscale=style.HEATMAP,
+                   reversescale=False, opacity=0.55, name="D(x)", colorbar=dict(title=dict(text="D(x)"), thickness=12)),
+              dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers", name="real (p_data)",
+                   marker=style.REAL_POINTS),
+              dict(type="scatter", x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated (p_g)",
+                   marker=style.FAKE_POINTS)]
     grad = np.asarray(view.g_grad, dtype=float) if show_gradient else np.zeros((0, 2))
     starts = view.fake[: len(grad)]
     if len(grad):
@@ -181,28 +178,30 @@ def gan_lab_figure(view: Toy2DView, arrow_scale: float | None = None, height: in
         ends = starts + arrow_scale * grad
         seg = np.full((len(grad) * 3, 2), np.nan)
         seg[0::3], seg[1::3] = starts, ends
-        fig.add_trace(go.Scatter(x=seg[:, 0], y=seg[:, 1], mode="lines", name="G's gradient (descent direction)",
-                                 line=dict(color=style.C_G_DARK, width=1), hoverinfo="skip", connectgaps=False))
-    fig.update_xaxes(range=[float(view.xs[0]), float(view.xs[-1])], constrain="domain")
-    fig.update_yaxes(range=[float(view.ys[0]), float(view.ys[-1])], scaleanchor="x", scaleratio=1)
-    return style.apply_layout(fig, height, title, legend=style.legend_below(-0.02),
-                        margin=dict(l=10, r=10, t=40 if title else 10, b=10))
+        traces.append(dict(type="scatter", x=seg[:, 0], y=seg[:, 1], mode="lines",
+                           name="G's gradient (descent direction)", line=dict(color=style.C_G_DARK, width=1),
+                           hoverinfo="skip", connectgaps=False))
+    return style.figure(traces, style.layout(
+        height, title, legend=style.legend_below(-0.02), margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        xaxis=dict(range=[float(view.xs[0]), float(view.xs[-1])], constrain="domain"),
+        yaxis=dict(range=[float(view.ys[0]), float(view.ys[-1])], scaleanchor="x", scaleratio=1)))
 
 
 def modes_history_figure(frame: pd.DataFrame, n_modes: int | None) -> go.Figure:
     """Modes covered over training (a collapsed G sits at 1), with the number of modes as the ceiling."""
-    fig = go.Figure()
     if "modes_covered" in frame:
         frame = frame.dropna(subset=["modes_covered"])
-    fig.add_trace(go.Scatter(x=frame.get("step"), y=frame.get("modes_covered"), mode="lines+markers",
-                             name="modes covered", line=dict(color=style.C_G), marker=dict(size=4)))
+    x, y = (frame[c].to_numpy() if c in frame else np.zeros(0) for c in ("step", "modes_covered"))
+    traces = [dict(type="scatter", x=x, y=y, mode="lines+markers",
+                   name="modes covered", line=dict(color=style.C_G), marker=dict(size=4))]
     if n_modes:
         span = [float(frame["step"].min()), float(frame["step"].max())] if len(frame) else [0.0, 1.0]
-        fig.add_trace(go.Scatter(x=span, y=[n_modes, n_modes], mode="lines", name=f"all {n_modes} modes",
-                                 line=dict(color=style.C_REF, dash="dot")))
-    fig.update_yaxes(range=[0, (n_modes or 1) + 0.5], title_text="modes covered")
-    fig.update_xaxes(title_text="step")
-    return style.apply_layout(fig, 260, showlegend=False)
+        traces.append(dict(type="scatter", x=span, y=[n_modes, n_modes], mode="lines", name=f"all {n_modes} modes",
+                           line=dict(color=style.C_REF, dash="dot")))
+    return style.figure(traces, style.layout(260, showlegend=False,
+                                             yaxis=dict(range=[0, (n_modes or 1) + 0.5],
+                                                        title=dict(text="modes covered")),
+                                             xaxis=dict(title=dict(text="step"))))
 
 
 def distance_histogram(sample_dist: np.ndarray, test_dist: np.ndarray, bins: int = 40) -> go.Figure:

@@ -7,12 +7,15 @@ dashed, D's loss and gradient). So a reader who learns the colours on one page c
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 # ------------------------------------------------------------------------------------------ colours
 C_DATA = "black"         # real data: p_data, real points, mean D(x) on data
@@ -74,15 +77,61 @@ def legend_below(y: float) -> dict:
     return dict(orientation="h", yanchor="top", y=y, x=0)
 
 
-def apply_layout(fig: go.Figure, height: int, title: str | None = None, legend: dict | None = None,
-                 margin: dict | None = None, **layout) -> go.Figure:
-    """Height, a small title at the top left, the legend (LEGEND by default) and margins, in one look.
+def layout(height: int, title: str | None = None, legend: dict | None = None, margin: dict | None = None,
+           **extra) -> dict:
+    """The shared look as a layout dict: height, a small title at the top left, the legend (LEGEND by default)
+    and margins. `uirevision` is fixed so a chart redrawn every second keeps the reader's zoom and hidden
+    traces."""
+    return dict(title=dict(text=title or "", x=0.01, font=TITLE_FONT), height=height, legend=legend or LEGEND,
+                margin=margin or dict(l=50, r=10, t=40 if title else 10, b=30), uirevision="keep", **extra)
 
-    `uirevision` is fixed so a chart redrawn every second keeps the reader's zoom and hidden traces."""
-    fig.update_layout(
-        title=dict(text=title or "", x=0.01, font=TITLE_FONT), height=height, legend=legend or LEGEND,
-        margin=margin or dict(l=50, r=10, t=40 if title else 10, b=30), uirevision="keep", **layout)
+
+def apply_layout(fig: go.Figure, height: int, title: str | None = None, legend: dict | None = None,
+                 margin: dict | None = None, **extra) -> go.Figure:
+    """`layout(...)` applied to an existing figure (one built up trace by trace)."""
+    fig.update_layout(layout(height, title, legend, margin, **extra))
     return fig
+
+
+def figure(data: list[dict], layout: dict, grid: Grid | None = None) -> go.Figure:
+    """A figure from plain trace dicts (each with its `type`) and a layout dict, built in one unvalidated step.
+
+    plotly validates every property on every `add_trace` / `update_*` call: ~40 ms for a chart of three lines,
+    in the server's one interpreter, every second a live page redraws it, while the training thread waits for
+    the GIL. Built in one step without validation it costs a few ms (most of it copying plotly's template).
+    tests/test_plots.py validates every builder's output (go.Figure(fig.to_dict())), so a typo still fails
+    there. `grid`: a `subplots` grid whose axes the figure takes (a layout axis given here is merged into the
+    grid's), so `row=`/`col=` updates and add_vline(row="all") keep working on it."""
+    if grid is None:
+        return go.Figure(dict(data=data, layout=layout), _validate=False)
+    merged = {**grid.layout, **layout}
+    for name, axis in grid.layout.items():
+        if name in layout:
+            merged[name] = {**axis, **layout[name]}
+    return go.Figure(dict(data=data, layout=merged, _grid_ref=grid.ref, _grid_str=grid.text), _validate=False)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """make_subplots' axes (layout without the template) and subplot grid, for `figure(..., grid=...)`."""
+
+    layout: dict
+    ref: list
+    text: str
+
+    def cell(self, row: int, col: int) -> dict:
+        """The axis references of a trace in that cell: {"xaxis": "x2", "yaxis": "y2"}."""
+        return dict(self.ref[row - 1][col - 1][0].trace_kwargs)
+
+
+@functools.lru_cache(maxsize=32)
+def subplots(rows: int, cols: int, **kwargs) -> Grid:
+    """make_subplots(rows, cols, **kwargs)'s grid, made once per arguments (hashable: tuples, not lists).
+    Never modify what it returns."""
+    fig = make_subplots(rows=rows, cols=cols, **{k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()})
+    layout = fig.layout.to_plotly_json()
+    layout.pop("template", None)
+    return Grid(layout, fig._grid_ref, fig._grid_str)
 
 
 # ------------------------------------------------------------------------------------- the projector

@@ -17,46 +17,40 @@ from explorer.plots import style
 from explorer.plots.style import MAX_POINTS
 
 
-def _layout(fig: go.Figure, title: str, y_title: str, height: int) -> go.Figure:
-    style.apply_layout(fig, height, title, hovermode="x unified")
-    fig.update_xaxes(title_text="step")
-    fig.update_yaxes(title_text=y_title)
-    return fig
-
-
-def _lines(metrics: pd.DataFrame, traces, smooth: int, max_points: int) -> go.Figure:
-    fig = go.Figure()
+def _lines(metrics: pd.DataFrame, traces, smooth: int, max_points: int) -> list[dict]:
+    out = []
     for column, label, color in traces:
         x, y = style.curve(metrics, column, max_points, smooth)
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label, line=dict(color=color, width=1.6)))
-    return fig
+        out.append(dict(type="scatter", x=x, y=y, mode="lines", name=label, line=dict(color=color, width=1.6)))
+    return out
+
+
+def _layout(title: str, y_title: str, height: int, yaxis: dict | None = None, **extra) -> dict:
+    return style.layout(height, title, hovermode="x unified", xaxis=dict(title=dict(text="step")),
+                        yaxis=dict(title=dict(text=y_title), **(yaxis or {})), **extra)
 
 
 def loss_figure(metrics: pd.DataFrame, smooth: int = 1, max_points: int = MAX_POINTS,
                 height: int = 280) -> go.Figure:
     """D's loss on real and on fake minibatches and G's loss against the step, smoothed over `smooth`."""
-    fig = _lines(metrics, style.LOSS_TRACES, smooth, max_points)
     title = "Losses" + (f" (mean of {smooth} steps)" if smooth > 1 else "")
-    return _layout(fig, title, "loss", height)
+    return style.figure(_lines(metrics, style.LOSS_TRACES, smooth, max_points), _layout(title, "loss", height))
 
 
 def d_output_figure(metrics: pd.DataFrame, smooth: int = 1, max_points: int = MAX_POINTS,
                     height: int = 260) -> go.Figure:
     """Mean D(x) on data and mean D(G(z)) on samples; both reach 1/2 at the game's optimum (dashed)."""
-    fig = _lines(metrics, style.D_TRACES, smooth, max_points)
-    fig.add_hline(y=0.5, line=style.HALF)
-    _layout(fig, "Discriminator outputs", "D", height)
     # "1/2" is a tick on the axis, not a note on the plot: the curves end up on that line and would hide it.
-    fig.update_yaxes(range=[0, 1], tickvals=[0, 0.25, 0.5, 0.75, 1], ticktext=["0", "0.25", "1/2", "0.75", "1"])
-    return fig
+    yaxis = dict(range=[0, 1], tickvals=[0, 0.25, 0.5, 0.75, 1], ticktext=["0", "0.25", "1/2", "0.75", "1"])
+    half = dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=0.5, y1=0.5, line=style.HALF)
+    return style.figure(_lines(metrics, style.D_TRACES, smooth, max_points),
+                        _layout("Discriminator outputs", "D", height, yaxis, shapes=[half]))
 
 
 def grad_norm_figure(metrics: pd.DataFrame, smooth: int = 1, max_points: int = MAX_POINTS,
                      height: int = 260, log_y: bool = True) -> go.Figure:
     """Global L2 norms of D's and G's gradients per step (log y: they span orders of magnitude)."""
-    fig = _lines(metrics, style.GRAD_TRACES, smooth, max_points)
-    _layout(fig, "Gradient norms", "L2 norm", height)
-    if log_y:  # ticks at 1, 2, 5 per decade, each written in full (plotly's default writes 0.5 as "5")
-        fig.update_yaxes(type="log", dtick="D2", tickformat="~g")
-    return fig
-
+    # log y: ticks at 1, 2, 5 per decade, each written in full (plotly's default writes 0.5 as "5")
+    yaxis = dict(type="log", dtick="D2", tickformat="~g") if log_y else None
+    return style.figure(_lines(metrics, style.GRAD_TRACES, smooth, max_points),
+                        _layout("Gradient norms", "L2 norm", height, yaxis))
