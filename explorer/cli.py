@@ -65,10 +65,26 @@ def _bench_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-runner", action="store_true",
                    help="skip the user's path: the engine inside a saving Runner against the bare trainer")
     p.add_argument("--json", action="store_true", help="make the last stdout line one JSON object of the figures")
+    p.add_argument("--quality", type=float, default=0.0, metavar="SECONDS",
+                   help="instead of the speed bench: train the 'MNIST in a minute' preset for SECONDS (e.g. 60) and "
+                        "print the classifier score, Frechet distance and classes at 10, 30 and 60 s")
+    from explorer.gpu_report import add_report_arguments
+
+    add_report_arguments(p)  # --report and its flags: issue 15's whole GPU report, one command
     p.set_defaults(func=cmd_bench)
 
 
 def cmd_bench(args: argparse.Namespace) -> dict | None:
+    if args.report:
+        from explorer.gpu_report import main_report
+
+        return main_report(args)
+    if args.quality:
+        if args.quality < 0:
+            raise ValueError("--quality SECONDS must be > 0")
+        from explorer.quality import main_quality
+
+        return main_quality(args)
     if args.batch_size < 1 or args.seconds <= 0 or args.rounds < 1:
         raise ValueError("--batch-size and --rounds must be >= 1 and --seconds > 0")
     from explorer.bench import main_bench
