@@ -7,8 +7,7 @@ images in our classifier's features (`evaluate RUN --metric fid --metric score -
 
 The clock is wall-clock time and starts at the first step (loading the data and building the models come
 before it), so the figures depend on what else the machine is doing: the report gives the load average and
-the steps each snapshot had. The target is the one of issue 15: classifier score >= 8, Frechet distance
-<= 30, all 10 classes.
+the steps each snapshot had. The target: classifier score >= 8, Frechet distance <= 30, all 10 classes.
 """
 
 from __future__ import annotations

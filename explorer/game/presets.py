@@ -22,7 +22,7 @@ PAPER_MNIST = dict(
 # (Measured on CPU for seeds 0 and 1; seed 2 escapes sooner.)
 POOR_G = TrainConfig(optimizer="sgd", momentum=0.5, k=5, lr_d=0.1, lr_g=0.002, steps=1500, sample_interval=25)
 
-# "MNIST in a minute" (issue 15): the Modern MLP family tuned for wall-clock time on a 2-core CPU; `bench --quality`
+# "MNIST in a minute": the Modern MLP family tuned for wall-clock time on a 2-core CPU; `bench --quality`
 # trains it for a budget of seconds and scores it. See docs/results.md, "MNIST in a minute", for the search.
 MNIST_IN_A_MINUTE = "MNIST in a minute"
 MINUTE_MNIST = {**IMAGE_DEFAULTS, "sample_interval": 100} | dict(
