@@ -329,7 +329,7 @@ def _load() -> str:
         return "n/a"
 
 
-def _cpu_name() -> str:
+def cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -400,7 +400,7 @@ def run_bench(device: str = "auto", batch_size: int = 64, seconds: float = 60.0,
                  for key, bare, _ in paths if key in by_key}
     engine = trainers["engine"]
     fig = {
-        "device": device_label(dev).split(" (")[0], "cpu": _cpu_name(), "torch": torch.__version__, "dataset": dataset,
+        "device": device_label(dev).split(" (")[0], "cpu": cpu_name(), "torch": torch.__version__, "dataset": dataset,
         "batch_size": batch_size, "baseline_threads": variants[0].loop.threads if dev.type == "cpu" else None,
         "engine_threads": engine.threads.threads or None,
         "engine_thread_choices": list(engine.threads.candidates) or None, "rounds": rounds,

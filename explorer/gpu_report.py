@@ -23,7 +23,6 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import re
 import shlex
 import signal
@@ -243,7 +242,9 @@ def _device_facts(run, env: dict) -> dict:
     facts.update(_nvidia_smi(env))
     facts["commit"] = _git(["rev-parse", "--short", "HEAD"])
     facts["uncommitted_changes"] = bool(_git(["status", "--porcelain", "--untracked-files=no"]))
-    facts["cpu"] = _cpu_name()
+    from explorer.bench import cpu_name
+
+    facts["cpu"] = cpu_name()
     return facts
 
 
@@ -270,16 +271,6 @@ def _git(cmd: list[str]) -> str:
                               check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _run_command(cmd: list[str], log_path: Path, timeout: float, env: dict, cwd: Path, rec: StepRecord,
