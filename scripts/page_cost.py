@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from soak_browser import start_server  # scripts/ is on sys.path when a script runs
+from soak_browser import start_server, stop_server  # scripts/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -187,11 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"(server RSS {rss:.0f} MB, load average {load:.2f})", file=sys.stderr)
                 browser.close()
         finally:
-            server.terminate()
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
     ratios = [row["ratio"] for row in rows]
     summary = {"dataset": args.dataset, "preset": args.preset, "rounds": rows,
                "closed_steps_per_s": statistics.median(row["closed"] for row in rows),
