@@ -52,7 +52,7 @@ def kde(points: Tensor, grid: Tensor, bandwidth: float | None = None) -> np.ndar
     # the 1D view's time.
     p, g = points / (bandwidth * math.sqrt(2)), grid / (bandwidth * math.sqrt(2))
     out = torch.empty(len(g), dtype=torch.float64, device=points.device)
-    rows = max(1, 2**20 // n)  # about a million kernel values (8 MB) at a time
+    rows = max(1, 2**20 // max(n, 1))  # about a million kernel values (8 MB) at a time
     for start in range(0, len(g), rows):
         block = g[start: start + rows]
         sq = (block[:, None, 0] - p[None, :, 0]).square_()
