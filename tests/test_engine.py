@@ -276,6 +276,25 @@ def test_2d_js_estimate_tells_a_matched_generator_from_a_collapsed_one():
     assert js_monte_carlo(ring, collapsed) == pytest.approx(0.497, abs=0.05)  # 1 of 8 modes, analytically
 
 
+def test_kde_is_the_sum_of_gaussian_kernels_and_integrates_to_one():
+    """Figure 1's p_g curve and the 2D JS estimate rest on kde(): the textbook kernel sum, whatever the blocks."""
+    import math
+
+    import numpy as np
+
+    from explorer.metrics.toy import kde
+
+    gen = torch.Generator().manual_seed(0)
+    for d, n, m, h in ((1, 5000, 500, 0.2), (2, 700, 500, 0.05)):  # 1D in 3 blocks of grid rows, 2D in one
+        points, grid = torch.randn(n, d, generator=gen), torch.randn(m, d, generator=gen)
+        sq = ((grid.double()[:, None, :] - points.double()[None]) ** 2).sum(-1).numpy()
+        expected = np.exp(-sq / (2 * h**2)).sum(1) / (n * (h * math.sqrt(2 * math.pi)) ** d)
+        np.testing.assert_allclose(kde(points, grid, h), expected, rtol=1e-9, atol=1e-300)
+    x = torch.linspace(-6, 6, 1201)[:, None]
+    density = kde(torch.randn(5000, 1, generator=gen), x)  # Scott's bandwidth
+    assert density.sum() * float(x[1] - x[0]) == pytest.approx(1.0, abs=1e-3)
+
+
 def test_cli_killed_with_sigterm_stops_cleanly_with_a_checkpoint(tmp_path):
     import signal
     import time
