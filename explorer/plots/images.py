@@ -23,7 +23,8 @@ def _as_float_images(images: Tensor | np.ndarray) -> Tensor:
         raise ValueError(f"a numpy image must be uint8, got {images.dtype}")
     arr = images[..., None] if images.ndim == 2 else images
     arr = arr[None] if arr.ndim == 3 else arr
-    return torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2).float() / 255
+    # a read-only array (a replay frame read from disk) is copied: torch.from_numpy warns on one it cannot write
+    return torch.from_numpy(np.require(arr, requirements=("C", "W"))).permute(0, 3, 1, 2).float() / 255
 
 
 def image_grid(images: Tensor | np.ndarray, nrow: int | None = None, padding: int = 2, scale: int = 0,
