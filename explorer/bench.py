@@ -131,8 +131,7 @@ class EngineLoop:
 
     def step(self) -> None:
         self.trainer.step()
-        if self.trainer._buf_rows >= 1024:
-            self.trainer.drain()
+        self.trainer.drain_when_full()
 
     def sync(self) -> None:
         self.trainer.drain()
@@ -322,11 +321,17 @@ def _rss_peak_mib() -> float:
     return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
-def _load() -> str:
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages, rounded to 0.01 (None where the OS has none)."""
     try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+        return [round(x, 2) for x in os.getloadavg()]
     except OSError:
-        return "n/a"
+        return None
+
+
+def _load() -> str:
+    load = load_average()
+    return " ".join(f"{x:.2f}" for x in load) if load else "n/a"
 
 
 def cpu_name() -> str:

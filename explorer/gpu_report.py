@@ -20,6 +20,7 @@ be gathered over several shorter commands (`--skip-tests --skip-paper`, then `--
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -310,10 +311,8 @@ def _run_command(cmd: list[str], log_path: Path, timeout: float, env: dict, cwd:
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group has already gone
         os.killpg(proc.pid, sig)  # the group this report started for the step (start_new_session)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _last_json(text: str) -> dict:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import torch
 
+from explorer.bench import load_average
 from explorer.game.data import load_dataset
 from explorer.game.device import device_label, pick_device
 from explorer.game.models import Generator
@@ -46,13 +47,6 @@ def meets_target(scores: dict) -> bool:
             and scores["classes_covered"] >= TARGET["classes_covered"])
 
 
-def _load() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
 def train_for(trainer: Trainer, moments: list[float]) -> list[dict]:
     """Step `trainer` until the last moment (wall-clock seconds from the first step), copying the G that
     evaluations use as each moment passes. The clock is read once per step (a step takes milliseconds), and a
@@ -63,8 +57,7 @@ def train_for(trainer: Trainer, moments: list[float]) -> list[dict]:
     t0 = time.perf_counter()
     while pending:
         trainer.step()
-        if trainer._buf_rows >= 1024:
-            trainer.drain()
+        trainer.drain_when_full()
         elapsed = time.perf_counter() - t0
         if pending and elapsed >= pending[0] and trainer.device.type == "cuda":
             torch.cuda.synchronize()  # the GPU may trail the host by many queued steps: count their time too
@@ -103,13 +96,13 @@ def run_quality(seconds: float = 60.0, dataset: str = "mnist", data_root: str | 
     cfg = preset(MNIST_IN_A_MINUTE, dataset=dataset, device=dev.type, data_root=data_root or "")
     data = load_dataset(cfg, data_root=data_root, device=dev, download=False)
     real = load_dataset(cfg, split="test", data_root=data_root, download=False).x
-    load_before = _load()
+    load_before = load_average()
     moments = checkpoints(seconds)
     log(f"quality: training {MNIST_IN_A_MINUTE!r} on {dataset} for {seconds:g} s of wall-clock time on "
         f"{dev.type}; copies of G at {', '.join(f'{m:g}' for m in moments)} s")
     trainer = Trainer(cfg, data, dev)
     snaps = train_for(trainer, moments)
-    load_after = _load()
+    load_after = load_average()
     threads = trainer.threads.threads or None
     rows = []
     for s in snaps:

@@ -223,6 +223,11 @@ class Trainer:
         self._buf_rows = 0
         return rows
 
+    def drain_when_full(self, rows: int = 1024) -> np.ndarray | None:
+        """`drain()` once the buffer holds `rows` steps, else None: for loops that step without a Runner (the
+        buffer would otherwise grow for the whole run)."""
+        return self.drain() if self._buf_rows >= rows else None
+
     def set_learning_rates(self, lr_d: float | None = None, lr_g: float | None = None) -> None:
         if lr_d is not None:
             self.lr_d = float(lr_d)
@@ -309,8 +314,8 @@ class Trainer:
         chunks, t0 = [], time.perf_counter()
         for _ in tqdm(range(steps), disable=not progress, desc="train", unit="step"):
             self.step()
-            if self._buf_rows >= 1024:
-                chunks.append(self.drain())
+            if (rows := self.drain_when_full()) is not None:
+                chunks.append(rows)
         chunks.append(self.drain())
         frame = metrics_frame(np.concatenate(chunks), first_step=self.step_count - steps + 1)
         frame.attrs["seconds"] = time.perf_counter() - t0
