@@ -7,6 +7,7 @@ Sub-packages, each using only the ones above it in this list:
 - `explorer.plots`: pure builders, data in and a plotly figure or an image out, in one style.
 - `explorer.runs`: a run on disk (config, metrics, samples, checkpoints), the background `Runner`, scoring.
 - `explorer.cli` / `explorer.bench`: the command line and the speed benchmark.
+- `explorer.notebook`: live panels for Jupyter (train, replay, compare): ipywidgets over the same Runner and plots.
 
 A notebook reads `from explorer import TrainConfig, Trainer, load_dataset, ...`.
 """

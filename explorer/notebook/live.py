@@ -1,0 +1,366 @@
+"""The live panel: Start / Pause / Resume / Step / Stop, the config controls, the status line and the app's own
+figures, in one widget, over an ordinary Runner (its run folder is one the app, the CLI and Replay open).
+
+The Runner trains on its own thread; the panel reads its snapshot from the kernel's event loop (poll.Poller) and
+redraws only what changed: the curves when rows were added, the game when a new toy view or sample grid was
+published. Figures are the dashboard's builders (plots.training, plots.paper) in plotly FigureWidgets, updated in
+place (`LiveFigure`): one restyle message per trace, not a new figure.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from PIL import Image
+
+from explorer import names
+from explorer.game.config import TOYS_1D, ConfigError, TrainConfig
+from explorer.game.presets import preset
+from explorer.metrics.toy import Toy1DView, Toy2DView
+from explorer.notebook import static
+from explorer.notebook.form import LIVE_FIELDS, ConfigForm
+from explorer.notebook.poll import Poller
+from explorer.plots import training
+from explorer.plots.frames import toy_frame
+from explorer.plots.paper import figure1, gan_lab_figure
+from explorer.runs.folder import RunLockedError
+from explorer.runs.runner import COLUMNS, Runner, Snapshot
+
+SMOOTH = 20  # the Train page's default smoothing (steps) of the curves
+LIVE_POINTS = 600  # points per curve: a figure re-sent twice a second stays small however long the run
+GAME_SIZE = (560, 340)  # width, height in pixels: the game beside the controls
+CHART_SIZE = (450, 230)  # the curves, two to a row under them
+CONTROLS_WIDTH = "340px"
+TRAINING = ("loading", "running")  # states in which the panel waits on nothing but time
+BUTTONS = {  # key: (label, icon, tooltip)
+    "start": ("Start", "play", "Start a new run with these settings (its folder is an ordinary run folder)"),
+    "pause": ("Pause", "pause", "Pause between two steps"),
+    "resume": ("Resume", "play", "Go on training (with any lr / k changed meanwhile)"),
+    "step": ("Step", "step-forward", "While paused: one more step of Algorithm 1 (k D updates, one G update)"),
+    "stop": ("Stop", "stop", "Stop: a checkpoint, then the run ends (a later Start begins a new run)"),
+}
+
+
+def empty_metrics() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype="int64" if name == "step" else "float64") for name in COLUMNS})
+
+
+def curve_figures(metrics: pd.DataFrame) -> dict[str, go.Figure]:
+    """The Train page's three charts of a metrics frame, sized for the panel."""
+    width, height = CHART_SIZE
+    figs = {"d_output": training.d_output_figure(metrics, SMOOTH, LIVE_POINTS, height=height),
+            "losses": training.loss_figure(metrics, SMOOTH, LIVE_POINTS, height=height),
+            "grad_norms": training.grad_norm_figure(metrics, SMOOTH, LIVE_POINTS, height=height)}
+    for fig in figs.values():
+        fig.update_layout(width=width, margin=dict(l=50, r=10, t=40, b=40))
+    return figs
+
+
+def game_figure(view: Toy1DView | Toy2DView, step: int) -> go.Figure:
+    """Figure 1 (1D toys) or GAN Lab's view (2D toys), the toy pages' renderers, sized for the panel."""
+    width, height = GAME_SIZE
+    title = names.step_label(step)
+    if isinstance(view, Toy1DView):
+        fig = figure1(view, title=title, height=height)
+    else:
+        fig = gan_lab_figure(view, height=height, title=title)
+    return fig.update_layout(width=width)
+
+
+def png_bytes(grid: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(grid).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _layout_of(fig: go.Figure) -> dict:
+    return {k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"}
+
+
+class LiveFigure:
+    """A plotly FigureWidget kept showing the latest figure from a builder: the traces' data updated in place
+    when the traces are the same kinds in the same order (else replaced), and a relayout only of the layout keys
+    that differ from the last figure shown. Compared with what was sent, never with the widget's own layout, which
+    the browser's autorange writes back into."""
+
+    def __init__(self, fig: go.Figure):
+        self.widget = go.FigureWidget(fig)
+        self._layout = _layout_of(fig)
+
+    def show(self, fig: go.Figure) -> None:
+        widget = self.widget
+        if [(t.type, t.name) for t in widget.data] != [(t.type, t.name) for t in fig.data]:
+            widget.data = ()
+            widget.add_traces(list(fig.data))
+        else:
+            with widget.batch_update():
+                for old, new in zip(widget.data, fig.data, strict=True):
+                    props = new.to_plotly_json()
+                    props.pop("type", None)
+                    old.update(props, overwrite=True)
+        layout = _layout_of(fig)
+        changed = {k: v for k, v in layout.items() if self._layout.get(k) != v}
+        if changed:
+            widget.update_layout(changed, overwrite=True)
+        self._layout = layout
+
+
+def status_lines(snap: Snapshot | None, cfg: TrainConfig) -> list[str]:
+    """What the status line says (the app's app/status.py, in words a notebook shows): state, step, speed,
+    device, the live learning rates and k, and for toys how close p_g is to p_data."""
+    if snap is None:
+        return [f"{names.label('state', 'ready')} · press Start · {names.label('dataset', cfg.dataset)}, "
+                f"{names.label('loss', cfg.loss)} loss, {names.label('optimizer', cfg.optimizer)}, k {cfg.k}, "
+                f"lr_d {cfg.lr_d:g}, lr_g {cfg.lr_g:g}, "
+                + (f"{cfg.steps:,} steps" if cfg.steps else "until stopped")]
+    total = f" / {snap.config.steps:,}" if snap.config.steps else ""
+    parts = [names.label("state", snap.state), f"{names.step_label(snap.step)}{total}",
+             f"{snap.steps_per_s:,.0f} steps/s", f"{snap.elapsed:,.1f} s training", snap.device or "device: (loading)",
+             f"lr_d {snap.lr_d:g} · lr_g {snap.lr_g:g} · k {snap.k}"]
+    if snap.toy_history:
+        last = snap.toy_history[-1]
+        parts.append(f"JS ≈ {last.js:.3f} nats · D on data {last.d_on_data:.2f}")
+    folder = f"run folder: {snap.run_dir}" if snap.run_dir is not None else ""
+    return [" · ".join(parts), folder]
+
+
+def problems(snap: Snapshot | None) -> list[str]:
+    """Why the run diverged, failed or paused on a failed write, and a warning about the game while it lasts."""
+    if snap is None:
+        return []
+    out = []
+    if snap.state == "diverged":
+        out.append(snap.error or "Training diverged.")
+    elif snap.state == "error":
+        out.append(f"The run failed: {snap.error}")
+    elif snap.state == "paused" and snap.error:  # a write failed: Resume retries it
+        out.append(snap.error)
+    if snap.warning:
+        out.append(snap.warning)
+    return out
+
+
+def enabled_buttons(state: str | None, config_ok: bool) -> set[str]:
+    """Which buttons do something in this state (None: no run yet, or it has ended)."""
+    if state is None or state in ("finished", "stopped", "error"):
+        return {"start"} if config_ok else set()
+    if state == "loading":
+        return {"stop"}
+    if state == "running":
+        return {"pause", "step", "stop"}
+    return {"resume", "step", "stop"}  # ready (opened, not started), paused, diverged
+
+
+class TrainPanel:
+    """A live training panel; display it (the last line of a cell) to see it. See explorer.notebook.train."""
+
+    def __init__(self, cfg: TrainConfig, *, runs_dir: str | Path | None = None, name: str | None = None,
+                 runner: Runner | None = None, refresh_seconds: float = 0.5):
+        self.runs_dir, self.run_name = runs_dir, name
+        self.runner = runner
+        self.message = ""  # what went wrong with the last command (a locked run folder...)
+        self.form = ConfigForm(runner.cfg if runner else cfg, on_change=self._form_changed)
+        self.buttons = {key: w.Button(description=label, icon=icon, tooltip=tip, layout=w.Layout(width="96px"))
+                        for key, (label, icon, tip) in BUTTONS.items()}
+        actions: dict[str, Callable[[], object]] = {"start": self.start, "pause": self.pause, "resume": self.resume,
+                                                    "step": self.step, "stop": self.stop}
+        for key, button in self.buttons.items():
+            button.add_class(f"gan-{key}")
+            button.on_click(lambda _b, act=actions[key]: act())
+        self.status = w.HTML().add_class("gan-status")
+        self.trouble = w.HTML().add_class("gan-problems")
+        figs = curve_figures(empty_metrics())
+        self.charts = {key: LiveFigure(fig) for key, fig in figs.items()}
+        # A FigureWidget's view ignores CSS classes: a box around each carries one (for tests and styling).
+        boxed = {key: w.Box([chart.widget]).add_class(f"gan-chart-{key}") for key, chart in self.charts.items()}
+        self.game = w.Box(layout=w.Layout(min_height=f"{GAME_SIZE[1]}px")).add_class("gan-game")
+        self._game_kind: str | None = None  # "figure" or "image": the widget in self.game
+        self._game_figure: LiveFigure | None = None
+        self._drawn = (-1, -1, -1)  # (snapshot version, metrics rows, samples step) last drawn
+        self.poller = Poller(self.refresh, self._training, refresh_seconds)
+        controls = w.VBox([self.form.box], layout=w.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"))
+        wrap = w.Layout(flex_flow="row wrap")  # a narrow notebook puts the figures under the controls, not over them
+        self.widget = w.VBox([
+            w.HBox(list(self.buttons.values()), layout=wrap), self.status, self.trouble,
+            w.HBox([controls, w.VBox([self.game, boxed["d_output"]])], layout=wrap),
+            w.HBox([boxed["losses"], boxed["grad_norms"]], layout=wrap),
+        ]).add_class("gan-panel")
+        self._draw(self.snapshot())
+        if runner is not None:
+            self.poller.start()
+
+    # ------------------------------------------------------------------------------ commands
+    def start(self) -> TrainPanel:
+        """A new run with the controls' settings (nothing starts when they are not valid together)."""
+        if self.runner is not None and self.runner.snapshot().alive:
+            return self
+        cfg, problem = self.form.config()
+        if cfg is None:
+            self.message = f"Nothing started: {problem}"
+        else:
+            try:
+                self.runner = Runner(cfg, runs_dir=self.runs_dir, name=self.run_name).start()
+                self.message = ""
+            except (RunLockedError, ConfigError, OSError) as e:
+                self.runner, self.message = None, f"Nothing started: {e}"
+        self._after_command()
+        return self
+
+    def pause(self) -> TrainPanel:
+        if self.runner is not None:
+            self.runner.pause()
+        return self._after_command()
+
+    def resume(self) -> TrainPanel:
+        if self.runner is not None:
+            self.runner.resume()
+        return self._after_command()
+
+    def step(self, n: int = 1) -> TrainPanel:
+        """Pause (if training) and run exactly `n` more steps."""
+        if self.runner is not None:
+            self.runner.step_once(n)
+        return self._after_command()
+
+    def stop(self) -> TrainPanel:
+        """Stop the run: a checkpoint, then its folder holds a finished record (Replay opens it)."""
+        if self.runner is not None:
+            self.runner.stop(wait=False)
+        return self._after_command()
+
+    def wait(self, timeout: float | None = None) -> TrainPanel:
+        """Block until the run trains no more (finished, stopped, failed, paused or diverged) and return the panel,
+        so a cell that ends in `.wait()` shows the end: for scripts, nbconvert and CI. In a live notebook it holds
+        the kernel, so the panel cannot redraw until it returns."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while self._training() and (end is None or time.monotonic() < end):
+            time.sleep(0.05)
+        self.refresh()
+        return self
+
+    def snapshot(self) -> Snapshot | None:
+        return self.runner.snapshot() if self.runner is not None else None
+
+    def _training(self) -> bool:
+        snap = self.snapshot()
+        return snap is not None and snap.alive
+
+    def _after_command(self) -> TrainPanel:
+        self._drawn = (-1, -1, -1)  # redraw the buttons and status at once, even if the snapshot is the same
+        self.refresh()
+        self.poller.start()
+        return self
+
+    def _form_changed(self, name: str, value: object) -> None:
+        snap = self.snapshot()
+        if name in LIVE_FIELDS and snap is not None and snap.alive:
+            if name == "k":
+                self.runner.set_k(int(value))
+            else:
+                self.runner.set_learning_rates(**{name: float(value)})
+        self._drawn = (-1, *self._drawn[1:])
+        self.refresh()
+
+    # ------------------------------------------------------------------------------ drawing
+    def refresh(self) -> None:
+        """Redraw what changed since the last call (the poller calls this from the kernel's event loop)."""
+        snap = self.snapshot()
+        version = snap.version if snap is not None else 0
+        if version != self._drawn[0]:
+            self._draw(snap)
+
+    def _draw(self, snap: Snapshot | None) -> None:
+        cfg = snap.config if snap is not None else (self.form.config()[0] or TrainConfig())
+        lines = status_lines(snap, cfg)
+        self.status.value = "<br>".join(f"<span>{html.escape(line)}</span>" for line in lines if line)
+        issues = problems(snap) + ([self.message] if self.message else [])
+        self.trouble.value = "".join(f"<div style='color:#b00020'>{html.escape(p)}</div>" for p in issues)
+        state = snap.state if snap is not None else None
+        usable = enabled_buttons(state, self.form.config()[0] is not None)
+        for key, button in self.buttons.items():
+            button.disabled = key not in usable
+        self.form.lock(snap is not None and snap.alive)
+        rows = len(snap.metrics_array) if snap is not None else 0
+        if rows != self._drawn[1] or snap is None:
+            metrics = snap.metrics if snap is not None else empty_metrics()
+            for key, fig in curve_figures(metrics).items():
+                self.charts[key].show(fig)
+        samples_step = snap.samples_step if snap is not None and (snap.toy is not None or snap.samples is not None) \
+            else -1
+        if samples_step != self._drawn[2]:
+            self._draw_game(snap)
+        self._drawn = (snap.version if snap is not None else 0, rows, samples_step)
+
+    def _draw_game(self, snap: Snapshot | None) -> None:
+        if snap is not None and snap.toy is not None:
+            fig = game_figure(snap.toy, snap.samples_step)
+            if self._game_kind != "figure":
+                self._game_figure = LiveFigure(fig)
+                self.game.children = (self._game_figure.widget,)
+                self._game_kind = "figure"
+            else:
+                self._game_figure.show(fig)
+        elif snap is not None and snap.samples is not None:
+            data = png_bytes(snap.samples)
+            if self._game_kind != "image":
+                self.game.children = (w.VBox([w.HTML(), w.Image(format="png", layout=w.Layout(width="340px"))]),)
+                self._game_kind = "image"
+            title, image = self.game.children[0].children
+            title.value = f"<b>Samples from a fixed z</b>, {names.step_label(snap.samples_step)}"
+            image.value = data
+        else:
+            cfg = snap.config if snap is not None else (self.form.config()[0] or TrainConfig())
+            what = "Figure 1 (the 1D game)" if cfg.dataset in TOYS_1D else (
+                "GAN Lab's view (D's heatmap, real and generated points)" if cfg.family == "toy"
+                else "samples from a fixed z")
+            self.game.children = (w.HTML(f"<p style='color:grey'>Press Start: {what} appears here.</p>"),)
+            self._game_kind = None
+
+    # ------------------------------------------------------------------------------ display
+    def static_picture(self) -> bytes | None:
+        """The panel's figures as one PNG (the game, then the curves), or None before any step."""
+        snap = self.snapshot()
+        if snap is None:
+            return None
+        picture = None
+        if snap.toy is not None:
+            picture = toy_frame(snap.toy, snap.samples_step)
+        elif snap.samples is not None:
+            picture = snap.samples
+        return static.png(list(curve_figures(snap.metrics).values()), picture)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        snap = self.snapshot()
+        cfg = snap.config if snap is not None else (self.form.config()[0] or TrainConfig())
+        lines = status_lines(snap, cfg)
+        title = f"GAN Explorer: {names.label('dataset', cfg.dataset)}"
+        page = static.html_block(title, lines, self.static_picture(), problems(snap))
+        return static.bundle(self.widget._repr_mimebundle_(), f"{title}\n" + "\n".join(lines), page)
+
+    def __repr__(self) -> str:
+        snap = self.snapshot()
+        return f"TrainPanel({status_lines(snap, snap.config if snap else TrainConfig())[0]})"
+
+
+def config_of(what: str | TrainConfig | None, dataset: str | None, changes: dict) -> TrainConfig:
+    """The config `train()` starts from: a preset's name, a TrainConfig, or a data set's defaults (the 1D toy when
+    neither is given), with field `changes` on top; a bad name or value is a ConfigError saying what is allowed."""
+    if what is not None and dataset is not None:
+        raise ConfigError("dataset", dataset, "either a preset / config or dataset=..., not both")
+    if isinstance(what, TrainConfig):
+        base = what
+    elif isinstance(what, str):
+        base = preset(what)
+    elif what is None:
+        base = TrainConfig.for_dataset(dataset or "toy1d")
+    else:
+        raise ConfigError("preset", what, "a preset's name, a TrainConfig or dataset=...")
+    return TrainConfig.from_dict({**base.to_dict(), **changes})

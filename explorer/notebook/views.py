@@ -1,0 +1,176 @@
+"""Panels over recorded runs: `ReplayPanel` (a step slider and Play over one run's frames and curves) and
+`ComparePanel` (several runs' curves on shared axes, runs that differ only in their seed as a mean ± std band).
+
+Both read run folders only (explorer.runs.replay.Recording, metrics.csv): no models, no training. The frame and the
+curves up to a step are the Replay page's (app/replay_view.py), drawn by the same builders; Play runs in the
+browser (ipywidgets.Play linked to the slider), and each step it reaches redraws the panel from the kernel.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+
+import ipywidgets as w
+import numpy as np
+import plotly.graph_objects as go
+
+from explorer import names
+from explorer.game.config import TrainConfig
+from explorer.notebook import static
+from explorer.notebook.live import CHART_SIZE, LIVE_POINTS, SMOOTH, LiveFigure, curve_figures, game_figure, png_bytes
+from explorer.plots import style
+from explorer.plots.compare import band_figure, overlay_figure
+from explorer.plots.frames import toy_frame
+from explorer.runs import catalog
+from explorer.runs.demos import DEMOS
+from explorer.runs.folder import find_run_dir, read_config, read_metrics, resolve_runs_dir
+from explorer.runs.replay import Recording
+from explorer.runs.runner import Runner
+
+PLAY_MS = 400  # one frame per tick while playing (the Replay page's pace)
+
+
+def run_folder(run: str | Path | Runner | object, runs_dir: str | Path | None = None) -> Path:
+    """The folder of a run given as a folder path, a Runner or a panel (its run), or a name in the runs folder or
+    among the bundled demos; a ValueError that says where it looked when there is none."""
+    runner = getattr(run, "runner", run)
+    if isinstance(runner, Runner):
+        if runner.run_dir is None:
+            raise ValueError(f"run {runner.name} is not saved to a folder, so there is nothing to replay")
+        return Path(runner.run_dir)
+    path = Path(run)
+    if (path / "config.json").is_file():
+        return path
+    found = find_run_dir(resolve_runs_dir(runs_dir), str(run))
+    if found is None:
+        raise ValueError(f"no run {str(run)!r}: not a run folder, not a run in {resolve_runs_dir(runs_dir)} and not "
+                         f"a bundled demo ({', '.join(DEMOS)})")
+    return found
+
+
+def _full_x(fig: go.Figure, last_step: int) -> go.Figure:
+    """Axes that span the whole run, so the curves grow as the replay plays."""
+    return fig.update_xaxes(range=[0, max(1, last_step)])
+
+
+class ReplayPanel:
+    """A recorded run's timeline; display it to see it. See explorer.notebook.replay."""
+
+    def __init__(self, rec: Recording):
+        self.rec = rec
+        steps = [int(s) for s in rec.frame_step_array] if rec.frames else sorted({0, rec.last_step})
+        self.slider = w.SelectionSlider(options=[(f"{s:,}", s) for s in steps], value=steps[-1], description="Step",
+                                        continuous_update=True, layout=w.Layout(width="600px"))
+        self.slider.add_class("gan-replay-step")
+        self.play = w.Play(min=0, max=len(steps) - 1, value=len(steps) - 1, interval=PLAY_MS, repeat=False)
+        w.jslink((self.play, "value"), (self.slider, "index"))
+        self.slider.observe(lambda _change: self.show(self.slider.value), names="value")
+        self.title = w.HTML(f"<b>Replay: {html.escape(rec.name)}</b> · "
+                            f"{html.escape(names.label('dataset', rec.config.dataset))} · {len(rec.frames)} frames, "
+                            f"{names.step_label(rec.last_step)} last")
+        self.charts = {key: LiveFigure(fig) for key, fig in self._curves(steps[-1]).items()}
+        self.game = w.Box()
+        self._game_kind: str | None = None
+        self._game_figure: LiveFigure | None = None
+        self.widget = w.VBox([self.title, w.HBox([self.play, self.slider]),
+                              w.HBox([self.game, self.charts["d_output"].widget]),
+                              w.HBox([self.charts["losses"].widget, self.charts["grad_norms"].widget])]
+                             ).add_class("gan-replay")
+        self.step = steps[-1]
+        self.show(steps[-1])
+
+    def _curves(self, step: int) -> dict[str, go.Figure]:
+        return {key: _full_x(fig, self.rec.last_step)
+                for key, fig in curve_figures(self.rec.metrics_until(step)).items()}
+
+    def show(self, step: int) -> None:
+        """The frame recorded nearest `step` and every curve up to it."""
+        self.step = int(step)
+        for key, fig in self._curves(step).items():
+            self.charts[key].show(fig)
+        frame = self.rec.frame_at(step)
+        if frame is None:
+            self.game.children = (w.HTML("<p style='color:grey'>This run recorded no frames.</p>"),)
+            self._game_kind = None
+        elif isinstance(frame[1], np.ndarray):
+            if self._game_kind != "image":
+                self.game.children = (w.Image(format="png", layout=w.Layout(width="340px")),)
+                self._game_kind = "image"
+            self.game.children[0].value = png_bytes(frame[1])
+        else:
+            fig = game_figure(frame[1], frame[0])
+            if self._game_kind != "figure":
+                self._game_figure = LiveFigure(fig)
+                self.game.children = (self._game_figure.widget,)
+                self._game_kind = "figure"
+            else:
+                self._game_figure.show(fig)
+
+    def static_picture(self) -> bytes:
+        frame = self.rec.frame_at(self.step)
+        picture = None if frame is None else (frame[1] if isinstance(frame[1], np.ndarray)
+                                              else toy_frame(frame[1], frame[0]))
+        return static.png(list(self._curves(self.step).values()), picture)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        line = (f"{names.label('dataset', self.rec.config.dataset)} · {len(self.rec.frames)} frames · shown at "
+                f"{names.step_label(self.step)} of {self.rec.last_step:,}")
+        title = f"Replay: {self.rec.name}"
+        page = static.html_block(title, [line, f"run folder: {self.rec.run_dir}"], self.static_picture())
+        return static.bundle(self.widget._repr_mimebundle_(), f"{title}\n{line}", page)
+
+
+# The curves a comparison can draw: metrics column -> (title, y axis title, reference line, y range).
+HALF = (0.5, "1/2 (p_g = p_data)")
+CURVES: dict[str, tuple[str, str, tuple[float, str] | None, tuple[float, float] | None]] = {
+    "d_x": ("Mean D(x) on data", "D", HALF, (0.0, 1.0)),
+    "d_g_z": ("Mean D(G(z)) on samples", "D", HALF, (0.0, 1.0)),
+    **{column: (label, "loss", None, None) for column, label, _ in style.LOSS_TRACES},
+    **{column: (label, "L2 norm", None, None) for column, label, _ in style.GRAD_TRACES},
+}
+
+
+class ComparePanel:
+    """Several runs' curves on shared axes; display it to see it. See explorer.notebook.compare."""
+
+    def __init__(self, folders: Sequence[Path]):
+        self.metrics = {p.name: read_metrics(p) for p in folders}
+        self.configs: dict[str, TrainConfig] = {p.name: read_config(p) for p in folders}
+        self.groups = catalog.seed_groups(self.configs)
+        can_group = any(len(members) > 1 for members in self.groups.values())
+        self.column = w.Dropdown(options=[(title, column) for column, (title, *_) in CURVES.items()], value="d_x",
+                                 description="Curve")
+        self.smooth = w.IntSlider(value=SMOOTH, min=1, max=500, description="Smoothing", continuous_update=False)
+        self.grouped = w.Checkbox(value=can_group, disabled=not can_group, indent=False,
+                                  description="Runs that differ only in seed: mean ± std")
+        for control in (self.column, self.smooth, self.grouped):
+            control.observe(lambda _change: self.redraw(), names="value")
+        self.chart = LiveFigure(self.figure())
+        self.widget = w.VBox([w.HBox([self.column, self.smooth, self.grouped]), self.chart.widget]
+                             ).add_class("gan-compare")
+
+    def figure(self) -> go.Figure:
+        title, y_title, reference, y_range = CURVES[self.column.value]
+        width, _ = CHART_SIZE
+        common = dict(smooth=self.smooth.value, height=340, max_points=LIVE_POINTS, reference=reference,
+                      y_range=y_range)
+        if self.grouped.value:
+            fig = band_figure({label: [self.metrics[n] for n in members] for label, members in self.groups.items()},
+                              self.column.value, title, y_title, **common)
+        else:
+            fig = overlay_figure(self.metrics, self.column.value, title, y_title, **common)
+        if self.column.value.startswith("grad_norm"):
+            fig.update_yaxes(type="log")
+        return fig.update_layout(width=2 * width)
+
+    def redraw(self) -> None:
+        self.chart.show(self.figure())
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        runs = ", ".join(self.metrics)
+        line = f"{len(self.metrics)} runs: {runs}"
+        page = static.html_block("Runs compared", [line], static.png([self.figure()], columns=1, width=9.0))
+        return static.bundle(self.widget._repr_mimebundle_(), f"Runs compared\n{line}", page)
+

@@ -1,0 +1,186 @@
+"""What a live notebook panel costs: toy1d training speed with a panel open in JupyterLab against headless, in
+alternating rounds; how often the panel refreshed; the kernel's memory over a long run. Not a test: a measurement
+for docs/benchmarks.md (the targets: >= 90% of headless speed, >= 1 refresh a second, flat memory over 10 minutes).
+
+    python scripts/notebook_cost.py --rounds 3 --steps 3000 --soak-minutes 10      # the real measurement
+    python scripts/notebook_cost.py --rounds 1 --steps 300 --soak-minutes 0.5      # does it work (a minute or two)
+
+Headless is `python -m explorer train --dataset toy1d` (its JSON line's steps_per_s = steps / training seconds).
+Panel is JupyterLab on a free localhost port with a token, a scratch notebook with `train(dataset="toy1d")`, and
+Debian's Chromium (Playwright) pressing Start; its speed is the same ratio, read off the panel's status line when the
+run finishes. The refresh rate is the panel poller's ticks over the run's wall time; memory is the kernel's resident
+set (/proc/PID/status) every 5 s of a run that trains until stopped. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str, every: float = 0.25):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError(f"no {what} after {timeout:.0f} s")
+
+
+def headless_round(steps: int, runs_dir: Path) -> float:
+    out = subprocess.run([sys.executable, "-m", "explorer", "train", "--dataset", "toy1d", "--steps", str(steps),
+                          "--runs-dir", str(runs_dir)], cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["steps_per_s"])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def kernel_pid() -> int:
+    """The newest ipykernel process (the scratch notebook's)."""
+    pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+    kernels = []
+    for pid in pids:
+        try:
+            if b"ipykernel_launcher" in (Path(f"/proc/{pid}/cmdline")).read_bytes():
+                kernels.append(pid)
+        except OSError:
+            continue
+    if not kernels:
+        raise RuntimeError("no ipykernel process found")
+    return max(kernels)
+
+
+def scratch_notebook(folder: Path, stats: Path) -> Path:
+    path = folder / "cost.ipynb"
+    nb = new_notebook(cells=[
+        new_code_cell("from explorer.notebook import train\npanel = train(dataset='toy1d', steps=0)\npanel"),
+        new_code_cell(f"import json\njson.dump({{'ticks': panel.poller.ticks}}, open({str(stats)!r}, 'w'))"),
+    ], metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}})
+    nbformat.write(nb, path)
+    return path
+
+
+def status(page) -> str:
+    el = page.locator(".gan-panel .gan-status").first
+    return el.inner_text() if el.count() else ""
+
+
+def panel_round(page, steps: int) -> tuple[float, float]:
+    """(steps/s, refreshes/s) of one run of `steps` started from the panel."""
+    box = page.locator(".gan-field-steps input").first
+    box.fill(str(steps))
+    box.press("Enter")
+    time.sleep(1.0)
+    page.locator("button.gan-start").first.click()
+    t0 = time.monotonic()
+    text = wait_for(lambda: status(page) if status(page).startswith("finished") else "", 60 + steps, "finished run")
+    wall = time.monotonic() - t0
+    m = re.search(r"step ([\d,]+) / [\d,]+ · .* · ([\d,.]+) s training", text)
+    return int(m.group(1).replace(",", "")) / float(m.group(2).replace(",", "")), wall
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=3, help="headless / panel pairs, alternating")
+    ap.add_argument("--steps", type=int, default=3000, help="toy1d steps per round")
+    ap.add_argument("--soak-minutes", type=float, default=10.0, help="minutes of the memory run (0 skips it)")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    work = Path(tempfile.mkdtemp(prefix="notebook-cost-"))
+    stats = work / "stats.json"
+    scratch_notebook(work, stats)
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "GAN_EXPLORER_RUNS": str(work / "runs"), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces")}
+    log = open(work / "jupyter.log", "w")  # noqa: SIM115 (kept open for the server's lifetime)
+    server = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
+                               "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
+                               "--allow-root"], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    result: dict = {"steps": args.steps, "rounds": []}
+    try:
+        def up() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2):
+                    return True
+            except OSError:
+                return False
+
+        wait_for(up, 120, "JupyterLab")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/cost.ipynb?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            wait_for(lambda: "Idle" in str(page.locator(".jp-StatusBar-Widget").all_inner_texts()), 120, "kernel")
+            page.locator(".jp-Notebook .jp-Cell").first.click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_selector(".gan-panel button.gan-start", timeout=180_000)
+            pid = kernel_pid()
+            wall_total = 0.0
+            for _ in range(args.rounds):  # alternating, so a change in the machine's load hits both alike
+                headless = headless_round(args.steps, work / "runs")
+                panel, wall = panel_round(page, args.steps)
+                wall_total += wall
+                result["rounds"].append({"headless_steps_per_s": round(headless, 1),
+                                         "panel_steps_per_s": round(panel, 1),
+                                         "ratio": round(panel / headless, 3)})
+            page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-InputPrompt").click()  # the stats cell
+            page.keyboard.press("Escape")
+            page.keyboard.press("Shift+Enter")
+            wait_for(stats.exists, 60, "the panel's stats")
+            ticks = json.loads(stats.read_text())["ticks"]
+            result["refreshes_per_s"] = round(ticks / wall_total, 2)
+            if args.soak_minutes > 0:
+                box = page.locator(".gan-field-steps input").first
+                box.fill("0")
+                box.press("Enter")
+                time.sleep(1.0)
+                page.locator("button.gan-start").first.click()
+                samples, end = [], time.monotonic() + 60 * args.soak_minutes
+                while time.monotonic() < end:
+                    samples.append(round(rss_mb(pid), 1))
+                    time.sleep(5)
+                page.locator("button.gan-stop").first.click()
+                result["kernel_rss_mb_every_5s"] = samples
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+    ratios = [r["ratio"] for r in result["rounds"]]
+    result["ratio_median"] = sorted(ratios)[len(ratios) // 2]
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""A live panel in a real JupyterLab, in Debian's Chromium driven by Playwright.
+
+The test starts JupyterLab on a free localhost port with a token (and stops it), opens
+notebooks/00_start_here.ipynb, runs the cells up to the first live panel, and works the panel the way a student
+does: Start, the chart's points growing and the toy figure changing, D's learning rate moved while it trains (the
+run's own learning rate in the status line follows), Pause (the step count stops), Step (one more). Screenshots at
+1366x768 go to test-output/jupyter/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import CHROMIUM, OUTPUT, _browser_or_skip, _free_port, _wait_http, wait_until
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = OUTPUT / "jupyter"
+NOTEBOOK = "notebooks/00_start_here.ipynb"
+pytestmark = pytest.mark.browser
+
+# [number of x values per trace] of the plotly chart inside the element with this class.
+POINTS_JS = """cls => { const gd = document.querySelector('.' + cls + ' .js-plotly-plot');
+    return gd && gd._fullData ? gd._fullData.map(t => t._length || 0) : []; }"""
+ALL_CHARTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd =>
+    [gd.parentElement.className, (gd._fullData || []).map(t => t._length || 0)])"""
+
+
+@pytest.fixture
+def jupyter(tmp_path):
+    """`jupyter lab` on a free port with a token, its own settings (no news pop-up), workspace and runs dir."""
+    port, token = _free_port(), secrets.token_hex(16)
+    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
+                                                                           "checkForUpdates": False}))
+    # JupyterLab saves an open notebook now and then: serve a copy, so the repository's stays without outputs.
+    served = tmp_path / "served"
+    (served / "notebooks").mkdir(parents=True)
+    (served / NOTEBOOK).write_bytes((ROOT / NOTEBOOK).read_bytes())
+    log = tmp_path / "jupyter.log"
+    env = {**os.environ, "GAN_EXPLORER_RUNS": str(tmp_path / "runs"), "JUPYTERLAB_SETTINGS_DIR":
+           str(tmp_path / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "GAN_EXPLORER_THREADS": "1"}
+    env.pop("GAN_EXPLORER_SMOKE", None)
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served}", "--allow-root"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=served, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/api/status?token={token}", proc, log, timeout=120)
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        proc.terminate()  # the server shuts its kernels down: each stops its runs (a checkpoint) at exit
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def _status(page) -> str:
+    el = page.locator(".gan-panel .gan-status").first
+    return el.inner_text() if el.count() else ""
+
+
+def _step(page) -> int | None:
+    m = re.search(r"step ([\d,]+)", _status(page))
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+@pytest.mark.timeout(600)
+def test_a_live_panel_in_jupyterlab(jupyter):
+    sync_playwright = _browser_or_skip()
+    base, token = jupyter
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        try:
+            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            wait_until(lambda: "Idle" in page.locator(".jp-StatusBar-Widget").all_inner_texts().__str__(), 120,
+                       "the kernel to be idle")
+            # Run the cells up to the first live panel (queued until the kernel is up): title, parameters,
+            # import, lesson 1's text, the panel.
+            page.locator(".jp-Notebook .jp-Cell").first.click()
+            page.keyboard.press("Escape")
+            for _ in range(5):
+                page.keyboard.press("Shift+Enter")
+                time.sleep(0.5)
+            wait_until(lambda: page.locator(".jp-InputArea-prompt").all_inner_texts()[1].strip() == "[1]:", 120,
+                       "the parameters cell to run first")
+            page.wait_for_selector(".gan-panel button.gan-start", timeout=180_000)
+            panel = page.locator(".gan-panel").first
+            panel.scroll_into_view_if_needed()
+            assert "press Start" in _status(page)
+
+            # Train until stopped, so the run cannot finish before Pause on a fast machine.
+            steps = page.locator(".gan-field-steps input").first
+            steps.fill("0")
+            steps.press("Enter")
+            time.sleep(1.0)
+            page.locator("button.gan-start").first.click()
+            wait_until(lambda: (_step(page) or 0) > 0, 120, "the status line to count steps")
+
+            def points() -> int:
+                return max(page.evaluate(POINTS_JS, "gan-chart-losses") or [0])
+
+            first = wait_until(points, 60, "the loss chart to have points")
+            wait_until(lambda: points() > first, 60, "the loss chart's point count to grow")
+            game = page.locator(".gan-panel .gan-game").first
+            seen = [game.screenshot()]
+
+            def changed() -> bool:
+                shot = game.screenshot()
+                if shot != seen[-1]:
+                    seen.append(shot)
+                return len(seen) >= 3
+
+            wait_until(changed, 60, "the toy figure to change twice", every=0.5)
+            page.screenshot(path=str(SHOTS / "panel_training_1366.png"))
+
+            # D's learning rate, moved while it trains: the run's own lr_d (status line) follows.
+            assert "lr_d 0.002" in _status(page)
+            handle = page.locator(".gan-field-lr_d .noUi-handle").first
+            handle.focus()
+            page.keyboard.press("ArrowRight")
+            wait_until(lambda: "lr_d 0.005" in _status(page), 60, "the run's lr_d to become 0.005")
+
+            # Pause: the step count stops. Step: it advances by exactly one.
+            page.locator("button.gan-pause").first.click()
+            wait_until(lambda: _status(page).startswith("paused"), 60, "the run to pause")
+            time.sleep(1.5)
+            paused_at = _step(page)
+            time.sleep(2.5)
+            assert _step(page) == paused_at, "the step count moved while paused"
+            page.locator("button.gan-step").first.click()
+            wait_until(lambda: _step(page) == paused_at + 1, 60, "Step to advance the run by one")
+            time.sleep(1.5)
+            assert _step(page) == paused_at + 1
+            page.screenshot(path=str(SHOTS / "panel_paused_1366.png"))
+            page.set_viewport_size({"width": 1024, "height": 768})
+            time.sleep(1.0)
+            page.screenshot(path=str(SHOTS / "panel_paused_1024.png"))
+
+            page.locator("button.gan-stop").first.click()
+            wait_until(lambda: _status(page).startswith("stopped"), 60, "the run to stop")
+            assert not page.locator("button.gan-start").first.is_disabled()
+        except Exception:
+            page.screenshot(path=str(SHOTS / "failure.png"))  # what the page showed when it went wrong
+            print("charts:", page.evaluate(ALL_CHARTS_JS))
+            print("console errors:", errors[-5:])
+            raise
+        finally:
+            browser.close()

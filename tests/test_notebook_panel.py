@@ -1,0 +1,139 @@
+"""The notebook panels without a browser: buttons pressed from Python (ipywidgets' Button.click runs the same
+handlers a click in JupyterLab does), `refresh()` called by hand (outside a kernel there is no event loop to poll
+from), and what a frontend would receive read off the widgets."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+
+from explorer.game.config import ConfigError, TrainConfig
+from explorer.notebook import compare, replay, train
+from explorer.notebook.form import ConfigForm, log_options
+from explorer.notebook.static import WIDGET_VIEW
+from tests.conftest import wait_for
+
+
+def _step(panel) -> int:
+    return int(re.search(r"step ([\d,]+)", panel.status.value).group(1).replace(",", ""))
+
+
+def _png_of(bundle: dict) -> bytes:
+    return base64.b64decode(re.search(r"base64,([^']+)'", bundle["text/html"]).group(1))
+
+
+def test_the_form_is_built_from_the_field_metadata():
+    form = ConfigForm(TrainConfig())
+    assert form.widgets["lr_d"].description == "D's learning rate"
+    assert "(lr_d)" in form.widgets["lr_d"].tooltip
+    assert [v for _, v in form.widgets["lr_d"].options] == log_options(1e-6, 1.0, 2e-3)
+    assert dict(form.widgets["dataset"].options)["Ring of 8 Gaussians"] == "ring8"  # labels from explorer.names
+    assert "data_root" not in form.widgets  # ui=False fields stay out, as in the sidebar
+    advanced = form.advanced.children[0].children
+    assert form.widgets["prior"] in advanced and form.widgets["k"] not in advanced
+    assert form.widgets["momentum"].layout.display == "none"  # Adam: SGD's momentum is not shown
+    form.widgets["optimizer"].value = "sgd"
+    assert form.widgets["momentum"].layout.display is None
+
+
+def test_choosing_a_data_set_loads_its_defaults():
+    form = ConfigForm(TrainConfig())
+    form.widgets["dataset"].value = "ring8"
+    cfg, problem = form.config()
+    assert problem is None and cfg == TrainConfig.for_dataset("ring8")
+
+
+def test_an_invalid_combination_is_named_and_nothing_starts(runs_dir):
+    panel = train("Figure 1: 1D Gaussian")
+    panel.form.widgets["model"].value = "dcgan"  # an image family on a toy
+    assert "Network family" in panel.form.error.value and "dcgan" in panel.form.error.value
+    assert panel.buttons["start"].disabled
+    panel.start()
+    assert panel.runner is None and "Nothing started" in panel.trouble.value
+    assert not runs_dir.exists() or not any(runs_dir.iterdir())
+
+
+def test_train_refuses_bad_names_with_what_is_allowed():
+    with pytest.raises(ConfigError, match="one of"):
+        train("No such preset")
+    with pytest.raises(ConfigError, match="a known field"):
+        train("Figure 1: 1D Gaussian", learning_rate=0.1)
+    with pytest.raises(ConfigError, match="not both"):
+        train("Figure 1: 1D Gaussian", dataset="ring8")
+
+
+@pytest.mark.timeout(240)
+def test_start_pause_step_stop_and_live_learning_rate(runs_dir):
+    panel = train(dataset="toy1d", steps=0)  # until stopped
+    bundle = panel._repr_mimebundle_()
+    assert WIDGET_VIEW in bundle and "press Start" in bundle["text/plain"]
+    panel.buttons["start"].click()
+    assert panel.form.widgets["seed"].disabled and not panel.form.widgets["lr_d"].disabled
+
+    def refreshed_step() -> int:
+        panel.refresh()
+        return _step(panel)
+
+    wait_for(lambda: refreshed_step() > 50, 120)
+    wait_for(lambda: (panel.refresh(), len(panel.charts["losses"].widget.data[0].x))[1] > 0, 60)
+    assert panel._game_kind == "figure" and panel.game.children[0].data[0].name == "p_data"
+
+    panel.form.widgets["lr_d"].value = 5e-3  # live: the runner applies it before its next step
+    wait_for(lambda: (panel.refresh(), "lr_d 0.005" in panel.status.value)[1], 60)
+
+    panel.buttons["pause"].click()
+    wait_for(lambda: (panel.refresh(), panel.snapshot().state == "paused")[1], 60)
+    paused_at = _step(panel)
+    assert panel.buttons["pause"].disabled and not panel.buttons["step"].disabled
+    panel.buttons["step"].click()
+    wait_for(lambda: refreshed_step() == paused_at + 1, 60)
+
+    panel.buttons["stop"].click()
+    wait_for(lambda: (panel.refresh(), panel.snapshot().state == "stopped")[1], 60)
+    assert not panel.buttons["start"].disabled and not panel.form.widgets["seed"].disabled
+    run_dir = panel.snapshot().run_dir
+    assert (run_dir / "config.json").is_file() and list((run_dir / "checkpoints").glob("step_*.pt"))
+
+    # The static picture where no widget frontend runs: the status and one PNG of the figures.
+    bundle = panel._repr_mimebundle_()
+    assert "stopped" in bundle["text/html"] and _png_of(bundle).startswith(b"\x89PNG")
+
+    # The run folder is an ordinary one: Replay opens it, at its last step.
+    replayed = replay(run_dir)
+    assert replayed.step == paused_at + 1
+
+
+@pytest.mark.timeout(240)
+def test_two_panels_on_one_run_agree(runs_dir):
+    first = train(dataset="ring8", steps=200, sample_interval=50, wait=True)
+    second = train(first.runner)
+    assert second.status.value == first.status.value
+    assert "finished" in first.status.value and "step 200 / 200" in first.status.value
+    assert first.game.children[0].data[0].type == "heatmap"  # GAN Lab's view of a 2D toy
+
+
+def test_replay_of_a_bundled_demo_follows_the_slider():
+    panel = replay("figure1-gaussian")
+    steps = [s for _, s in panel.slider.options]
+    assert steps[0] == 0 and steps[-1] == 3000 and panel.step == 3000
+    panel.slider.value = 500
+    assert panel.step == 500 and max(panel.charts["losses"].widget.data[0].x) <= 500
+    assert list(panel.charts["losses"].widget.layout.xaxis.range) == [0, 3000]  # axes span the whole run
+    assert "step 500" in panel.game.children[0].layout.title.text
+    assert _png_of(panel._repr_mimebundle_()).startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="bundled demo"):
+        replay("no-such-run")
+
+
+def test_compare_draws_seed_groups_as_bands(runs_dir):
+    a = train(dataset="toy1d", steps=60, seed=0, wait=True)
+    b = train(dataset="toy1d", steps=60, seed=1, wait=True)
+    panel = compare([a, b, "figure1-gaussian"])
+    assert not panel.grouped.disabled and panel.grouped.value
+    names = [t.name for t in panel.chart.widget.data]
+    assert any(name.endswith("± std") for name in names)  # the band of the two seeds
+    panel.grouped.value = False
+    assert len(panel.chart.widget.data) == 3  # one line per run
+    assert _png_of(panel._repr_mimebundle_()).startswith(b"\x89PNG")
