@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import figure_sources, session
+from app import figure_sources, lecture, session
 from app.navigation import use_st_navigation
+from explorer import names
 from explorer.game.config import TrainConfig
 from explorer.game.data import Dataset, DataUnavailableError, load_dataset
 from explorer.metrics import neighbours
@@ -47,7 +48,7 @@ try:
 except DataUnavailableError as e:
     st.error(f"The training set of this run is not available, so there is nothing to compare with: {e}")
     st.stop()
-st.markdown(f"**{source.label}** · `{cfg.dataset}`: {len(train.x):,} training images")
+st.markdown(f"**{source.label}** · {names.label('dataset', cfg.dataset)}: {len(train.x):,} training images")
 
 c1, c2 = st.columns(2)
 n = c1.slider("Samples", 4, 32, 12, 4, key="nn_n")
@@ -73,11 +74,10 @@ except DataUnavailableError as e:
     st.error(f"The test split is not available, so there is no baseline to compare with: {e}")
     st.stop()
 report = _report(source.label, G, cfg_json, n_dist, int(seed))
-m1, m2, m3 = st.columns(3)
-m1.metric("median: generated → train", f"{report.sample_median:.2f}")
-m2.metric("median: held-out real → train", f"{report.test_median:.2f}")
-m3.metric("ratio", f"{report.ratio:.2f}", help="Far below 1: samples sit closer to training images than unseen "
-                                                "real images do, the signature of copying.")
+copying = "Far below 1: samples sit closer to training images than unseen real images do, the signature of copying."
+lecture.metrics("nn", [("median: generated → train", f"{report.sample_median:.2f}", None),
+                       ("median: held-out real → train", f"{report.test_median:.2f}", None),
+                       ("ratio", f"{report.ratio:.2f}", copying)])
 st.plotly_chart(figures.distance_histogram(report.sample_dist, report.test_dist), key="nn_hist",
                 config={"displayModeBar": False})
 (st.warning if report.ratio < 0.9 else st.success)(report.verdict)

@@ -74,3 +74,79 @@ def test_toy_1d_figure1_animates_and_d_ends_near_one_half(server):
             page.screenshot(path=str(OUTPUT / "toy_1d_page.png"), full_page=True)
         finally:
             browser.close()
+
+
+SIZES = ((1366, 768), (1024, 768))
+
+
+def test_latent_and_neighbours_show_the_digits_demo_on_a_fresh_runs_folder(server):
+    """Latent space and Nearest neighbours open on the bundled digits demo with no run of one's own: no error,
+    the images drawn and the first one starting within the first screen, at both lecture sizes."""
+    sync_playwright = _browser_or_skip()
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            for width, height in SIZES:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                for path, images in (("latent", 2), ("neighbours", 1)):
+                    page.goto(f"{server}/{path}")
+                    wait_idle(page)
+                    shown = page.locator("[data-testid='stImage']")
+                    wait_until(lambda shown=shown, images=images: shown.count() >= images, 120,
+                               f"the {path} page's images")
+                    wait_idle(page)
+                    body = page.inner_text("body")
+                    assert "mnist-subset-digits" in body and "MNIST digits, 5,000 offline" in body
+                    assert page.locator("[data-testid='stException']").count() == 0
+                    first = page.locator("[data-testid='stImage'] img").first.bounding_box()
+                    assert first and first["y"] < height, f"{path} at {width}x{height}: first image at {first}"
+                    if path == "latent":
+                        assert re.search(r"draws \d and \d of 8 from seed 0, the pair whose images differ most",
+                                         body), "the caption says how the endpoints were chosen"
+                    page.screenshot(path=str(OUTPUT / f"{path}_demo_{width}x{height}.png"))
+                    shown.last.scroll_into_view_if_needed()  # the walk grid / the pairs, lower down
+                    page.screenshot(path=str(OUTPUT / f"{path}_demo_{width}x{height}_lower.png"))
+                page.close()
+        finally:
+            browser.close()
+
+
+def test_evaluate_scores_a_bundled_demo_with_progress(server):
+    """Evaluate lists the bundled demos on a fresh runs folder, scores one read-only in the background with a
+    progress bar whose time moves on, and its table reads labels, not codes."""
+    sync_playwright = _browser_or_skip()
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"{server}/evaluate")
+            wait_idle(page)
+            run_select = page.locator("[data-testid='stSelectbox'] input").first
+            run_select.click()
+            page.get_by_role("option", name=re.compile("mnist-subset-digits · bundled demo")).click()
+            wait_idle(page)
+            assert "read-only" in page.inner_text("body")
+            page.locator("[data-testid='stSlider'] input").first.focus()
+            page.keyboard.press("Home")  # 500 samples: a quick score on a loaded machine
+            wait_idle(page)
+            page.locator("[data-testid='stButton'] button", has_text="Evaluate").click()
+            bar = page.locator("[data-testid='stProgress']")
+            bar.first.wait_for(state="visible", timeout=60_000)
+            bar.first.scroll_into_view_if_needed()
+            texts = [bar.first.inner_text()]
+            wait_until(lambda: texts.append(bar.first.inner_text() if bar.count() else "") or
+                       len(set(texts)) >= 2, 60, "the progress text to move on")
+            page.screenshot(path=str(OUTPUT / "evaluate_demo_running_1366x768.png"))
+            table = page.locator("[data-testid='stDataFrame']")
+            table.first.wait_for(state="visible", timeout=300_000)
+            wait_idle(page)
+            table.first.scroll_into_view_if_needed()
+            headers = page.locator("[data-testid='stDataFrame'] th").all_inner_texts()  # the grid's a11y table
+            assert {"G's weights", "Frechet distance", "classifier score"} <= set(headers), headers
+            assert not [h for h in headers if "." in h or "_" in h], f"codes as column names: {headers}"
+            assert page.locator("[data-testid='stException']").count() == 0
+            page.screenshot(path=str(OUTPUT / "evaluate_demo_done_1366x768.png"))
+        finally:
+            browser.close()

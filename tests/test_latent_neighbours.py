@@ -1,18 +1,25 @@
-"""Latent walks (explorer.plots.latent), the nearest-neighbour check (explorer.metrics.neighbours) and the
-images that show them (explorer.plots.images: the one image grid, Figure 2's pairs)."""
+"""Latent walks (explorer.plots.latent), the nearest-neighbour check (explorer.metrics.neighbours), the
+images that show them (explorer.plots.images: the one image grid, Figure 2's pairs), and the Latent space page
+on the bundled digits demo."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
 
 from explorer.game.config import TrainConfig
 from explorer.game.models import build_models
 from explorer.metrics import neighbours
+from explorer.metrics.classifier import load_classifier, predict_logits
 from explorer.plots import images, latent
+from explorer.runs import folder as runs_io
+from explorer.runs.folder import load_models
+from tests.conftest import ROOT
 
 
 def test_lerp_endpoints_and_midpoint():
@@ -127,3 +134,48 @@ def test_image_grid_target_fits_the_grid_and_takes_a_composed_uint8_image():
     assert np.array_equal(images.image_grid(big, padding=0, target=360), big)  # already large: unchanged
     with pytest.raises(ValueError, match="uint8"):
         images.image_grid(small.astype(float), padding=0)
+
+
+# ------------------------------------------------------------------ the bundled digits demo, as a class sees it
+
+DIGITS_DEMO = "mnist-subset-digits"
+ENDPOINT_FLOOR = 10.0  # pixel L2: the endpoints chosen are 12.7, 12.3, 11.8 apart (seeds 0-2); two plain draws: 8.2
+
+
+def open_latent_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/latent.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def image_captions(at: AppTest) -> list[str]:
+    return [img.caption for el in at.get("image") for img in el.proto.imgs]
+
+
+def test_the_digits_demo_interpolates_between_distinct_digits_from_the_default_seed(registry):
+    """Latent space on a fresh runs folder opens on the digits demo; on seeds 0, 1 and 2 its interpolation runs
+    between two images that differ (pixel distance over a floor) and that our MNIST classifier reads as two
+    different digits, and the walk around the first one crosses to other digits."""
+    cfg, G, _, _ = load_models(runs_io.DEMO_RUNS_DIR / DIGITS_DEMO)  # what the page shows: G's weight average
+    classifier = load_classifier("mnist")
+    at = open_latent_page()
+    assert at.selectbox(key="latent_saved").value == DIGITS_DEMO
+    for seed in (0, 1, 2):
+        if seed:
+            at.number_input(key="latent_seed").set_value(seed).run()
+        rows, walk = image_captions(at)
+        found = re.search(r"draws (\d) and (\d) of 8 from seed (\d+)", rows)
+        assert found and int(found.group(3)) == seed, rows
+        i, j = int(found.group(1)), int(found.group(2))
+        pool = latent.random_z(8, G.z_dim, cfg.prior, seed)
+        ends = latent.decode(G, pool[[i, j]])
+        distance = float((ends[0] - ends[1]).norm())
+        assert distance > ENDPOINT_FLOOR, f"seed {seed}: endpoints {distance:.2f} apart"
+        digits = predict_logits(classifier, ends).argmax(1).tolist()
+        assert digits[0] != digits[1], f"seed {seed}: both endpoints read as {digits[0]}"
+        span = float(re.search(r"±([\d.]+)", walk).group(1))
+        grid = latent.decode(G, latent.walk_grid(pool[i], 7, span, 0))
+        assert len(set(predict_logits(classifier, grid).argmax(1).tolist())) >= 2, f"seed {seed}: one digit"

