@@ -52,3 +52,11 @@ def registry(runs_dir):
     yield reg
     reg.stop_all()
     st.cache_resource.clear()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every test in a tests/test_browser*.py module drives Chromium: mark it `browser`, so the fast loop
+    (`-m "not slow and not browser"`) leaves it out without each file having to say so."""
+    for item in items:
+        if item.path.name.startswith("test_browser"):
+            item.add_marker(pytest.mark.browser)
