@@ -10,11 +10,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import config_form, session, status
-from explorer.game.presets import PRESET_NOTES, PRESETS, preset
+from app import home as home_parts
+from app import session
+from explorer.runs.tours import stop_runs
 
 ROOT = Path(__file__).resolve().parent
 CSS = ROOT / "assets" / "style.css"
+TOUR_STATE = "tour_state"  # pages/tours.py's STATE: this tab's tour, its step and its runs
 
 # (file, title, icon, url path); Home is a function below.
 PAGE_FILES = (
@@ -34,7 +36,24 @@ PAGE_FILES = (
 
 
 def home() -> None:
+    """The game first: Figure 1 playing from a recorded run, beside the ways to train it; the reading below."""
+    st.html(home_parts.CSS)
     st.title("GAN Explorer")
+    st.markdown("**Figure 1 of Goodfellow et al. (2014), replayed:** a generator G learns to turn noise z into "
+                "samples like the data, while a discriminator D learns to tell the two apart.")
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        home_parts.player()
+    with right:
+        if st.button("Train this yourself", key="home_train", type="primary", icon=":material/play_arrow:",
+                     width="stretch",
+                     help="The Train page with the Figure 1 preset loaded: press Start. Seconds on a CPU."):
+            home_parts.open_preset(home_parts.FIGURE1_PRESET)
+        st.caption("Or a preset (hover for what it shows):")
+        home_parts.preset_buttons()
+        home_parts.runs_in_progress(session.registry())
+
+    st.divider()
     st.markdown(
         "A generative adversarial net trains two networks against each other: a generator G that turns noise "
         "z into samples, and a discriminator D that estimates the probability that a sample came from the "
@@ -44,36 +63,8 @@ def home() -> None:
              r" + \mathbb{E}_{z\sim p_z}[\log(1 - D(G(z)))]")
     st.markdown("Its unique solution has p_g = p_data with D(x) = 1/2 everywhere, where the value is "
                 "-log 4 (Goodfellow et al., 2014, Theorem 1).")
-
-    reg = session.registry()
     with st.container(key="device"):
-        st.markdown(f"**Device:** {session.device_text()} · **Runs folder:** `{reg.runs_dir}`")
-
-    st.subheader("Runs in progress")
-    active = reg.active()
-    if not active:
-        st.caption("None. Pick a preset below, or open Train.")
-    for r in active:
-        s = r.snapshot()
-        c1, c2 = st.columns([4, 1])
-        c1.markdown(f"{status.STATE_ICONS.get(s.state, '')} **{s.name}**: {s.state}, step {s.step}"
-                    f" ({s.steps_per_s:,.0f} steps/s)")
-        if c2.button("Open", key=f"open_{s.name}"):
-            session.attach(s.name)
-            st.switch_page(session.TRAIN_PAGE)
-
-    st.subheader("Presets")
-    st.caption("One click loads a configuration into the Train page; press Start there.")
-    cols = st.columns(2)
-    for i, name in enumerate(PRESETS):
-        with cols[i % 2]:
-            if st.button(name, key=f"preset_{i}", width="stretch", help=PRESET_NOTES.get(name)):
-                config_form.set_config(preset(name))
-                st.session_state["preset_loaded"] = name
-                session.attach(None)
-                st.session_state["no_adopt"] = True
-                st.switch_page(session.TRAIN_PAGE)
-            st.caption(PRESET_NOTES.get(name, ""))
+        st.markdown(f"**Device:** {session.device_text()} · **Runs folder:** `{session.registry().runs_dir}`")
 
 
 def pages() -> list:
@@ -84,11 +75,19 @@ def pages() -> list:
     return out
 
 
+def leave_tour(url_path: str) -> None:
+    """This tab's tour runs stop once it shows another page (explorer.runs.tours.stop_runs says why): a lecturer
+    who moves on finds no paused tour run in Home's "Runs in progress"."""
+    if url_path != "tours" and TOUR_STATE in st.session_state:
+        stop_runs(session.registry(), st.session_state.pop(TOUR_STATE).get("runs", []))
+
+
 def run() -> None:
     st.set_page_config(page_title="GAN Explorer", page_icon=":material/casino:", layout="wide")
     if CSS.exists():
         st.html(f"<style>{CSS.read_text()}</style>")
     page = st.navigation(pages())
+    leave_tour(page.url_path)
     page.run()
 
 

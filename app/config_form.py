@@ -18,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 
+from explorer import names
 from explorer.game.config import DATASETS, POINTS, TOYS, TOYS_1D, ConfigError, TrainConfig
 from explorer.game.models import DEFAULTS as FAMILY_DEFAULTS
 
@@ -84,6 +85,19 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
+def _choice_label(name: str):
+    """How a choice field's options read in its select: names.label of the field's kind, else the code itself."""
+    kind = names.FIELD_KINDS.get(name)
+    return (lambda code: names.label(kind, code)) if kind else str
+
+
+def _codes(name: str, choices) -> str:
+    """The help text's line of codes, for links and the CLI: (`loss`: minimax = minimax (saturating), ...)."""
+    kind = names.FIELD_KINDS.get(name)
+    pairs = ", ".join(f"`{c}`" + (f" = {names.label(kind, c)}" if kind else "") for c in choices)
+    return f"(`{name}`: {pairs})"
+
+
 def _on_dataset_change() -> None:
     name = st.session_state[WIDGET_PREFIX + "dataset"]
     # An uploaded CSV keeps its path (the Your data page set it); every other data set starts from its defaults.
@@ -103,7 +117,8 @@ def field_widget(name: str, value: Any, *, key: str, container=st, on_change=Non
         st.session_state[key] = value
     common = dict(key=key, help=f"{meta['help']} (`{name}`)", on_change=on_change, args=args, disabled=disabled)
     if meta["choices"]:
-        return container.selectbox(label, list(meta["choices"]), **common)
+        return container.selectbox(label, list(meta["choices"]), format_func=_choice_label(name),
+                                   **{**common, "help": f"{meta['help']} {_codes(name, meta['choices'])}"})
     if kind == "bool":
         return container.checkbox(label, **common)
     lo, hi = meta["lo"], meta["hi"]
@@ -150,8 +165,9 @@ def config_sidebar() -> tuple[TrainConfig | None, ConfigError | None]:
     if key not in st.session_state:
         st.session_state[key] = values.get("dataset", "toy1d")
     values["dataset"] = sb.selectbox("Data set", list(DATASETS), key=key, on_change=_on_dataset_change,
+                                     format_func=_choice_label("dataset"),
                                      help=_fields()["dataset"].metadata["help"] + " Changing it loads the data "
-                                     "set's recommended defaults. (`dataset`)")
+                                     "set's recommended defaults. " + _codes("dataset", DATASETS))
     groups = {"model": "Models", "loss": "The game", "seed": "Run"}
     shown = [(name, f) for name, f in _fields().items() if name != "dataset" and f.metadata["ui"]]
     for name, f in shown:  # the settings a lecture touches, in groups; the advanced ones folded below them

@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import session
+from explorer import names
 from explorer.game.config import TOYS, TrainConfig
 from explorer.game.models import Generator
 from explorer.runs import folder as runs_io
@@ -40,10 +41,10 @@ def runs_for(reg: RunRegistry, datasets: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for r in reversed(reg.runners()):
         if r.cfg.dataset in datasets:
-            out[r.name] = r.name
+            out[r.name] = f"{r.name} ({names.label('dataset', r.cfg.dataset)})"
     for info in list_runs(reg.runs_dir):
         if info.config is not None and info.config.dataset in datasets and info.name not in out:
-            out[info.name] = f"{info.name} (saved)"
+            out[info.name] = f"{info.name} ({names.label('dataset', info.config.dataset)}, saved)"
     return out
 
 
@@ -110,8 +111,9 @@ def image_source(reg: RunRegistry, key: str) -> LoadedG | None:
     toys_only = not live and not saved
     if toys_only:
         has_toys = bool(reg.runners()) or bool(list_runs(reg.runs_dir))
-        send_to_train(("Your runs are all toys: this page needs an image data set (digits8x8, mnist_subset, "
-                       "MNIST, ...). " if has_toys else "No image run yet. ")
+        send_to_train(("Your runs are all toys: this page needs an image data set ("
+                       + ", ".join(names.label("dataset", d) for d in ("digits8x8", "mnist_subset", "mnist"))
+                       + ", ...). " if has_toys else "No image run yet. ")
                       + "Start one on the Train page (e.g. the 'Digits (offline MNIST subset)' preset).")
         return None
     kinds = [k for k, have in (("Live run", live), ("Saved checkpoint", saved)) if have]
@@ -124,9 +126,12 @@ def image_source(reg: RunRegistry, key: str) -> LoadedG | None:
         runner = live[name]
         G, _ = runner.copy_models()
         G = G.cpu()
-        return LoadedG(f"{name} (live, step {runner.snapshot().step})", runner.cfg, G, runner.snapshot().step)
+        step = runner.snapshot().step
+        return LoadedG(f"{name} (live, {names.step_label(step)})", runner.cfg, G, step)
     name = c2.selectbox("Run", list(saved), key=f"{key}_saved",
-                        format_func=lambda n: f"{n} (step {saved[n].step}{', demo' if is_demo(saved[n].path) else ''})")
+                        format_func=lambda n: f"{n} ({names.label('dataset', saved[n].config.dataset)}, "
+                                              f"{names.step_label(saved[n].step)}"
+                                              f"{', bundled demo' if is_demo(saved[n].path) else ''})")
     info = saved[name]
     try:
         ckpt = latest_checkpoint(info.path)
@@ -134,4 +139,4 @@ def image_source(reg: RunRegistry, key: str) -> LoadedG | None:
     except (CheckpointError, OSError, RuntimeError) as e:
         st.error(f"Could not load {info.path}: {e}")
         return None
-    return LoadedG(f"{name} (checkpoint, step {step})", cfg, G, step)
+    return LoadedG(f"{name} (checkpoint, {names.step_label(step)})", cfg, G, step)

@@ -1,7 +1,8 @@
-"""Presentation mode: the Train page for a projector. A toggle on the page, or `present=1` in the URL (so a link on
-a slide opens it that way), hides the configuration sidebar and Streamlit's header, leaves Start / Pause / Step,
-and draws the main figure and D's outputs large, in the projector palette (plots.style.for_projector), above the
-fold of a 1366 x 768 screen."""
+"""Presentation mode: a lecture page (Train, Tours, Side by side, Replay, Toy 1D, Toy 2D) for a projector. A toggle
+on the page, or `present=1` in the URL (so a link on a slide opens it that way), hides the sidebar and Streamlit's
+header, leaves the few buttons a lecture needs in large type, and has app/lecture.py draw the game and D's outputs
+large, in the projector palette (plots.style.for_projector), all on a 1024 x 768 projector, while a run trains and
+after."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] { display: none; }
 .block-container { padding-top: 0.8rem; max-width: 100%; }
 .stButton button p { font-size: 1.35rem; font-weight: 600; }
-.st-key-status p { font-size: 1.45rem; }
+.st-key-status p { font-size: 1.45rem; margin-bottom: 0; }
+[data-testid="stSliderThumbValue"], [data-testid="stWidgetLabel"] p { font-size: 1.1rem; }
 [data-testid="stAlertContainer"] p { font-size: 1.3rem; }
+.st-key-tour_step [data-testid="stAlertContainer"] p { font-size: 1.15rem; }
 </style>"""
 
 
@@ -36,14 +39,5 @@ def enabled() -> bool:
 
 def toggle(container=st) -> None:
     container.toggle("Presentation mode", key=TOGGLE_KEY, on_change=_on_toggle,
-                     help="For a projector: hides the configuration, leaves Start / Pause / Step, draws the game "
-                          "large and colour-blind safe. Also a link: add present=1 to the URL.")
-
-
-
-def header(title: str, caption: str) -> None:
-    """A page's title with the toggle beside it, then its caption (pages leave it out in presentation mode)."""
-    left, right = st.columns([5, 2], vertical_alignment="bottom")
-    left.title(title)
-    toggle(right)
-    st.caption(caption)
+                     help="For a projector: hides the sidebar, leaves the few buttons a lecture needs, draws the "
+                          "game and D's outputs large and colour-blind safe. Also a link: add present=1 to the URL.")

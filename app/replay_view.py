@@ -12,11 +12,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from app import lecture
 from explorer.metrics.toy import Toy1DView, Toy2DView
 from explorer.plots import training as plots
 from explorer.plots.evaluation import eval_curves_figure
 from explorer.plots.images import image_grid
-from explorer.plots.paper import figure1, gan_lab_figure, modes_history_figure, toy_metrics_figure
+from explorer.plots.paper import modes_history_figure, toy_metrics_figure
 from explorer.runs.folder import RunFileError
 from explorer.runs.replay import FrameError, Recording, frame_steps
 
@@ -63,86 +64,105 @@ def _next_frame(rec: Recording, step: int) -> int | None:
 def _toggle_play(key: str, rec: Recording) -> None:
     playing = not st.session_state.get(f"{key}_playing", False)
     st.session_state[f"{key}_playing"] = playing
-    if playing and st.session_state.get(f"{key}_step", 0) >= int(rec.frame_step_array[-1]):
-        st.session_state[f"{key}_step"] = 0  # Play at the end starts again from the beginning
+    if playing:  # from the step the slider shows (the start again when at the end)
+        at = int(st.session_state.get(f"{key}_step", 0))
+        st.session_state[f"{key}_at"] = 0 if at >= int(rec.frame_step_array[-1]) else at
+        st.session_state[f"{key}_step"] = st.session_state[f"{key}_at"]
 
 
-def timeline(rec: Recording, key: str, start_at_end: bool = True) -> None:
-    """The slider, Play, the frame nearest the slider's step and the curves up to it."""
+def timeline(rec: Recording, key: str, start_at_end: bool = True, present: bool = False) -> None:
+    """Play and the slider, then the frame nearest the slider's step beside D's outputs up to it (app/lecture.py's
+    layout; large and on the projector's palette when `present`), then the other curves (not when presenting)."""
     if not rec.frames and not len(rec.metrics):
         st.info("This run has recorded nothing yet: no frames and no metrics.")
         return
     last = rec.last_step
-    step_key, play_key = f"{key}_step", f"{key}_playing"
+    step_key, play_key, at_key = f"{key}_step", f"{key}_playing", f"{key}_at"
     if step_key not in st.session_state or st.session_state[step_key] > last:
         st.session_state[step_key] = last if start_at_end else 0
     playing = bool(st.session_state.get(play_key)) and bool(rec.frames)
 
     @st.fragment(run_every=PLAY_SECONDS if playing else None)
     def player() -> None:
+        if (bool(st.session_state.get(play_key)) and bool(rec.frames)) != playing:
+            # Play or Pause was pressed: that reran only this fragment, whose timer was set by the last full run.
+            # A full run sets it again (a callback cannot: st.rerun is a no-op there).
+            st.rerun(scope="app")
         if st.session_state.get(play_key):
-            following = _next_frame(rec, st.session_state[step_key])
-            if following is None:  # the end: stop, and redraw the page so its timer stops too
+            # While playing, the position lives in at_key, not in the slider's key: a timer tick carries the slider's
+            # value as the browser last drew it, and when a run outlasts a tick (a loaded machine) that value is a
+            # frame behind; read back, it would hold Play on one frame for good. Set here, before the slider is
+            # made, the page's value wins over the browser's.
+            following = _next_frame(rec, st.session_state.get(at_key, st.session_state[step_key]))
+            if following is None:  # the end: stop there, and redraw the page so its timer stops too
                 st.session_state[play_key] = False
+                st.session_state[step_key] = st.session_state.get(at_key, st.session_state[step_key])
                 st.rerun(scope="app")
-            st.session_state[step_key] = following
-        c1, c2 = st.columns([1, 5], vertical_alignment="bottom")
+            st.session_state[at_key] = st.session_state[step_key] = following
+        c1, c2 = st.columns([1, 4], vertical_alignment="bottom")
         c1.button("Pause" if st.session_state.get(play_key) else "Play", key=f"{key}_play", width="stretch",
                   icon=":material/pause:" if st.session_state.get(play_key) else ":material/play_arrow:",
                   on_click=_toggle_play, args=(key, rec), disabled=not rec.frames,
-                  help="Play the recording, one saved frame at a time")
-        step = c2.slider("Step", 0, max(last, 1), key=step_key,
+                  help="Play the recording, one saved frame at a time (from the start when at the end)")
+        step = c2.slider("Step", 0, max(last, 1), key=step_key, label_visibility="collapsed",
                          help=f"Any step of the run: the picture is the frame recorded nearest to it (every "
                               f"{rec.config.sample_interval} steps), the curves run up to it.")
-        _frame_and_curves(rec, step, key)
+        found = _frame_and_d(rec, step, key, present)
+        if not present:
+            _more_curves(rec, step, key, found)
 
     player()
 
 
-def _frame_and_curves(rec: Recording, step: int, key: str) -> None:
-    x_range = [0, max(rec.last_step, 1)]
-    smooth = 20
+def _frame_and_d(rec: Recording, step: int, key: str, present: bool) -> tuple | None:
+    """The lecture's stage: the frame recorded nearest `step` (left), D's outputs up to `step` (right). Returns
+    (frame step, frame), None without one."""
+    lay = lecture.layout(present)
     try:
         found = rec.frame_at(step)
     except FrameError as e:
         st.error(f"{e}. The other frames still play.", icon=":material/broken_image:")
         found = None
-    left, right = st.columns([1, 1])
+    left, right = lecture.stage()
     with left, st.container(key=f"{key}_frame"):
         if found is None:
             st.caption("No frame recorded for this run (runs record one every sample_interval steps).")
         else:
             frame_step, frame = found
-            if isinstance(frame, Toy1DView):
-                st.plotly_chart(figure1(frame, height=420), key=f"{key}_figure", config=CHART)
-            elif isinstance(frame, Toy2DView):
-                st.plotly_chart(gan_lab_figure(frame, height=420), key=f"{key}_figure", config=CHART)
+            if isinstance(frame, (Toy1DView, Toy2DView)):
+                st.plotly_chart(lecture.game_figure(frame, lay), key=f"{key}_figure",
+                                config=CHART)
             else:
-                st.image(image_grid(frame, padding=0, target=360))
+                st.image(image_grid(frame, padding=0, target=lay.image))
             st.caption(f"Frame recorded at step {frame_step:,} (nearest to step {step:,}; "
                        f"{len(rec.frames)} frames in all)")
-    metrics = rec.metrics_until(step)
     with right:
-        if rec.is_toy:
-            history = rec.toy_history[rec.toy_history["step"] <= step]
-            fig = toy_metrics_figure(history, height=420)
-        else:
-            fig = plots.loss_figure(metrics, smooth, height=420)
-        fig.update_xaxes(range=x_range)
-        st.plotly_chart(fig, key=f"{key}_right", config=CHART)
-    c1, c2 = st.columns(2)
-    for column, figure, name in ((c1, plots.d_output_figure, "d"), (c2, plots.grad_norm_figure, "grad")):
-        fig = figure(metrics, smooth)
+        st.plotly_chart(lecture.d_figure(rec.metrics_until(step), lay, x_range=_x_range(rec)),
+                        key=f"{key}_d", config=CHART)
+    return found
+
+
+def _x_range(rec: Recording) -> list[int]:
+    return [0, max(rec.last_step, 1)]  # the whole run, so the curves grow as it plays
+
+
+def _more_curves(rec: Recording, step: int, key: str, found: tuple | None) -> None:
+    """Under the stage: the losses (or the toy's summary) and the gradient norms, the modes covered and the
+    in-training metrics, each up to `step`."""
+    x_range, smooth = _x_range(rec), 20
+    metrics = rec.metrics_until(step)
+    summary = (toy_metrics_figure(rec.toy_history[rec.toy_history["step"] <= step], height=300) if rec.is_toy
+               else plots.loss_figure(metrics, smooth, height=300))
+    grads = plots.grad_norm_figure(metrics, smooth, height=300)
+    for column, fig, name in zip(st.columns(2), (summary, grads), ("right", "grad"), strict=True):
         fig.update_xaxes(range=x_range)
         column.plotly_chart(fig, key=f"{key}_{name}", config=CHART)
     if rec.is_toy and rec.toy_history["modes_covered"].notna().any():
         history = rec.toy_history[rec.toy_history["step"] <= step]
-        frame = found[1] if found else None
-        fig = modes_history_figure(history, getattr(frame, "n_modes", None))
+        fig = modes_history_figure(history, getattr(found[1], "n_modes", None) if found else None)
         fig.update_xaxes(range=x_range)
         st.plotly_chart(fig, key=f"{key}_modes", config=CHART)
-    evals = rec.evals_until(step)
     if len(rec.evals):
-        fig = eval_curves_figure(evals, height=260)
+        fig = eval_curves_figure(rec.evals_until(step), height=260)
         fig.update_xaxes(range=x_range)
         st.plotly_chart(fig, key=f"{key}_evals", config=CHART)

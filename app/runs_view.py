@@ -9,6 +9,7 @@ result (and a button read by its value would lose its click to the rerun of app/
 from __future__ import annotations
 
 import tempfile
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -16,9 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from app import session
+from explorer import names
 from explorer.plots import style
 from explorer.plots.compare import band_figure, overlay_figure
-from explorer.plots.evaluation import LABELS as METRIC_LABELS
 from explorer.runs import archive, catalog
 from explorer.runs.archive import ArchiveError
 from explorer.runs.demos import DEMOS
@@ -34,6 +35,7 @@ SELECT_KEY = "runs_select"  # names to select on the next draw (after a rename o
 FLASH_KEY = "runs_flash"  # (kind, message) of the last action, shown once
 CONFIRM_KEY = "runs_confirm_delete"  # the run the delete dialog asks about
 MEDIA_KEY = "runs_media"  # the GIF / MP4 made for one run: {"run", "gif", "mp4", "gif_error", "mp4_error"}
+MEDIA_JOB_KEY = "runs_media_job"  # the MediaJob making them, until it is done
 UPLOAD_KEY = "runs_upload"
 IMPORTED_KEY = "runs_imported"  # file ids already imported: the uploader hands the same file to every rerun
 IMPORT_FLASH_KEY = "runs_import_flash"  # (kind, message) of the last import, shown under the uploader
@@ -182,14 +184,64 @@ def _file_bytes(writer, run_dir: Path, suffix: str) -> bytes:
         return out.read_bytes()
 
 
+class MediaJob:
+    """One "Make GIF and MP4": both files written on a background thread, so the page stays usable and shows
+    how far it got (15-25 s for a few hundred frames). The thread writes only this object, never Streamlit; the
+    page reads `fraction` and, once `finished`, takes `media` (MEDIA_KEY's dict)."""
+
+    KINDS = (("gif", archive.write_gif), ("mp4", archive.write_mp4))
+
+    def __init__(self, name: str, run_dir: Path):
+        self.name = name
+        self.media: dict = {"run": name}
+        self.kind, self.done, self.total = "gif", 0, 0
+        self._thread = threading.Thread(target=self._work, args=(Path(run_dir),), name=f"media-{name}", daemon=True)
+        self._thread.start()
+
+    @property
+    def finished(self) -> bool:
+        return not self._thread.is_alive()
+
+    def fraction(self) -> float:
+        """How much of both files is drawn: the GIF is the first half, the MP4 the second."""
+        half = [k for k, _ in self.KINDS].index(self.kind)
+        return min(1.0, (half + (self.done / self.total if self.total else 0.0)) / len(self.KINDS))
+
+    def text(self) -> str:
+        if not self.total:
+            return f"{self.name}: drawing the first frame of the {self.kind.upper()}..."
+        return f"{self.name}: drawing the {self.kind.upper()}, frame {self.done:,} of {self.total:,}"
+
+    def _progress(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+    def _work(self, run_dir: Path) -> None:
+        for kind, writer in self.KINDS:
+            self.kind, self.done, self.total = kind, 0, 0
+            try:
+                self.media[kind] = _file_bytes(partial(writer, progress=self._progress), run_dir, f".{kind}")
+            except (ArchiveError, RunFileError, OSError) as e:
+                self.media[f"{kind}_error"] = str(e)
+            except Exception as e:  # a frame that fails to draw: said on the page, not lost with the thread
+                self.media[f"{kind}_error"] = f"Could not make the {kind.upper()}: {type(e).__name__}: {e}"
+
+
 def _make_media(name: str, path: str) -> None:
-    media = {"run": name}
-    for kind, writer in (("gif", archive.write_gif), ("mp4", archive.write_mp4)):
-        try:
-            media[kind] = _file_bytes(writer, Path(path), f".{kind}")
-        except (ArchiveError, RunFileError, OSError) as e:
-            media[f"{kind}_error"] = str(e)
-    st.session_state[MEDIA_KEY] = media
+    st.session_state.pop(MEDIA_KEY, None)
+    st.session_state[MEDIA_JOB_KEY] = MediaJob(name, Path(path))
+
+
+@st.fragment(run_every=0.5)
+def _media_progress() -> None:
+    """The progress bar of this tab's MediaJob; when it is done, its files become the download buttons."""
+    job = st.session_state.get(MEDIA_JOB_KEY)
+    if job is None:
+        return
+    if job.finished:
+        st.session_state[MEDIA_KEY] = st.session_state.pop(MEDIA_JOB_KEY).media
+        st.rerun(scope="app")  # the download buttons appear and "Make GIF and MP4" is enabled again
+    with st.container(key="runs_media_progress"):
+        st.progress(job.fraction(), text=job.text())
 
 
 def _downloads(row: pd.Series) -> None:
@@ -207,8 +259,13 @@ def _downloads(row: pd.Series) -> None:
                        file_name=f"{name}-metrics.csv", mime="text/csv", on_click="ignore", key="runs_dl_csv",
                        width="stretch", disabled=not has_metrics,
                        help="One row per step." if has_metrics else "This run has no metrics.csv yet.")
+    job = st.session_state.get(MEDIA_JOB_KEY)
     c3.button("Make GIF and MP4", key="runs_make_media", on_click=_make_media, args=(name, str(path)),
-              width="stretch", help="The sample grids over training, one frame per saved grid.")
+              width="stretch", disabled=job is not None,
+              help="The sample grids over training, one frame per saved grid (one run's at a time; the page "
+                   "stays usable meanwhile).")
+    if job is not None:  # another run's, too: it says whose, and its files wait for that run to be opened
+        _media_progress()
     try:
         archive.require("mp4")
         mp4_missing = None
@@ -333,7 +390,7 @@ def compare(rows: pd.DataFrame) -> None:
         if i % 2 == 0:
             pair = st.columns(2)
         with pair[i % 2]:
-            chart(evals, column, METRIC_LABELS.get(column, column), "", f"runs_cmp_{column}", height=260)
+            chart(evals, column, names.metric_title(column), "", f"runs_cmp_{column}", height=260)
 
 
 # ------------------------------------------------------------------------------------------ the table
@@ -364,7 +421,7 @@ def _filtered(runs: pd.DataFrame) -> pd.DataFrame:
         if key in st.session_state:  # a value whose last run was deleted is no longer an option
             st.session_state[key] = [v for v in st.session_state[key] if v in options]
         picked[column] = col.multiselect(label, options, key=key, placeholder="all",
-                                         format_func=lambda v: v or "not in a sweep")
+                                         format_func=lambda v, c=column: names.cell_label(c, v) or "not in a sweep")
     keep = runs["name"].str.contains(text.strip(), case=False, regex=False)
     for column, values in picked.items():
         if values:
@@ -375,7 +432,7 @@ def _filtered(runs: pd.DataFrame) -> pd.DataFrame:
 COLUMN_CONFIG = {
     "name": st.column_config.TextColumn("Run", pinned=True),
     "state": st.column_config.TextColumn("State", help="finished: reached its steps; stopped: can be resumed; "
-                                                       "demo: bundled, read-only; damaged: config.json unreadable"),
+                                                       "bundled demo: read-only; damaged: config.json unreadable"),
     "dataset": "Data set", "model": st.column_config.TextColumn("Model", help="The network family used"),
     "loss": "Loss", "k": st.column_config.NumberColumn("k", help="D steps per G step"),
     "lr_d": st.column_config.NumberColumn("lr D", format="%g"),
@@ -399,6 +456,8 @@ def table(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     shown = _filtered(runs)
     _keep_selection(shown["name"].tolist())
     frame = shown.assign(size_mb=shown["size_bytes"].astype(float) / 1e6)
+    for column in ("dataset", "model", "loss", "state"):  # codes read as names.py names them; filters keep the codes
+        frame[column] = frame[column].map(lambda v, c=column: names.cell_label(c, v))
     columns = [c for c in COLUMN_CONFIG if c not in ("reason", "sweep") or frame[c].ne("").any()]
     event = st.dataframe(frame[columns], key=TABLE_KEY, on_select="rerun", selection_mode="multi-row",
                          hide_index=True, column_config=COLUMN_CONFIG)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from explorer import names
 from explorer.runs.folder import find_run_dir, is_demo, list_runs, resolve_runs_dir, sanitize_run_name
 from explorer.runs.runner import Runner, RunRegistry
 
@@ -119,14 +120,16 @@ def _on_pick() -> None:
 def run_picker(reg: RunRegistry, current: Runner | None, container=st.sidebar) -> None:
     """Attach to any run in the registry, or reopen a saved one from the runs directory."""
     live = {r.name: r for r in reg.runners()}
-    saved = [info.name for info in list_runs(reg.runs_dir) if info.name not in live and info.config is not None]
-    options = ["—", *live, *saved]
+    infos = {info.name: info for info in list_runs(reg.runs_dir) if info.name not in live and info.config is not None}
+    options = ["—", *live, *infos]
 
     def label(name: str) -> str:
         if name == "—":
             return "(no run)"
         # Labels must not change while the page is open (the widget is matched by them): no live state here.
-        return name if name in live else f"{name} (saved)"
+        if name in live:
+            return f"{name} ({names.label('dataset', live[name].cfg.dataset)})"
+        return f"{name} ({names.label('dataset', infos[name].config.dataset)}, saved)"
 
     st.session_state["run_picker"] = current.name if current is not None and current.name in options else "—"
     container.selectbox("Run", options, key="run_picker", format_func=label, on_change=_on_pick,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer import names
 from explorer.runs.runner import Snapshot
 
 # Material icons (rendered by Streamlit's own font, so they show in any browser, unlike emoji).
@@ -13,11 +14,24 @@ STATE_ICONS = {"loading": ":material/hourglass_top:", "ready": ":material/radio_
                "stopped": ":material/stop_circle:", "error": ":red[:material/error:]"}
 
 
-def status_line(snap: Snapshot) -> str:
-    total = f" / {snap.config.steps}" if snap.config.steps else ""
-    parts = [f"{STATE_ICONS.get(snap.state, '')} **{snap.state}**", f"step **{snap.step}**{total}",
-             f"{snap.steps_per_s:,.0f} steps/s", f"{snap.elapsed:,.1f} s elapsed",
-             snap.device or "device: (loading)", f"lr_d {snap.lr_d:g} · lr_g {snap.lr_g:g} · k {snap.k}"]
+def step_of(snap: Snapshot, brief: bool = False) -> str:
+    """'step **1,234** / 3,000'; a run with no step limit says, while it lasts, what ends it."""
+    if snap.config.steps:
+        total = f" / {snap.config.steps:,}"
+    elif snap.alive:
+        total = " (runs until Stop)" if brief else " (no step limit: runs until you press Stop)"
+    else:
+        total = ""
+    return f"step **{snap.step:,}**{total}"
+
+
+def status_line(snap: Snapshot, brief: bool = False) -> str:
+    """The state, the step and, for a toy, how far the game is from its optimum; `brief` (presentation mode, a
+    column of Side by side) leaves out the speed, device and learning rates."""
+    parts = [f"{STATE_ICONS.get(snap.state, '')} **{names.label('state', snap.state)}**", step_of(snap, brief)]
+    if not brief:
+        parts += [f"{snap.steps_per_s:,.0f} steps/s", f"{snap.elapsed:,.1f} s elapsed",
+                  snap.device or "device: (loading)", f"lr_d {snap.lr_d:g} · lr_g {snap.lr_g:g} · k {snap.k}"]
     if snap.toy_history:
         last = snap.toy_history[-1]
         parts.append(f"JS ≈ {last.js:.3f} nats · D on data {last.d_on_data:.2f}")

@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from app import session
+from explorer import names
 from explorer.game.config import TOYS, ConfigError, TrainConfig
 from explorer.plots.sweep import stability_figure
 from explorer.runs import folder as runs_io
@@ -154,9 +155,11 @@ def pick(sweeps: list[SweepInfo], runs_dir: Path) -> SweepInfo:
 
 def describe(info: SweepInfo) -> None:
     spec = info.spec
-    grid = " × ".join(f"`{k}` ∈ {{{', '.join(v)}}}" for k, v in spec.grid) or "no grid"
+    grid = " × ".join(f"{_LABELS.get(k, k)} ∈ {{{', '.join(str(names.cell_label(k, x)) for x in v)}}}"
+                      for k, v in spec.grid) or "no grid"
     seeds = ", ".join(map(str, spec.seeds))
-    st.markdown(f"**{spec.name}**{' · bundled' if info.demo else ''} · `{spec.dataset}` · {grid} · seeds {seeds} · "
+    st.markdown(f"**{spec.name}**{' · bundled' if info.demo else ''} · {names.label('dataset', spec.dataset)} · "
+                f"{grid} · seeds {seeds} · "
                 f"{spec.steps:,} steps each · {spec.n_trials()} trials")
     if info.demo and spec.name == DEMO_SWEEP.name:
         st.markdown(DEMO_SWEEP_NOTE)
@@ -278,18 +281,23 @@ def stability(info: SweepInfo, results: pd.DataFrame) -> None:
     for i, other in enumerate(a for a in axes if a not in (x, y)):
         with c[3 + i]:
             options = [maps.value_label(v) for v in maps.axis_levels(levels[other])]
-            fixed[other] = _choose(f"with {other} =", options, f"sweeps_fixed__{name}__{other}",
-                                   help="The map shows the trials with this value; pick another to see theirs.")
+            fixed[other] = _choose(f"with {_LABELS.get(other, other)} =", options, f"sweeps_fixed__{name}__{other}",
+                                   format_func=lambda v, o=other: names.cell_label(o, v),
+                                   help=f"The map shows the trials with this value of `{other}`; pick another to "
+                                        "see theirs.")
     smap = maps.stability_map(results, figure, x, y, fixed=fixed, levels=levels)
     better = "lower" if smap.lower_is_better else "higher"
     seeds = len(spec.seeds)
     st.markdown(f"Each cell is the mean over {seeds} seed{'s' if seeds > 1 else ''} of **{smap.label}** after "
-                f"{spec.steps:,} steps on `{spec.dataset}`; darker is better ({better}); ✕ diverged, ! failed, … not "
-                "ended yet. Hover a cell for each seed's value; click it to replay its run.")
+                f"{spec.steps:,} steps on {names.label('dataset', spec.dataset)}; darker is better ({better}); "
+                "✕ diverged, ! failed, … not ended yet. Hover a cell for each seed's value; click it to replay "
+                "its run.")
     selected = st.session_state.get(CELL_KEY)
     highlight = tuple(selected[1:]) if selected and selected[0] == name else None
+    fields_of = {"x": x, "y": y}
     fig = stability_figure(smap.cells, smap.label, field_title(x), field_title(y) if y else None,
-                           smap.lower_is_better, highlight=highlight)
+                           smap.lower_is_better, highlight=highlight,
+                           tick_label=lambda axis, level: names.cell_label(fields_of[axis], level))
     chart_key = f"sweeps_map__{name}"
     runs_by_cell = {(r.x_label, r.y_label): r.runs for r in smap.cells.itertuples() if r.runs}
     with st.container(key="sweeps_map"):
@@ -303,7 +311,8 @@ def stability(info: SweepInfo, results: pd.DataFrame) -> None:
 
 def _cell_runs(cell: pd.Series, smap: maps.StabilityMap, x: str, y: str | None) -> None:
     """The selected cell's seeds, one Replay button each."""
-    where = f"{x} = {cell['x_label']}" + (f" · {y} = {cell['y_label']}" if y else "")
+    where = (f"{_LABELS.get(x, x)} = {names.cell_label(x, cell['x_label'])}"
+             + (f" · {_LABELS.get(y, y)} = {names.cell_label(y, cell['y_label'])}" if y else ""))
     summary = (f"{smap.label} {cell['mean']:.3g}" + (f" ± {cell['std']:.3g}" if cell["n"] > 1 else "")
                + f" over {cell['n']} seed{'s' if cell['n'] != 1 else ''}") if cell["n"] else cell["status"]
     with st.container(key="sweeps_cell_runs"):
@@ -311,7 +320,7 @@ def _cell_runs(cell: pd.Series, smap: maps.StabilityMap, x: str, y: str | None) 
         with st.container(horizontal=True):
             for run, seed, value, state in zip(cell["runs"], cell["seeds"], cell["values"], cell["states"],
                                                strict=True):
-                shown = f"{value:.3g}" if state == "finished" and value == value else state
+                shown = f"{value:.3g}" if state == "finished" and value == value else names.label("state", state)
                 st.button(f"Seed {seed} · {shown}", key=f"sweeps_replay_seed{seed}", help=f"Replay {run}",
                           on_click=_ask_replay, args=(run,))
 
@@ -327,9 +336,12 @@ def table(results: pd.DataFrame, spec: SweepSpec) -> None:
               "step": st.column_config.NumberColumn("Steps", format="%d"),
               "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
               "error": st.column_config.TextColumn("Why", width="large"),
-              **{a: st.column_config.Column(a, help=field_title(a)) for a in spec.axes},
+              **{a: st.column_config.Column(_LABELS.get(a, a), help=field_title(a)) for a in spec.axes},
               **{f: st.column_config.NumberColumn(FIGURES[f], format="%.3g") for f in figures}}
-    st.dataframe(results[columns], hide_index=True, column_config=config, key="sweeps_table")
+    shown = results[columns].copy()
+    for column in ("state", *spec.axes):  # codes (a state, a loss) read as names.py names them
+        shown[column] = shown[column].map(lambda v, c=column: names.cell_label(c, v))
+    st.dataframe(shown, hide_index=True, column_config=config, key="sweeps_table")
 
 
 def show(info: SweepInfo) -> None:
@@ -429,7 +441,8 @@ def start_form(runs_dir: Path, expanded: bool) -> None:
                    "`python -m explorer sweep --help` for larger sweeps, presets and Ray clusters.")
         with st.form(FORM_KEY, border=False):
             c1, c2 = st.columns(2)
-            c1.selectbox("Data set", TOYS, index=TOYS.index("ring8"), key=f"{FORM_KEY}_dataset")
+            c1.selectbox("Data set", TOYS, index=TOYS.index("ring8"), key=f"{FORM_KEY}_dataset",
+                         format_func=lambda d: names.label("dataset", d))
             c2.text_input("Name (optional)", key=f"{FORM_KEY}_name", placeholder="DATASET-sweep-DATE")
             c1, c2 = st.columns([1, 2])
             c1.selectbox("First hyperparameter", FORM_FIELDS, key=f"{FORM_KEY}_x", format_func=field_title)

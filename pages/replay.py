@@ -8,8 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import replay_view, session
+from app import lecture, presentation, replay_view, session
 from app.navigation import use_st_navigation
+from explorer import names
 from explorer.runs import archive
 from explorer.runs import folder as runs_io
 from explorer.runs.folder import DEMO_RUNS_DIR, list_runs
@@ -19,9 +20,11 @@ use_st_navigation()  # first: see app/navigation.py
 REPLAY_KEY = "replay_run"  # this page's run: a demo must not become the Train page's attached run
 
 reg = session.registry()
-st.title("Replay")
-st.caption("Play back a recorded run: the samples (or the toy's figure) as they were at any step, and the curves up "
-           "to it. Nothing trains, so it works on a laptop without a GPU, on runs made anywhere.")
+present = presentation.enabled()  # a projector view: the run, Play, the game and D's outputs drawn large
+if not present:
+    lecture.header("Replay", "Play back a recorded run: the game as it was at any step, and the curves up to it.",
+                   about="Nothing trains, so it works on a laptop without a GPU, on runs made anywhere: a bundled "
+                         "demo, an imported run, a run of this or an earlier server.", toggle=True)
 
 runs = {i.name: i for i in list_runs(reg.runs_dir, sweeps=True) if i.config is not None}
 demos = {i.name: i for i in list_runs(DEMO_RUNS_DIR) if i.config is not None and i.name not in runs}
@@ -49,23 +52,32 @@ def _picked() -> None:
     st.query_params["run"] = st.session_state[REPLAY_KEY]  # before the next run reads the URL
 
 
-name = st.selectbox("Run", list(choices), key=REPLAY_KEY, on_change=_picked,
-                    format_func=lambda n: f"{n} (demo)" if n in demos else n,
-                    help=f"Your runs in {reg.runs_dir}, then the demos shipped with the app.")
+if present:  # the toggle back beside the run: no header on the projector
+    picker, corner = st.columns([3, 2], vertical_alignment="bottom")
+    presentation.toggle(corner)
+else:
+    picker = st.container()
+name = picker.selectbox("Run", list(choices), key=REPLAY_KEY, on_change=_picked,
+                        format_func=lambda n: f"{n} (demo)" if n in demos else n,
+                        help=f"Your runs in {reg.runs_dir}, then the demos shipped with the app.")
 if st.query_params.get("run") != name:
     st.query_params["run"] = name
 info = choices[name]
 cfg = info.config
-st.markdown(f"**{name}**{' · bundled demo' if name in demos else ''} · `{cfg.dataset}` · model `{cfg.family}` · "
-            f"loss `{cfg.loss}` · k {cfg.k} · {cfg.optimizer} (lr_d {cfg.lr_d:g}, lr_g {cfg.lr_g:g}) · "
-            f"batch {cfg.batch_size} · seed {cfg.seed}")
+if not present:
+    st.markdown(f"**{name}**{' · bundled demo' if name in demos else ''} · {names.label('dataset', cfg.dataset)} · "
+                f"{names.label('model', cfg.family)} · {names.label('loss', cfg.loss)} loss · k {cfg.k} · "
+                f"{names.label('optimizer', cfg.optimizer)} (lr_d {cfg.lr_d:g}, lr_g {cfg.lr_g:g}) · "
+                f"batch {cfg.batch_size} · seed {cfg.seed}")
 if reg.get(name) is not None and reg.get(name).snapshot().alive:
     st.caption("This run is training: the replay shows what it has recorded so far (reload for more).")
 
 rec = replay_view.recording(info.path)
 if rec is None:
     st.stop()
-replay_view.timeline(rec, key=f"replay__{name}", start_at_end=False)
+replay_view.timeline(rec, key=f"replay__{name}", start_at_end=False, present=present)
+if present:
+    st.stop()  # the projector shows the recording, not the export
 
 
 def _make_gif(run_dir: Path, key: str) -> None:

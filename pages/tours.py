@@ -12,21 +12,24 @@ import time
 
 import streamlit as st
 
-from app import session, status
+from app import lecture, presentation, session, status
 from app.navigation import use_st_navigation
-from explorer.game.config import TOYS_1D, TrainConfig
+from explorer import names
+from explorer.game.config import TrainConfig
 from explorer.plots import paper
 from explorer.plots.evaluation import eval_curves_figure
 from explorer.plots.images import image_grid
 from explorer.plots.style import mark_milestones
-from explorer.runs.tours import TOURS, Tour, begin_step
+from explorer.runs.tours import TOURS, Tour, begin_step, stop_runs
 
 use_st_navigation()  # first: see app/navigation.py
 
 STATE = "tour_state"  # {"tour": name, "index": step (0-based), "runs": [run names], "since": step it began at}
-CHART = {"displayModeBar": False}
+# (streamlit_app.TOUR_STATE names the same key: it stops these runs when the tab leaves this page.)
 
 reg = session.registry()
+present = presentation.enabled()  # a projector view: no sidebar, the buttons, the step, the game drawn large
+LAYOUT = lecture.layout(present, lesson=True)  # the step's text stands above the figures
 
 
 # --------------------------------------------------------------------------------------------- the link
@@ -42,6 +45,7 @@ def _from_url() -> tuple[str, int, dict[str, str]]:
     except ValueError:
         index = 0
     params.pop(session.RUN_KEY, None)
+    params.pop(presentation.PARAM, None)
     return name, index, params
 
 
@@ -55,27 +59,37 @@ def _config(tour: Tour, index: int, overrides: dict[str, str]) -> tuple[TrainCon
 
 url_tour, url_index, overrides = _from_url()
 if st.session_state.get(STATE, {}).get("tour") not in (None, url_tour) and "tour_pick" not in st.session_state:
-    st.session_state.pop(STATE)
-name = st.selectbox("Tour", list(TOURS), index=list(TOURS).index(url_tour), key="tour_pick",
-                    format_func=lambda n: TOURS[n].title, help="Each tour is a lecture preset in two or three steps.")
+    stop_runs(reg, st.session_state.pop(STATE)["runs"])  # a link to another tour: this tab's old runs stop
+top = st.container()  # the header, drawn once the tour is known
+row = lecture.toolbar()  # the picker, then the buttons (drawn below, once the run is known)
+if present:  # the tour of the link (the URL keeps it): no picker on the projector, the toggle back instead
+    name = url_tour
+else:
+    name = row.selectbox("Tour", list(TOURS), index=list(TOURS).index(url_tour), key="tour_pick",
+                         format_func=lambda n: TOURS[n].title, label_visibility="collapsed",
+                         help="Each tour is a lecture preset in two or three steps.")
 tour = TOURS[name]
 state = st.session_state.get(STATE)
 if state is not None and state["tour"] != name:  # another tour picked: its own steps, no run yet
     state = None
-    st.session_state.pop(STATE)
+    stop_runs(reg, st.session_state.pop(STATE)["runs"])
 index = state["index"] if state else (url_index if name == url_tour else 0)
 runner = reg.get(state["runs"][-1]) if state and state["runs"] else None
 st.query_params["tour"] = name
 st.query_params["step"] = str(index + 1)
 
-st.title(tour.title)
-st.caption(f"Goodfellow et al. (2014), {tour.section}")
-st.markdown(tour.intro)
+if not present:
+    with top:
+        # The picker below names the tour: the title stays short, so the figures start high.
+        lecture.header("Tours", f"{tour.title}: Goodfellow et al. (2014), {tour.section}", about=tour.intro,
+                       toggle=True)
 
 
 # ------------------------------------------------------------------------------------------- commands
 def _start_run(i: int) -> None:
-    """Start step i's run (the tour's config, or the step's fresh run) watching for its milestone."""
+    """Start step i's run (the tour's config, or the step's fresh run) watching for its milestone; this tab's
+    earlier tour runs stop (a fresh step's predecessor stays drawn beside it, stopped)."""
+    stop_runs(reg, st.session_state.get(STATE, {}).get("runs", []))
     cfg, _ = _config(tour, i, overrides)
     new = reg.start(cfg, paused=True)  # paused until the watch is set: nothing may train before it counts
     wait = time.monotonic() + 60
@@ -107,27 +121,32 @@ def _stop() -> None:
 
 step = tour.steps[index]
 with st.container(key="tour_step"):
-    st.info(f"**Step {index + 1} of {len(tour.steps)}.** {step.text}", icon=":material/school:")
+    where = f"Step {index + 1} of {len(tour.steps)}"
+    if present:  # no picker on the projector: the step names its tour
+        title = tour.title.replace("*", r"\*")  # the D* of a title is not markdown's emphasis
+        where = f"{title} · {where.lower()}"
+    st.info(f"**{where}.** {step.text}", icon=":material/school:")
 
 snap = runner.snapshot() if runner is not None else None
 alive = bool(snap and snap.alive)
 at_milestone = bool(snap and snap.state == "paused" and snap.milestone)
-c1, c2, c3 = st.columns(3)
-c1.button("Start" if runner is None else "Start again", key="tour_start", type="primary", width="stretch",
-          on_click=_start_run, args=(0,) if runner is not None else (index,),
-          help="Train this tour's run; it pauses by itself at the step's milestone")
-c2.button("Next step", key="tour_next", width="stretch", on_click=_next,
-          disabled=not (at_milestone or (snap is not None and step.milestone is None)) or index + 1 >= len(tour.steps),
-          help="Apply the next step's settings and go on")
-c3.button("Stop", key="tour_stop", width="stretch", on_click=_stop, disabled=not alive,
-          help="End this tour's runs")
+row.button("Start" if runner is None else "Restart", key="tour_start", type="primary",
+           on_click=_start_run, args=(0,) if runner is not None else (index,),
+           help="Train this tour's run; it pauses by itself at the step's milestone")
+row.button("Next step", key="tour_next", on_click=_next,
+           disabled=not (at_milestone or (snap is not None and step.milestone is None)) or index + 1 >= len(tour.steps),
+           help="Apply the next step's settings and go on")
+row.button("Stop", key="tour_stop", on_click=_stop, disabled=not alive, help="End this tour's runs")
+if present:
+    presentation.toggle(row)
 
 problems = _config(tour, index, overrides)[1]
 if problems:
     st.warning("Left out of the link: " + "; ".join(session.plain(p) for p in problems))
 if runner is None:
     cfg = _config(tour, index, overrides)[0]
-    st.caption(f"Press **Start**: {cfg.dataset}, loss {cfg.loss}, k = {cfg.k}, seed {cfg.seed}.")
+    st.caption(f"Press **Start**: {names.label('dataset', cfg.dataset)}, the {names.label('loss', cfg.loss)} loss, "
+               f"k = {cfg.k}, seed {cfg.seed}.")
     st.stop()
 
 
@@ -136,17 +155,15 @@ def _marks(s) -> tuple[list[int], list[str]]:
 
 
 def _figures(s, runs) -> None:
-    """The tour's live figure, beside the curve its milestones are read from (marked where they were hit)."""
-    left, right = st.columns([3, 2])
+    """The lecture's stage: the tour's live figure (with D*, which the steps name), beside the curve its
+    milestones are read from, marked where they were hit."""
+    left, right = lecture.stage()
     with left:
-        if s.toy is not None and s.config.dataset in TOYS_1D:
-            st.plotly_chart(paper.figure1(s.toy, height=420), key="tour_live", config=CHART)
-        elif s.toy is not None:
-            st.plotly_chart(paper.gan_lab_figure(s.toy, height=420, show_gradient=False), key="tour_live",
-                            config=CHART)
+        if s.toy is not None:
+            st.plotly_chart(lecture.game_figure(s.toy, LAYOUT, d_star=True), key="tour_live", config=lecture.CHART)
         elif s.samples is not None:
-            st.image(image_grid(s.samples, padding=0, target=400),
-                     caption=f"Samples G(z) from a fixed z at step {s.samples_step:,}")
+            st.image(image_grid(s.samples, padding=0, target=LAYOUT.image),
+                     caption=f"Samples G(z) from a fixed z at {names.step_label(s.samples_step)}")
     with right:
         if tour.name == "minimax":  # G's gradient and D(G(z)): the stuck minimax run beside the fresh one
             frames = {r.snapshot().config.loss.replace("_", "-"): r.snapshot().metrics for r in runs}
@@ -159,12 +176,11 @@ def _figures(s, runs) -> None:
         elif s.toy_history:
             fig = mark_milestones(paper.toy_metrics_figure(s.toy_frame), *_marks(s))
         elif s.eval_history:
-            fig = mark_milestones(eval_curves_figure(s.eval_frame[["step", "classes_covered"]], height=300),
-                                  *_marks(s))
+            fig = mark_milestones(eval_curves_figure(s.eval_frame[["step", "classes_covered"]]), *_marks(s))
         else:
             st.caption("The curves appear with the first evaluation.")
             return
-        st.plotly_chart(fig, key="tour_chart", config=CHART)
+        st.plotly_chart(lecture.side_figure(fig, LAYOUT), key="tour_chart", config=lecture.CHART)
 
 
 @st.fragment(run_every=1.0 if alive else None)
@@ -173,7 +189,7 @@ def live(r, drawn_state: str, since: int) -> None:
     if s.state != drawn_state and drawn_state not in ("ready", "loading"):
         st.rerun(scope="app")  # paused at the milestone, finished, failed: redraw the buttons
     with st.container(key="status"):
-        st.markdown(status.status_line(s))
+        st.markdown(status.status_line(s, brief=True))  # the step's text and its milestone take the room
     status.show_problems(s)
     with st.container(key="tour_callout"):
         if s.state == "paused" and s.milestone:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import figure_sources, session, status
+from app import figure_sources, lecture, presentation, session, status
 from app.navigation import use_st_navigation
+from explorer import names
 from explorer.game.config import TOYS_2D
 from explorer.game.presets import TOY2D_PRESETS
 from explorer.plots import paper as figures
@@ -14,26 +15,29 @@ from explorer.plots import paper as figures
 use_st_navigation()  # first: see app/navigation.py
 
 reg = session.registry()
-st.title("Toy 2D: the game in the plane")
-st.caption("Background: D(x), blue where D says 'data'. Black: real points; green: G(z). Dark green segments: "
-           "the direction G's loss moves each generated point (minus its gradient). A G that covers one mode of "
-           "the ring and ignores the rest has collapsed.")
+present = presentation.enabled()  # a projector view: no sidebar, the buttons, the game and D's outputs drawn large
+LAYOUT = lecture.layout(present)
+if not present:
+    lecture.header("Toy 2D: the game in the plane", "Real points and G's over D(x); the segments show where G's "
+                   "loss moves each point.", toggle=True,
+                   about=figures.gan_lab_caption())  # its colour words come from the figure's own colours
 
 
 def _start(preset: str) -> None:
     st.session_state["toy2d_run"] = reg.start(TOY2D_PRESETS[preset]).name
 
 
-c1, c2 = st.columns([3, 1])
-preset = c1.selectbox("Preset", list(TOY2D_PRESETS), key="toy2d_preset",
-                      help="Mixtures of Gaussians (ring of 8, grid of 25) count the modes G covers (VEEGAN's "
-                           "protocol); moons and spiral have no modes to count.")
-c2.button("Start", key="toy2d_start", type="primary", on_click=_start, args=(preset,), width="stretch")
-
-runner = figure_sources.pick_run(reg, TOYS_2D, "toy2d_run")
+with lecture.toolbar():
+    preset = st.selectbox("Preset", list(TOY2D_PRESETS), key="toy2d_preset",
+                          help="Mixtures of Gaussians (ring of 8, grid of 25) count the modes G covers (VEEGAN's "
+                               "protocol); moons and spiral have no modes to count.")
+    st.button("Start", key="toy2d_start", type="primary", on_click=_start, args=(preset,))
+    runner = figure_sources.pick_run(reg, TOYS_2D, "toy2d_run")
+    if present:
+        presentation.toggle()
 if runner is None:
-    figure_sources.send_to_train("No 2D run yet: press **Start** above for a preset, or configure one (dataset ring8, "
-                         "grid25, moons or spiral) on the Train page.")
+    figure_sources.send_to_train("No 2D run yet: press **Start** above for a preset, or configure one on the Train "
+                                 "page (data set: " + ", ".join(names.label("dataset", d) for d in TOYS_2D) + ").")
     st.stop()
 figure_sources.controls(runner, "toy2d")
 alive = runner.snapshot().alive
@@ -46,16 +50,21 @@ def live(r, was_alive: bool) -> None:
         st.rerun(scope="app")
     status.show_problems(s)
     with st.container(key="toy2d_status"):
-        st.markdown(status.status_line(s))
+        st.markdown(status.status_line(s, brief=present))
     view = s.toy
     if view is None:
         st.caption("The view appears once the models are built…")
         return
-    left, right = st.columns([3, 2])
-    with left:
-        st.plotly_chart(figures.gan_lab_figure(view), key="gan_lab", config={"displayModeBar": False})
-        st.caption(f"Step {s.samples_step}")
+    left, right = lecture.stage()
+    with left:  # the page's whole figure: with G's gradient segments
+        fig = lecture.game_figure(view, LAYOUT, title=names.step_label(s.samples_step), gradient=True)
+        st.plotly_chart(fig, key="gan_lab", config=lecture.CHART)
     with right:
+        st.plotly_chart(lecture.d_figure(s.metrics, LAYOUT), key="toy2d_d", config=lecture.CHART)
+    if present:  # the projector shows the game and D's outputs, all on screen
+        return
+    left, right = st.columns(2)
+    with left:
         history = s.modes_frame
         if view.n_modes is not None:
             previous = int(history["modes_covered"].iloc[-2]) if len(history) > 1 else None
@@ -66,12 +75,13 @@ def live(r, was_alive: bool) -> None:
             st.plotly_chart(figures.modes_history_figure(history, view.n_modes), key="modes_history",
                             config={"displayModeBar": False})
         else:
-            st.info(f"{s.config.dataset} is not a mixture of Gaussians: there are no modes to count.")
-        m1, m2 = st.columns(2)
-        m1.metric("mean D(x) on data", f"{view.d_on_data:.3f}", help="1/2 at the optimum")
-        m2.metric("JSD estimate", f"{view.js:.3f} nats")
-        st.plotly_chart(figures.toy_metrics_figure(s.toy_frame, height=340), key="toy2d_metrics",
-                        config={"displayModeBar": False})
+            st.info(f"{names.label('dataset', s.config.dataset)} is not a mixture of Gaussians: there are no modes "
+                    f"to count.")
+    with right:
+        lecture.metrics("toy2d", [("mean D(x) on data", f"{view.d_on_data:.3f}", "1/2 at the optimum"),
+                                  ("JSD estimate", f"{view.js:.3f} nats", "0 at the optimum")])
+        st.plotly_chart(figures.toy_metrics_figure(s.toy_frame, height=300), key="toy2d_metrics",
+                        config=lecture.CHART)
 
 
 live(runner, alive)

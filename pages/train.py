@@ -11,33 +11,32 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import fields
 
 import streamlit as st
 from PIL import Image
 
-from app import config_form, presentation, replay_view, session, status
+from app import config_form, lecture, presentation, replay_view, session, status
 from app.navigation import use_st_navigation
-from explorer.game.config import TOYS_1D
+from explorer import names
+from explorer.game.config import TrainConfig
+from explorer.game.presets import PRESETS, preset
 from explorer.plots import training as plots
 from explorer.plots.evaluation import eval_curves_figure
 from explorer.plots.images import image_grid
-from explorer.plots.paper import figure1, gan_lab_figure
-from explorer.plots.style import for_projector
 from explorer.runs.folder import RunLockedError
 
 use_st_navigation()  # first: see app/navigation.py
 
 LIVE_SECONDS = 1.0
-# Points per curve in the live charts: a bucket's min and max per ~3 pixels of a half-width chart, so a spike
-# still shows; the charts' whole run is re-sent every second, and 2,000 points a curve shipped ~200 KB/s and
-# cost the training thread more than the redraw itself (docs/benchmarks.md, "Live page cost").
-LIVE_POINTS = 400
+LIVE_POINTS = lecture.POINTS  # per curve: see app/lecture.py
 # The curves redraw less often than the game's picture: over a run of thousands of steps a second adds little to
 # them, and each chart redrawn costs Chromium ~0.1 s of CPU on this 2-core machine, CPU the training then lacks.
 CURVE_SECONDS = 3.0
 
 reg = session.registry()
 present = presentation.enabled()  # a projector view: no sidebar, three buttons, the game drawn large
+LAYOUT = lecture.layout(present)
 if config_form.load_from_url():  # a shared link: its experiment, ready to Start (no other run adopted)
     st.session_state["no_adopt"] = True
 if present:  # the configuration stays as it was (and in the URL), out of sight
@@ -51,10 +50,14 @@ if not present:
     st.sidebar.divider()
     session.run_picker(reg, runner)
 
+ABOUT = ("Algorithm 1 of Goodfellow et al. (2014) trains on a background thread of this server: k steps of D, then "
+         "one of G, again and again. Change the settings in the sidebar (the URL keeps them, so a link opens this "
+         "experiment), press **Start**, and watch mean D(x) and D(G(z)) head for 1/2 as p_g meets p_data. While "
+         "the run trains, its learning rates and k can be changed under the figures; when it ends, the page "
+         "becomes its recording: move the slider or press **Play**.")
 if not present:
-    presentation.header("Train", "Algorithm 1 of Goodfellow et al. (2014) on a background thread: k steps of D, "
-                        "then one of G. Change the settings in the sidebar, press Start, and watch D(x) and D(G(z)) "
-                        "head for 1/2.")
+    lecture.header("Train", "Algorithm 1: k steps of D, then one of G. Press Start and watch D(x) and D(G(z)) head "
+                   "for 1/2.", about=ABOUT, toggle=True)
 
 
 # ------------------------------------------------------------------------------------------- commands
@@ -124,6 +127,20 @@ def _set_k(r, key: str) -> None:
     r.set_k(int(st.session_state[key]))
 
 
+def ready_message(config: TrainConfig | None, error) -> str:
+    """Before any run: what Start would train, named from the sidebar as it is (a preset, a link, your data)."""
+    if config is None:
+        label = {f.name: f.metadata.get("label") for f in fields(TrainConfig)}.get(error.field_name)
+        return f"Fix **{label or error.field_name}** in the sidebar, then press **Start**."
+    loaded = st.session_state.get("preset_loaded")
+    source = (f"Preset **{loaded}** is" if loaded in PRESETS and preset(loaded) == config
+              else "The sidebar holds")
+    length = (f"{config.steps:,} steps" if config.steps
+              else "no step limit (it runs until you press **Stop**)")
+    return (f"No run yet. {source} {names.label('dataset', config.dataset)}, the "
+            f"{names.label('loss', config.loss)} loss, k = {config.k}, {length}: press **Start**.")
+
+
 snap = runner.snapshot() if runner is not None else None
 state = snap.state if snap else None
 alive = bool(snap and snap.alive)
@@ -171,26 +188,15 @@ else:
 config_form.show_url_note(cfg)
 if st.session_state.get(COMMAND_ERROR):
     st.error(st.session_state.pop(COMMAND_ERROR), icon=":material/block:")
-if runner is None and st.session_state.get("preset_loaded"):
-    st.info(f"Preset **{st.session_state['preset_loaded']}** loaded into the sidebar: press **Start**.")
 if runner is None:
-    st.info("No run yet. The defaults train the 1D Gaussian of Figure 1 (no download needed): press **Start**.")
+    st.info(ready_message(cfg, cfg_error), icon=":material/info:")
     st.stop()
 
-if alive and not present:
-    with st.expander("Change while running: learning rates and k (take effect at the next step)", expanded=False):
-        c1, c2, c3 = st.columns(3)
-        k1, k2, k3 = (f"live_{n}__{runner.name}" for n in ("lr_d", "lr_g", "k"))
-        config_form.field_widget("lr_d", snap.lr_d, key=k1, container=c1, on_change=_set_lr, args=(runner, "lr_d", k1),
-                        label="lr_d (live)")
-        config_form.field_widget("lr_g", snap.lr_g, key=k2, container=c2, on_change=_set_lr, args=(runner, "lr_g", k2),
-                        label="lr_g (live)")
-        config_form.field_widget("k", snap.k, key=k3, container=c3, on_change=_set_k, args=(runner, k3),
-                                 label="k (live)")
-
 if not present:
-    st.markdown(f"Run **{runner.name}** · `{snap.config.dataset}` · model `{snap.config.family}` · "
-                f"loss `{snap.config.loss}` · {snap.config.optimizer} · batch {snap.config.batch_size}")
+    c = snap.config
+    st.markdown(f"Run **{runner.name}** · {names.label('dataset', c.dataset)} · {names.label('model', c.family)} · "
+                f"{names.label('loss', c.loss)} loss · {names.label('optimizer', c.optimizer)} · "
+                f"batch {c.batch_size}")
 
 
 # The server trains in this process: every millisecond the page's script spends building a figure is taken from
@@ -218,94 +224,86 @@ def live_status(r, drawn_state: str) -> None:
         # paused / resumed elsewhere, finished, failed: redraw the buttons (and stop the timers if it ended)
         st.rerun(scope="app")
     with st.container(key="status"):
-        st.markdown(status.status_line(s))
+        st.markdown(status.status_line(s, brief=present))
     status.show_problems(s)
-    if s.state == "finished":
-        st.success(f"Finished {s.step} steps in {s.elapsed:.1f} s of training.")
-    if present:
-        projector_view(s)
 
 
 @st.fragment(run_every=LIVE_SECONDS if alive else None)
 def live_view(r) -> None:
+    """The game's picture: the toy's figure (compact: no z -> x row, no D*, no gradient segments), or the sample
+    grid from a fixed z as one image, enlarged (nearest) so a small grid of digits stays crisp."""
     s = r.snapshot()
     with st.container(key="live_view"):
         if s.toy is not None:
-            # The toy pages' own renderers, compact: no z -> x row, no D*, no gradient segments.
-            fig = (figure1(s.toy, "p_data, p_g and D(x)", height=300, show_mapping=False, show_d_star=False)
-                   if s.config.dataset in TOYS_1D
-                   else gan_lab_figure(s.toy, height=380, show_gradient=False, title="Real vs generated over D"))
-            st.plotly_chart(fig, key="toy_chart", config={"displayModeBar": False})
-            st.caption(f"Live view from step {s.samples_step}")
+            # The frame's own step: the status line above is drawn by another fragment, a moment apart.
+            title = None if present else "Live view · frame at " + names.step_label(s.samples_step)
+            st.plotly_chart(lecture.game_figure(s.toy, LAYOUT, title=title), key="toy_chart", config=lecture.CHART)
         elif s.samples is not None:
-            # The runner's grid as one image, enlarged (nearest) so a small grid of digits stays crisp.
-            st.image(_grid_png(r.name, s.samples_step, s.samples, 360, id(s.samples)),
-                     caption=f"Samples G(z) from a fixed z at step {s.samples_step}")
+            st.image(_grid_png(r.name, s.samples_step, s.samples, LAYOUT.image, id(s.samples)),
+                     caption=f"Samples G(z) from a fixed z at {names.step_label(s.samples_step)}")
         else:
-            st.caption("Samples appear once the models are built.")
+            st.caption("The game appears once the models are built.")
 
 
 @st.fragment(run_every=CURVE_SECONDS if alive else None)
-def live_curves(r, smooth: int, charts: tuple[str, ...]) -> None:
-    """Some of the training curves: the whole run so far, smoothed, at most LIVE_POINTS points a curve."""
+def live_d(r, smooth: int) -> None:
+    """D's outputs beside the game: the whole run so far, smoothed."""
+    st.plotly_chart(lecture.d_figure(r.snapshot().metrics, LAYOUT, smooth), key="d_chart", config=lecture.CHART)
+
+
+@st.fragment(run_every=CURVE_SECONDS if alive else None)
+def live_curves(r, smooth: int) -> None:
+    """Under the stage: the losses and the gradient norms (at most LIVE_POINTS points a curve), and the sampled
+    quality metrics when the run evaluates as it trains (eval_interval > 0)."""
     s = r.snapshot()
-    metrics = s.metrics
-    columns = st.columns(len(charts)) if len(charts) > 1 else [st.container()]
-    for column, chart in zip(columns, charts, strict=True):
-        with column:
-            st.plotly_chart(CURVES[chart](metrics, smooth, LIVE_POINTS), key=f"{chart}_chart",
-                            config={"displayModeBar": False})
-    if "grad" in charts and s.eval_history:  # cfg.eval_interval > 0: sampled quality metrics over training
-        st.plotly_chart(_eval_figure(r.name, len(s.eval_history), s, 260), key="eval_chart",
-                        config={"displayModeBar": False})
+    for column, figure, name in zip(st.columns(2), (plots.loss_figure, plots.grad_norm_figure), ("loss", "grad"),
+                                    strict=True):
+        column.plotly_chart(figure(s.metrics, smooth, LIVE_POINTS), key=f"{name}_chart", config=lecture.CHART)
+    if s.eval_history:
+        st.plotly_chart(_eval_figure(r.name, len(s.eval_history), s, 260), key="eval_chart", config=lecture.CHART)
 
 
-CURVES = {"loss": plots.loss_figure, "d": plots.d_output_figure, "grad": plots.grad_norm_figure}
+def change_while_running(r) -> None:
+    with st.expander("Change while running: learning rates and k (take effect at the next step)", expanded=False):
+        c1, c2, c3 = st.columns(3)
+        k1, k2, k3 = (f"live_{n}__{r.name}" for n in ("lr_d", "lr_g", "k"))
+        config_form.field_widget("lr_d", snap.lr_d, key=k1, container=c1, on_change=_set_lr, args=(r, "lr_d", k1),
+                                 label="lr_d (live)")
+        config_form.field_widget("lr_g", snap.lr_g, key=k2, container=c2, on_change=_set_lr, args=(r, "lr_g", k2),
+                                 label="lr_g (live)")
+        config_form.field_widget("k", snap.k, key=k3, container=c3, on_change=_set_k, args=(r, k3),
+                                 label="k (live)")
 
 
 def live_area(r, drawn_state: str) -> None:
-    """The run as it trains: the status line and the game's picture every LIVE_SECONDS, the curves every
-    CURVE_SECONDS, each in its own fragment (only what is due is rebuilt and shipped)."""
+    """The run as it trains: the status line and the game's picture every LIVE_SECONDS, D's outputs beside it and
+    the other curves under it every CURVE_SECONDS, each in its own fragment (only what is due is rebuilt)."""
     live_status(r, drawn_state)
-    if present:
-        return
-    smooth = st.slider("Smoothing (steps)", 1, 500, 20, key="smooth",
-                       help="Trailing mean over this many steps: minibatch losses are noisy.")
-    left, right = st.columns([1, 1])
+    smooth = int(st.session_state.get("smooth", 20))  # the slider is under the stage; D's chart uses it too
+    left, right = lecture.stage()
     with left:
         live_view(r)
     with right:
-        live_curves(r, smooth, ("loss",))
-    live_curves(r, smooth, ("d", "grad"))
+        live_d(r, smooth)
+    if present:
+        return
+    if alive:
+        change_while_running(r)
+    st.slider("Smoothing (steps)", 1, 500, 20, key="smooth",
+              help="Trailing mean over this many steps: minibatch losses are noisy.")
+    live_curves(r, smooth)
 
 
 def recorded_area(r) -> None:
-    """A run that is not training is a recording: the same timeline as the Replay page."""
+    """A run that is not training is a recording: the same timeline as the Replay page, in presentation mode
+    too (large, on the projector's palette)."""
     s = r.snapshot()
     with st.container(key="status"):
-        st.markdown(status.status_line(s))
+        st.markdown(status.status_line(s, brief=present))
     status.show_problems(s)
-    if s.state == "finished":
-        st.success(f"Finished {s.step} steps in {s.elapsed:.1f} s of training. Move the slider (or press Play) "
-                   f"to see it again from the start.")
     rec = replay_view.recording(s.run_dir)
     if rec is not None:
-        replay_view.timeline(rec, key=f"train_replay__{r.name}")
-
-
-def projector_view(s) -> None:
-    """Presentation mode's live view: the game's picture and D's outputs side by side, large, above the fold."""
-    left, right = st.columns([1, 1])
-    with left, st.container(key="live_view"):
-        if s.toy is not None:
-            fig = (figure1(s.toy, height=470, show_mapping=False) if s.config.dataset in TOYS_1D
-                   else gan_lab_figure(s.toy, height=470, show_gradient=False))
-            st.plotly_chart(for_projector(fig), key="toy_chart", config={"displayModeBar": False})
-        elif s.samples is not None:
-            st.image(_grid_png(s.name, s.samples_step, s.samples, 440, id(s.samples)))
-    with right:
-        fig = for_projector(plots.d_output_figure(s.metrics, 20, LIVE_POINTS), height=470)
-        st.plotly_chart(fig, key="d_chart", config={"displayModeBar": False})
+        replay_view.timeline(rec, key=f"train_replay__{r.name}", present=present)
 
 
 # Not training (finished, stopped, failed, or a saved run reopened and not resumed): show what it recorded.

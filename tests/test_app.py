@@ -46,7 +46,60 @@ def test_home_renders_device_presets_and_navigation(registry):
     assert device_label(pick_device()) in text(at)
     labels = [b.label for b in at.button]
     assert all(name in labels for name in PRESETS)
-    assert "None" in "\n".join(c.value for c in at.caption)  # no runs in progress yet
+    assert all(b.help for b in at.button if b.key.startswith("preset_"))  # each preset's note on hover
+    assert "No run in progress." in "\n".join(c.value for c in at.caption)
+
+
+def home_frame(at: AppTest) -> tuple[str, str]:
+    """(the caption's step line, the figure's spec) of Home's player."""
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id and "home_figure" in c.proto.id]
+    caption = next(m.value for m in at.markdown if m.value.startswith("**step "))
+    return caption, chart.proto.spec
+
+
+def test_home_plays_the_figure1_demo_from_its_frames_and_loops(registry):
+    from app import home
+    from explorer.runs.folder import DEMO_RUNS_DIR
+    from explorer.runs.replay import Recording
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    first = home_frame(at)
+    assert first[0].startswith("**step 0 of 3,000:**")
+    at.run()  # a full run draws the next frame, as each tick of the fragment does in a browser
+    second = home_frame(at)
+    assert second[0].startswith("**step 50 of 3,000:**") and second[1] != first[1]
+    assert not registry.runners()  # played from the recording: nothing trains
+    n = len(Recording.open(DEMO_RUNS_DIR / home.DEMO).frames)
+    shown = [home.loop_index(t, n) for t in range(2 * (n + home.HOLD_TICKS))]
+    assert shown[: n] == list(range(n)) and shown[n: n + home.HOLD_TICKS] == [n - 1] * home.HOLD_TICKS
+    assert shown[n + home.HOLD_TICKS] == 0  # and round again
+
+
+def test_home_frame_captions_say_what_the_frame_shows():
+    from app import home
+    from explorer.runs.folder import DEMO_RUNS_DIR
+    from explorer.runs.replay import Recording
+
+    rec = Recording.open(DEMO_RUNS_DIR / home.DEMO)
+    first = home.frame_caption(0, rec.last_step, rec.frame_at(0)[1])
+    assert "barely overlaps" in first  # step 0: G's samples away from the data, JS near log 2
+    captions = {step: home.frame_caption(step, rec.last_step, rec.frame_at(step)[1]) for step, _ in rec.frames}
+    for step, caption in captions.items():
+        view = rec.frame_at(step)[1]
+        low, high = home.d_span(view)
+        assert f"{low:.2f}" in caption and f"{high:.2f}" in caption
+        assert ("nearly flat" in caption) == (high - low <= home.FLAT)
+    assert any("nearly flat" in c for c in captions.values()) and any("runs from" in c for c in captions.values())
+
+
+def test_train_this_yourself_opens_train_with_the_figure1_preset(registry):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.button(key="home_train").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Train"
+    assert at.sidebar.selectbox(key="cfg_dataset").value == "toy1d"
+    assert not at.button(key="start").disabled and not registry.runners()
 
 
 def test_train_page_widgets_exist(registry):
@@ -212,7 +265,7 @@ def test_in_training_metrics_are_drawn_on_the_train_page(registry):
     # Finished, so the page shows its recording: the toy's figure, its summary, D's outputs, gradient norms,
     # modes covered and the in-training metrics, with a slider over its steps.
     keys = [chart.key.removeprefix(f"train_replay__{runner.name}_") for chart in at.get("plotly_chart")]
-    assert keys == ["figure", "right", "d", "grad", "modes", "evals"]
+    assert keys == ["figure", "d", "right", "grad", "modes", "evals"]  # the game beside D's outputs, then the rest
     assert at.slider(key=f"train_replay__{runner.name}_step").value == 120
 
 

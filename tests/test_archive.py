@@ -238,6 +238,7 @@ def good_zip(trained, tmp_path_factory) -> Path:
     return export_zip(trained["digits"], tmp_path_factory.mktemp("zips") / "digits.zip")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", BAD_ZIPS)
 def test_a_bad_zip_is_refused_naming_the_member_and_nothing_is_written(good_zip, runs_dir, tmp_path, case):
     (runs_dir / "mine").mkdir(parents=True)

@@ -7,6 +7,8 @@ import math
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT, SHARED_DATA
 
 
@@ -17,6 +19,7 @@ def bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
+@pytest.mark.slow
 def test_bench_prints_both_loops_their_ratio_the_users_path_dashboard_load_and_a_json_last_line():
     out = bench("--seconds", "2", "--rounds", "1", "--batch-size", "32", "--device", "cpu", "--json")
     assert out.returncode == 0, out.stderr
@@ -43,6 +46,7 @@ def test_bench_prints_both_loops_their_ratio_the_users_path_dashboard_load_and_a
     assert "peak_gpu_mib" not in fig  # CPU run
 
 
+@pytest.mark.slow
 def test_bench_without_json_prints_only_the_report():
     out = bench("--seconds", "1", "--rounds", "1", "--device", "cpu", "--no-bf16", "--no-dashboard", "--no-runner")
     assert out.returncode == 0, out.stderr
@@ -52,6 +56,7 @@ def test_bench_without_json_prints_only_the_report():
     assert "round 1/1" in out.stderr  # progress goes to stderr
 
 
+@pytest.mark.slow
 def test_bench_without_mnist_says_where_to_put_it(tmp_path):
     out = subprocess.run([sys.executable, "-m", "explorer", "bench", "--data-root", str(tmp_path / "nowhere"),
                           "--seconds", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)

@@ -113,8 +113,8 @@ def status_step(page) -> int | None:
     el = page.locator(".st-key-status")
     if el.count() == 0:
         return None
-    m = re.search(r"step (\d+)", el.first.inner_text())
-    return int(m.group(1)) if m else None
+    m = re.search(r"step ([\d,]+)", el.first.inner_text())  # "step 1,234 / 3,000"
+    return int(m.group(1).replace(",", "")) if m else None
 
 
 def status_state(page) -> str:

@@ -21,6 +21,7 @@ def _test_set(name: str, folder: str):
     return images_to_float(images), labels
 
 
+@pytest.mark.slow
 def test_shipped_mnist_classifier_is_at_least_98_percent_accurate():
     torch.set_num_threads(2)
     x, y = _test_set("mnist", "MNIST")
@@ -30,6 +31,7 @@ def test_shipped_mnist_classifier_is_at_least_98_percent_accurate():
     assert model.features(x[:4]).shape == (4, 128)
 
 
+@pytest.mark.slow
 def test_shipped_fashion_mnist_classifier_is_about_90_percent_accurate():
     torch.set_num_threads(2)
     x, y = _test_set("fashion_mnist", "FashionMNIST")

@@ -163,6 +163,7 @@ def trainable_configs(draw) -> dict:
     return values
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trainable_configs())
 def test_every_valid_config_trains_a_step(points_csv, values):

@@ -139,6 +139,7 @@ def test_fresh_noise_and_reused_fake_batch_both_train():
         assert len(frame) == 20 and frame.notna().all().all()
 
 
+@pytest.mark.slow
 def test_g_average_is_a_running_mean_of_g_kept_in_checkpoints(tmp_path):
     from explorer.runs.folder import load_models, save_checkpoint
 
@@ -168,6 +169,7 @@ def test_g_average_is_a_running_mean_of_g_kept_in_checkpoints(tmp_path):
     torch.testing.assert_close(next(t2.G_average.parameters()), next(t.G.parameters()))
 
 
+@pytest.mark.slow
 def test_paper_preset_builds_the_2014_mnist_networks():
     from explorer.game.data import Dataset
     from explorer.game.models import Maxout
@@ -189,6 +191,7 @@ def test_paper_preset_builds_the_2014_mnist_networks():
     assert 0.5 < t.opt_d.param_groups[0]["momentum"] < 0.5001
 
 
+@pytest.mark.slow
 def test_1d_toy_reaches_the_equilibrium_on_cpu_within_a_minute():
     cfg = TrainConfig()  # the 1D Gaussian of Figure 1
     t = Trainer(cfg, load_dataset(cfg), "cpu")
@@ -206,6 +209,7 @@ def test_optimal_discriminator_is_one_half_where_densities_match():
 
 # ------------------------------------------------------------------------------------------ CLI and layering
 
+@pytest.mark.slow
 def test_cli_trains_and_prints_a_json_summary(tmp_path):
     out = subprocess.run([sys.executable, "-m", "explorer", "train", "--dataset", "ring8", "--steps", "60",
                           "--runs-dir", str(tmp_path), "--no-progress"], cwd=ROOT, capture_output=True,
@@ -295,6 +299,7 @@ def test_kde_is_the_sum_of_gaussian_kernels_and_integrates_to_one():
     assert density.sum() * float(x[1] - x[0]) == pytest.approx(1.0, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_cli_killed_with_sigterm_stops_cleanly_with_a_checkpoint(tmp_path):
     import signal
     import time

@@ -20,6 +20,7 @@ def _cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_real_mnist_as_samples_scores_near_the_papers_reference_row(shared_data):
     out = _cli("--samples-from", "mnist-train", "--metric", "parzen", "--data-root", str(shared_data))
     assert out.returncode == 0, out.stderr
@@ -34,6 +35,7 @@ def test_real_mnist_as_samples_scores_near_the_papers_reference_row(shared_data)
     assert "real MNIST training images" in name and abs(row["mean"] - parzen["mean"]) < 3
 
 
+@pytest.mark.slow
 def test_only_mnist_parzen_results_carry_the_papers_table1():
     out = _cli("--samples-from", "digits8x8-train", "--metric", "parzen", "--samples", "300")
     assert out.returncode == 0, out.stderr
@@ -42,6 +44,7 @@ def test_only_mnist_parzen_results_carry_the_papers_table1():
     assert "paper_table1" not in result and "reference_row" not in result
 
 
+@pytest.mark.slow
 def test_evaluate_a_2d_toy_run_counts_its_modes(runs_dir):
     runner = Runner(TrainConfig.for_dataset("ring8", steps=300), runs_dir=runs_dir).start()
     runner.join(120)
@@ -56,6 +59,7 @@ def test_evaluate_a_2d_toy_run_counts_its_modes(runs_dir):
     assert sum(modes["per_mode"]) == round(modes["high_quality_fraction"] * 2_500)
 
 
+@pytest.mark.slow
 def test_a_metric_that_does_not_apply_says_which_do(runs_dir):
     with pytest.raises(MetricError, match="dataset='ring8'; it has: modes"):
         score_samples(torch.zeros(10, 2), TrainConfig.for_dataset("ring8"), ["parzen"])
@@ -63,6 +67,7 @@ def test_a_metric_that_does_not_apply_says_which_do(runs_dir):
     assert out.returncode == 2 and "RUN_DIR or --samples-from" in out.stderr
 
 
+@pytest.mark.slow
 def test_mnist_like_run_gets_classifier_scores_and_in_training_curves(runs_dir):
     cfg = TrainConfig.for_dataset("mnist_subset", model="mlp", g_hidden=16, d_hidden=32, steps=60,
                                   eval_interval=30, checkpoint_interval=60)
@@ -78,6 +83,7 @@ def test_mnist_like_run_gets_classifier_scores_and_in_training_curves(runs_dir):
     assert 0 <= result["coverage"]["classes_covered"] <= 10 and result["fid"]["frechet_distance"] > 0
 
 
+@pytest.mark.slow
 def test_a_run_that_averages_g_is_scored_on_the_average_unless_raw_g_is_asked(runs_dir):
     cfg = TrainConfig.for_dataset("mnist_subset", model="mlp", g_hidden=16, d_hidden=32, steps=40,
                                   g_average=0.9)

@@ -46,6 +46,7 @@ def finished_run(runs_dir: Path, steps: int = 60, **changes) -> Path:
 
 # ------------------------------------------------------------------------------------------ SIGKILL
 
+@pytest.mark.slow
 def test_a_cli_run_killed_with_sigkill_resumes_with_no_gap_or_duplicate(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "explorer", "train", "--dataset", "ring8", "--steps", "0",
                              "--set", "checkpoint_interval=100", "--runs-dir", str(tmp_path), "--name", "killed",
@@ -70,6 +71,7 @@ def test_a_cli_run_killed_with_sigkill_resumes_with_no_gap_or_duplicate(tmp_path
     assert read_metrics(run_dir)["step"].tolist() == list(range(1, last + 151))
 
 
+@pytest.mark.slow
 def test_a_run_killed_before_its_first_checkpoint_starts_over_with_one_record(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "explorer", "train", "--steps", "0", "--runs-dir", str(tmp_path),
                              "--name", "early", "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -85,6 +87,7 @@ def test_a_run_killed_before_its_first_checkpoint_starts_over_with_one_record(tm
     assert read_metrics(tmp_path / "early")["step"].tolist() == list(range(1, 51))
 
 
+@pytest.mark.slow
 def test_a_process_that_exits_stops_its_runs_first_with_a_checkpoint(tmp_path):
     """As the Streamlit server does on Ctrl-C or SIGTERM: the interpreter exits with a run still training.
     It used to abort ("terminate called without an active exception") and lose the run's steps."""
@@ -122,6 +125,7 @@ def flip_bytes(path: Path, where: float, n: int = 16) -> None:
     path.write_bytes(bytes(data))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncated", "bit-flipped"])
 def test_a_damaged_config_json_is_named_and_every_other_run_still_loads(runs_dir, damage):
     good, bad = finished_run(runs_dir), finished_run(runs_dir)
@@ -335,6 +339,7 @@ def test_exploding_gradients_pause_the_run_before_nan_and_the_last_checkpoint_lo
     assert all(torch.isfinite(v).all() for v in state["G"].values() if v.is_floating_point())
 
 
+@pytest.mark.slow
 def test_the_cli_reports_a_run_that_blew_up_and_keeps_its_good_checkpoint(tmp_path):
     out = cli("train", "--runs-dir", str(tmp_path), "--name", "sgd-at-1", "--steps", "0", "--set", "optimizer=sgd",
               "--set", "lr_d=1", "--set", "lr_g=1", "--set", "momentum=0.99")
@@ -358,6 +363,7 @@ def test_exploding_gradients_are_named_as_such_when_they_come_first():
     assert "norm of D's gradient reached 5e+04 at step 302" in alarm.message
 
 
+@pytest.mark.slow
 def test_a_discriminator_that_wins_outright_raises_a_warning_while_it_lasts():
     """Section 3's poor G under the minimax loss: D rejects every sample and G's gradient vanishes."""
     runner = Runner(preset("Minimax from a poor G"), save=False).start()
@@ -372,6 +378,7 @@ def test_a_discriminator_that_wins_outright_raises_a_warning_while_it_lasts():
 
 # ------------------------------------------------------------------------------------------ bad input
 
+@pytest.mark.slow
 def test_a_batch_larger_than_the_data_set_is_refused_naming_both(runs_dir, tmp_path):
     from PIL import Image
 

@@ -75,6 +75,7 @@ def test_a_page_without_a_run_says_what_to_do(registry, page, needs, tmp_path, m
 KEYS = {"latent": "latent", "neighbours": "nn"}  # each page's image_source key
 
 
+@pytest.mark.slow
 def test_image_pages_open_on_the_bundled_digits_demo_on_a_fresh_runs_folder(registry):
     for page in ("latent", "neighbours"):
         at = open_page(page)
@@ -82,6 +83,7 @@ def test_image_pages_open_on_the_bundled_digits_demo_on_a_fresh_runs_folder(regi
         assert at.get("image"), "samples drawn from the demo's G"
 
 
+@pytest.mark.slow
 def test_image_pages_explain_that_toys_do_not_apply(registry, runs_dir, saved_runs, tmp_path, monkeypatch):
     monkeypatch.setattr(runs_io, "DEMO_RUNS_DIR", tmp_path / "no-demos")
     with_saved(runs_dir, saved_runs, "toy1d-saved")
@@ -100,10 +102,10 @@ def test_toy_1d_on_a_saved_run_then_capture_frames(registry, runs_dir, saved_run
     assert not at.exception, at.exception
     assert runner.snapshot().state == "paused" and runner.snapshot().step == 300  # looked at, not trained
     assert 0.0 < float(metric(at, "mean D(x) on data")) < 1.0
-    assert charts(at) == 2  # Figure 1 and the value over training
+    assert charts(at) == 3  # Figure 1 beside D's outputs, the value over training
     for _ in range(2):
         at.button(key="toy1d_capture").click().run()
-    assert charts(at) == 3 and len(at.session_state["toy1d_captures"]) == 2  # plus the (a)-(b) strip
+    assert charts(at) == 4 and len(at.session_state["toy1d_captures"]) == 2  # plus the (a)-(b) strip
 
 
 def test_toy_1d_starts_a_preset_and_follows_it_live(registry):
@@ -117,7 +119,7 @@ def test_toy_1d_starts_a_preset_and_follows_it_live(registry):
     at.run()
     assert not at.exception, at.exception
     assert any("Minimax vs non-saturating" in h.value for h in at.subheader)
-    assert charts(at) == 3  # Figure 1, the value over training, the gradient comparison
+    assert charts(at) == 4  # Figure 1, D's outputs, the value over training, the gradient comparison
     at.button(key="toy1d_pause").click().run()
     shown = registry.get(at.session_state["toy1d_run"])
     wait_for(lambda: shown.snapshot().state == "paused")
@@ -137,7 +139,7 @@ def test_toy_2d_on_a_saved_run_and_a_live_one(registry, runs_dir, saved_runs):
     wait_for(lambda: len(live.snapshot().modes_history) >= 2)
     at.run()
     assert not at.exception, at.exception
-    assert metric(at, "modes covered").endswith("/ 8") and charts(at) == 3
+    assert metric(at, "modes covered").endswith("/ 8") and charts(at) == 4  # GAN Lab's view, D, modes, value
 
 
 def test_latent_page_on_a_saved_checkpoint_and_a_live_run(registry, runs_dir, saved_runs):

@@ -106,7 +106,7 @@ def test_gan_lab_figure_heatmap_points_and_gradient_segments():
     fake = view.fake
     t = by_name(figures.gan_lab_figure(view))
     assert t["D(x)"].type == "heatmap" and t["D(x)"].zmin == 0 and t["D(x)"].zmax == 1
-    seg = t["G's gradient (descent direction)"]
+    seg = t["G's step (-gradient)"]
     xy = np.array([seg.x, seg.y], dtype=float).T
     # Segments start at the generated points and point along the gradient; the longest spans 8% of the plot.
     assert np.allclose(xy[0], fake[0]) and np.allclose(xy[3], fake[1])

@@ -55,6 +55,7 @@ def test_the_bench_command_line_takes_the_report_flags_and_refuses_without_cuda(
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_a_failing_step_is_recorded_with_its_error_and_the_rest_still_run(tmp_path):
     """A data root with no MNIST: the bench, MNIST in a minute and the paper run fail with the engine's own
     message, the Parzen steps say there is no run to score; the device facts and a test run are still there."""
@@ -80,6 +81,7 @@ def test_a_failing_step_is_recorded_with_its_error_and_the_rest_still_run(tmp_pa
     assert "| Paper preset, fresh run | failed |" in md
 
 
+@pytest.mark.slow
 def test_the_cpu_dry_run_records_every_step_and_a_later_command_adds_to_the_same_report(tmp_path, shared_data):
     out = tmp_path / "report"
     main_report(report_args(out, data_root=str(shared_data)))

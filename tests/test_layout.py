@@ -18,8 +18,11 @@ from tests.conftest import ROOT
 
 # explorer's sub-packages, lowest first: each may import only from itself and those before it. The top-level
 # modules (explorer/__init__.py, cli.py, bench.py, __main__.py) may import any of them.
-LAYERS = ("game", "metrics", "plots", "runs", "sweeps")
+LAYERS = ("game", "metrics", "plots", "runs", "sweeps", "notebook")
 TOP = len(LAYERS)
+# Leaves below every layer: modules that import nothing from explorer, so any layer may use them (the labels
+# people read).
+LEAVES = ("explorer.names",)
 APP_SOURCES = ("explorer", "app", "pages")
 NOT_SOURCE = {".git", ".venv", "venv", "build", "dist", "__pycache__", "test-output", ".ruff_cache",
               ".pytest_cache", ".ipynb_checkpoints", "node_modules", "runs", "data"}
@@ -107,10 +110,13 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
 
 
 def layer(module: str) -> int | None:
-    """explorer.<sub-package>.* -> its index in LAYERS; explorer's top-level modules -> TOP; else None."""
+    """explorer.<sub-package>.* -> its index in LAYERS; a leaf -> -1; explorer's other top-level modules -> TOP;
+    else None."""
     parts = module.split(".")
     if parts[0] != "explorer":
         return None
+    if module in LEAVES:
+        return -1
     if len(parts) > 1 and (ROOT / "explorer" / parts[1]).is_dir():
         return LAYERS.index(parts[1]) if parts[1] in LAYERS else -1
     return TOP
@@ -167,6 +173,13 @@ def test_explorer_layers_import_only_downwards():
                 wrong.append(f"{module} imports {dest} (line {lines[module, dest]}): layers are "
                              f"{' < '.join(LAYERS)} < explorer's top-level modules")
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_leaves_import_nothing_from_explorer():
+    edges, _, _ = import_graph()
+    for leaf in LEAVES:
+        assert leaf in edges, f"{leaf} is not found"
+        assert not [t for t in edges[leaf] if t.startswith("explorer")], f"{leaf} must import nothing from explorer"
 
 
 def test_explorer_never_imports_streamlit():

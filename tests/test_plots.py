@@ -3,12 +3,14 @@ curve downsampler (explorer.plots.style) they all use."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from explorer.game.trainer import METRICS
-from explorer.plots import paper, style
+from explorer.plots import compare, evaluation, paper, points, style
 from explorer.plots import training as plots
 
 
@@ -130,7 +132,7 @@ def test_the_train_pages_toy_views_from_a_real_trainer():
         else:
             fig = paper.gan_lab_figure(toy2d_view(trainer), height=380, show_gradient=False)
             assert fig.data[0].type == "heatmap" and {"real (p_data)", "generated (p_g)"} <= set(names(fig))
-            assert "G's gradient (descent direction)" not in names(fig)
+            assert "G's step (-gradient)" not in names(fig)
 
 
 def test_one_palette_real_is_black_and_g_is_green_everywhere():
@@ -185,3 +187,167 @@ def test_subplot_figures_keep_their_grid():
     style.mark_milestones(fig, [2], ["D at 1/2"])
     assert len(fig.layout.shapes) == 2  # one line in each row
     assert [t.yaxis for t in fig.data] == ["y", "y", "y2", "y2", "y2"]
+
+
+# ------------------------------------------------------------------------------------- text that cannot overlap
+
+def test_log_axes_show_only_as_many_ticks_as_fit():
+    wide = np.geomspace(0.05, 8000, 100)  # five decades on a short axis: powers of 10 only
+    assert style.log_ticks(wide, 150)["dtick"] == 1
+    assert style.log_ticks(wide, 40)["dtick"] >= 2  # every second decade or sparser
+    assert style.log_ticks(np.geomspace(0.5, 4, 10), 300)["dtick"] == "D2"  # one decade: 1, 2, 5 fit
+    fig = plots.grad_norm_figure(pd.DataFrame({"step": np.arange(100), "grad_norm_d": np.geomspace(0.1, 1e4, 100),
+                                               "grad_norm_g": np.ones(100)}), height=260)
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tickformat == "~g"
+    big = style.for_projector(paper.gradient_comparison_figure({"a": fake_metrics(50)}))
+    assert big.layout.yaxis.type == "log" and big.layout.yaxis.dtick is not None
+
+
+def test_title_and_legend_sit_above_the_plot_in_their_own_margin():
+    fig = plots.loss_figure(fake_metrics(50), height=300)
+    legend, title = fig.layout.legend, fig.layout.title
+    assert title.yref == "container" and title.y == 1 and title.yanchor == "top"
+    assert legend.yref == "container" and legend.yanchor == "top" and legend.orientation == "h"
+    assert legend.y < 1  # under the title
+    head_px = (1 - legend.y) * 300
+    assert fig.layout.margin.t >= head_px + 20  # a legend row; plotly reserves more where the legend wraps
+    big = style.for_projector(plots.loss_figure(fake_metrics(50), height=300))
+    assert big.layout.margin.t > fig.layout.margin.t and big.layout.legend.y < legend.y  # more room, larger fonts
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        assert axis.automargin and axis.title.standoff
+
+
+def test_milestones_of_one_name_are_one_label_and_close_ones_are_stacked():
+    toy = pd.DataFrame({"step": np.arange(0, 1001, 10), "d_on_data": 0.7, "js": 0.1, "value": -1.0})
+    fig = style.mark_milestones(paper.toy_metrics_figure(toy), [3, 800, 20], ["collapsed", "collapsed", "D → 1/2"])
+    texts = {a.text: a for a in fig.layout.annotations}
+    assert "collapsed · steps 3, 800" in texts and "D → 1/2 · step 20" in texts
+    shifts = sorted(a.yshift or 0 for a in texts.values())
+    assert shifts[0] == 0 and shifts[1] > 0  # steps 3 and 20 would print over each other: two rows
+    assert len(fig.layout.shapes) == 2 * 3  # every milestone still drawn, on both panels
+
+
+def test_the_toy_2d_caption_names_the_colours_the_colour_bar_shows():
+    """The caption's colour words come from the scale the figure draws: red at D = 0, blue at D = 1 (an explicit
+    list: plotly.js reads the name "RdBu" the other way round from plotly.py)."""
+    from tests.test_figures import toy2d_synthetic
+
+    heat = paper.gan_lab_figure(toy2d_synthetic()).data[0]
+    scale = [list(stop) for stop in heat.colorscale]
+    assert not heat.reversescale and isinstance(style.HEATMAP, list)
+    at_0, at_1 = style.colour_name(scale[0][1]), style.colour_name(scale[-1][1])
+    assert (at_0, at_1) == style.scale_end_names(style.HEATMAP) == ("red", "blue")
+    caption = paper.gan_lab_caption()
+    assert f"{at_1} where D says 'data' (D = 1)" in caption and f"{at_0} where it says 'generated' (D = 0)" in caption
+    assert list(heat.colorbar.ticktext) == ["0: generated", "1/2", "1: data"]
+    assert style.colour_name(style.C_G) == "green" and style.colour_name(style.C_DATA) == "black"
+    assert style.colour_name("rgb(5,10,172)") == "blue" and style.colour_name("#b2182b") == "red"
+
+
+def test_eval_panels_wrap_their_titles_and_use_the_one_metric_table():
+    from explorer import names
+
+    evals = pd.DataFrame({"step": [1, 2], "frechet_distance": [9, 8], "classifier_score": [2, 3],
+                          "classes_covered": [4, 5], "kl_to_uniform": [1, 0.5]})
+    fig = evaluation.eval_curves_figure(evals, height=260)
+    titles = [a.text for a in fig.layout.annotations]
+    assert [t.replace("<br>", " ") for t in titles] == [names.metric_title(c) for c in evals.columns[1:]]
+    assert all(len(line) <= style.line_chars(style.NARROWEST_PX / 2) for t in titles for line in t.split("<br>"))
+    assert fig.layout.height == 2 * 260  # two panels a row, two rows
+
+
+def _builders():
+    """Every chart builder of explorer.plots, on data that fills its legend and its axes."""
+    from tests.test_figures import synthetic_view, toy2d_synthetic
+
+    m = fake_metrics(3000)
+    m["grad_norm_g"] = np.geomspace(0.05, 8000, 3000)
+    toy = pd.DataFrame({"step": np.arange(1, 51), "d_on_data": np.linspace(0.9, 0.5, 50),
+                        "js": np.linspace(0.6, 0.01, 50), "value": np.linspace(-0.2, -1.38, 50)})
+    evals = pd.DataFrame({"step": [100, 200, 300], "frechet_distance": [200, 100, 50], "classifier_score": [2, 4, 6],
+                          "classes_covered": [3, 7, 9], "kl_to_uniform": [1, 0.5, 0.2]})
+    rng = np.random.default_rng(0)
+    return {
+        "loss": lambda: plots.loss_figure(m, 20, height=420),
+        "d_output": lambda: plots.d_output_figure(m, 20),
+        "grad_norm": lambda: plots.grad_norm_figure(m, 20),
+        "figure1": lambda: paper.figure1(synthetic_view(0.5), height=420),
+        "figure1_compact": lambda: paper.figure1(synthetic_view(0.5), show_mapping=False, show_d_star=False,
+                                                 height=340),
+        "toy_metrics": lambda: style.mark_milestones(paper.toy_metrics_figure(toy, height=340), [3, 5, 48],
+                                                     ["collapsed", "collapsed", "D → 1/2"]),
+        "gradients": lambda: paper.gradient_comparison_figure({"minimax: G descends log(1 - D(G(z)))": m,
+                                                               "non-saturating: G ascends log D(G(z))": m}),
+        "gan_lab": lambda: paper.gan_lab_figure(toy2d_synthetic(), height=420),
+        "modes": lambda: paper.modes_history_figure(pd.DataFrame({"step": [1, 2, 3], "modes_covered": [3, 5, 8]}), 8),
+        "histogram": lambda: paper.distance_histogram(rng.normal(5, 1, 500), rng.normal(5.2, 1, 500)),
+        "evals": lambda: evaluation.eval_curves_figure(evals, height=260),
+        "overlay": lambda: compare.overlay_figure({f"run-{i}-ring8-seed{i}": m for i in range(4)}, "d_x",
+                                                  "Mean D(x) on data", "D", reference=(0.5, "1/2 (p_g = p_data)"),
+                                                  y_range=(0, 1), height=260),
+        "band": lambda: compare.band_figure({"ring8 lr 1e-3": [m, m], "ring8 lr 1e-2": [m]}, "g_loss", "G loss",
+                                            "loss", smooth=10),
+        "points": lambda: points.points_figure(rng.normal(size=(300, 2))),
+    }
+
+
+# Per chart: pairs of its visible SVG texts (ticks, titles, legend, annotations) whose boxes share more than 2 px in
+# both directions, and texts that reach outside the chart's own box.
+_OVERLAPS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
+    const boxes = [], out = [], g = gd.getBoundingClientRect();
+    for (const el of gd.querySelectorAll('svg text')) {
+        const text = (el.textContent || '').trim();
+        if (!text || el.closest('.hoverlayer') || !el.checkVisibility({opacityProperty: true})) continue;
+        const r = el.getBoundingClientRect();
+        if (r.width < 1 || r.height < 1) continue;
+        if (r.left < g.left - 2 || r.right > g.right + 2 || r.top < g.top - 2 || r.bottom > g.bottom + 2)
+            out.push(text + ' (outside the chart)');
+        for (const [t, b] of boxes)
+            if (Math.min(r.right, b.right) - Math.max(r.left, b.left) > 2
+                    && Math.min(r.bottom, b.bottom) - Math.max(r.top, b.top) > 2)
+                out.push(t + ' / ' + text);
+        boxes.push([text, r]);
+    }
+    return out;
+})"""
+
+
+@pytest.mark.browser
+def test_no_two_texts_of_a_chart_overlap_in_a_browser(tmp_path):
+    """Every builder drawn by plotly.js in Chromium at the narrowest chart the app draws up to a wide one, in the
+    normal and the projector style: no tick, title, legend entry or annotation is drawn over another or cut off."""
+    import plotly
+    import plotly.io as pio
+
+    from tests.test_browser import CHROMIUM, OUTPUT, _browser_or_skip
+
+    sync_playwright = _browser_or_skip()
+    figures = [(f"{name}{' (projector)' if big else ''}", style.for_projector(build()) if big else build())
+               for name, build in _builders().items() for big in (False, True)]
+    (tmp_path / "plotly.min.js").write_bytes((Path(plotly.__file__).parent / "package_data/plotly.min.js").read_bytes())
+    found = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            for width in (style.NARROWEST_PX, 480, 700):
+                charts = "".join(f"<div id='f{i}' style='width:{width}px'></div><script>var F = {pio.to_json(fig)};"
+                                 f"Plotly.newPlot('f{i}', F.data, F.layout, {{displayModeBar: false}})</script>"
+                                 for i, (_, fig) in enumerate(figures))
+                page_file = tmp_path / f"charts{width}.html"
+                page_file.write_text("<html><head><meta charset='utf-8'><script src='plotly.min.js'></script></head>"
+                                     f"<body>{charts}</body></html>")
+                page = browser.new_page(viewport={"width": 1000, "height": 800})
+                page.goto(page_file.as_uri())
+                page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= "
+                                       f"{len(figures)}", timeout=60_000)
+                page.wait_for_timeout(500)
+                for (name, _), problems in zip(figures, page.evaluate(_OVERLAPS_JS), strict=True):
+                    if problems:
+                        found[f"{name} at {width} px"] = problems
+                if width == style.NARROWEST_PX:
+                    OUTPUT.mkdir(exist_ok=True)
+                    page.screenshot(path=str(OUTPUT / "plots-narrowest.png"), full_page=True)
+                page.close()
+        finally:
+            browser.close()
+    assert not found, f"texts drawn over each other: {found}"

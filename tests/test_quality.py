@@ -37,6 +37,7 @@ def test_the_target_needs_all_three_figures():
     assert not meets_target({**good, "classes_covered": 9})
 
 
+@pytest.mark.slow
 def test_quality_mode_on_a_tiny_budget_scores_three_snapshots(capsys):
     args = Namespace(quality=3.0, dataset="mnist_subset", data_root=None, json=True, device="cpu", samples=300)
     fig = main_quality(args)
@@ -57,6 +58,7 @@ def test_quality_mode_on_a_tiny_budget_scores_three_snapshots(capsys):
     assert sum(line.lstrip().startswith(("0.5s", "1.5s", "3s")) for line in out.splitlines()) == 3
 
 
+@pytest.mark.slow
 def test_quality_mode_without_json_returns_nothing_to_print(capsys):
     args = Namespace(quality=1.0, dataset="mnist_subset", data_root=None, json=False, device="cpu", samples=200)
     assert main_quality(args) is None

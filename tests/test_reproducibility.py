@@ -54,6 +54,7 @@ def _run(cfg: TrainConfig, runs_dir, watched: bool) -> pd.DataFrame:
     return snap.metrics
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["toy1d", "ring8"])
 def test_the_same_seed_gives_the_same_run_headless_or_watched(runs_dir, dataset):
     cfg = TrainConfig.for_dataset(dataset, steps=500, seed=7, sample_interval=1, checkpoint_interval=10_000)
@@ -72,6 +73,7 @@ def _weights(t: Trainer) -> list[torch.Tensor]:
     # the paper's maxout D with dropout; batch 16 of 4,000 images, so the stop falls mid-epoch
     TrainConfig.for_dataset("mnist_subset", model="paper", g_hidden=32, d_hidden=16, batch_size=16, seed=5),
 ], ids=["toy1d", "paper-dropout"])
+@pytest.mark.slow
 def test_n_steps_equal_half_then_a_checkpoint_then_the_other_half(tmp_path, cfg):
     dataset = load_dataset(cfg)
     straight = Trainer(cfg, dataset, "cpu")

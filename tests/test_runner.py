@@ -16,6 +16,7 @@ from explorer.runs.folder import latest_checkpoint, list_checkpoints, list_runs,
 from tests.conftest import wait_for
 
 
+@pytest.mark.slow
 def test_pause_resume_stop_with_snapshots_read_from_another_thread(runs_dir):
     runner = Runner(TrainConfig(steps=0), runs_dir=runs_dir).start()
     seen: list[list[int]] = [[], []]
@@ -112,6 +113,7 @@ def test_a_nan_loss_pauses_the_run_with_a_message_and_it_can_resume(runs_dir):
     runner.stop()
 
 
+@pytest.mark.slow
 def test_metrics_csv_holds_every_step_the_snapshot_showed_when_the_run_ends(runs_dir):
     """The rows reach the file in batches (about once a second), yet neither a finished run nor a stopped one
     leaves metrics.csv behind what its snapshot shows."""
@@ -156,6 +158,7 @@ def test_a_second_divergence_goes_back_to_the_same_good_weights(runs_dir, monkey
                 assert torch.equal(value, second[opt]["state"][i][key]), (opt, i, key)
 
 
+@pytest.mark.slow
 def test_a_reopened_run_resumes_with_a_continuous_step_count(runs_dir):
     first = Runner(TrainConfig(steps=150), runs_dir=runs_dir).start()
     first.join(60)
@@ -184,6 +187,7 @@ def test_a_corrupt_checkpoint_gives_a_clear_error(runs_dir):
     assert ckpt.name in str(e.value) and "damaged" in str(e.value)
 
 
+@pytest.mark.slow
 def test_a_bit_flipped_checkpoint_is_refused_by_its_checksum_not_resumed_silently(runs_dir):
     """64 flipped bytes that leave G's and D's weights readable: torch.load alone would take the file."""
     import subprocess

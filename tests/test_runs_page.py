@@ -66,6 +66,7 @@ def files_under(path: Path) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ the table
 
+@pytest.mark.slow
 def test_the_table_lists_every_run_with_its_settings_state_and_best_metric(made, runs_dir, demos):
     put(made, runs_dir, "a")
     put(made, runs_dir, "ring")
@@ -367,7 +368,7 @@ def test_an_exported_zip_uploads_as_a_new_run_once(made, registry, tmp_path):
 def test_a_demo_cannot_be_deleted_but_can_be_copied(made, registry, demos):
     put(made, demos, "ring", "demo-ring")
     at = select(runs_page(), "demo-ring")
-    assert at.dataframe(key="runs_table").value.set_index("name").loc["demo-ring", "state"] == "demo"
+    assert at.dataframe(key="runs_table").value.set_index("name").loc["demo-ring", "state"] == "bundled demo"
     assert at.button(key="runs_delete").disabled and at.button(key="runs_resume").disabled
     at.button(key="runs_copy").click().run()
     assert not at.exception, at.exception
@@ -378,7 +379,7 @@ def test_a_demo_cannot_be_deleted_but_can_be_copied(made, registry, demos):
 def test_a_run_in_training_shows_its_state_and_cannot_be_deleted(registry):
     runner = registry.start(TrainConfig(steps=0), name="live")
     at = select(runs_page(), "live")
-    assert at.dataframe(key="runs_table").value.set_index("name").loc["live", "state"] in ("loading", "running")
+    assert at.dataframe(key="runs_table").value.set_index("name").loc["live", "state"] in ("loading models", "training")
     assert at.button(key="runs_delete").disabled and at.button(key="runs_rename").disabled
     runner.stop()
     at.run()

@@ -28,6 +28,7 @@ MIN_REFRESHES = int(SOAK_S / 3)
 STALL_S = 10.0  # a run's step, or a chart, standing still longer than this is what a user calls frozen
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_runs_and_readers_keep_going_without_errors_or_memory_creep(tmp_path):
     report = soak(runs=RUNS, readers=READERS, seconds=SOAK_S, runs_dir=tmp_path / "runs", warmup=WARMUP_S)

@@ -236,7 +236,8 @@ def test_a_sweep_s_map_shows_means_over_seeds_and_marks_diverged_cells(registry,
     at = sweeps_page({"sweep": "lecture"})
     assert not at.exception
     assert at.selectbox(key="sweeps_pick").value == "lecture"
-    assert "`lr_d` ∈ {1e-2, 1e-4, 1e-3} × `loss` ∈ {minimax, non_saturating} · seeds 0, 1" in texts(at)
+    assert ("D's learning rate ∈ {1e-2, 1e-4, 1e-3} × G's loss ∈ {minimax (saturating), non-saturating} · "
+            "seeds 0, 1") in texts(at)  # settings and their values named for people (explorer.names)
     fig = chart(at)
     cells = by_cell(fig)
     assert fig["layout"]["xaxis"]["categoryarray"] == ["1e-4", "1e-3", "1e-2"]
@@ -260,7 +261,8 @@ def test_clicking_a_cell_offers_its_seeds_and_opens_the_replay_of_the_one_picked
     # The chart's on_select stores the clicked cell (what a click does in the browser: tests/test_browser_sweeps.py)
     at.session_state["sweeps_cell"] = ("lecture", "1e-3", "non_saturating")
     at.run()
-    assert "**lr_d = 1e-3 · loss = non_saturating**: JS divergence (nats) 0.21 ± 0.0141 over 2 seeds" in texts(at)
+    assert ("**D's learning rate = 1e-3 · G's loss = non-saturating**: JS divergence (nats) 0.21 ± 0.0141 over 2 "
+            "seeds") in texts(at)
     trial = next(t for t in spec.trials() if t.params == {"lr_d": 1e-3, "loss": "non_saturating"} and t.seed == 1)
     button = at.button(key=f"sweeps_replay_seed{trial.seed}")
     assert button.label == "Seed 1 · 0.22"
@@ -365,6 +367,7 @@ def test_sweep_trials_are_listed_on_the_runs_page_and_keep_their_names(registry,
 
 # ------------------------------------------------------------------------------------------ a real sweep
 
+@pytest.mark.slow
 def test_a_sweep_started_from_the_page_runs_on_a_local_ray_and_fills_the_map(registry, runs_dir, demo_sweeps):
     at = sweeps_page()
     at.selectbox(key="sweeps_form_dataset").set_value("toy1d")

@@ -63,6 +63,7 @@ def test_a_bad_grid_is_refused_before_anything_is_written(tmp_path, grid, seeds,
     assert not (tmp_path / "sweeps").exists() or not any((tmp_path / "sweeps").iterdir())
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_a_bad_grid_with_a_message():
     out = cli("sweep", "--grid", "lr_d=1e-3,fast", "--steps", "10", "--runs-dir", "/nonexistent/never")
     assert out.returncode == 2
@@ -81,6 +82,7 @@ def test_spec_round_trips_and_a_renamed_sweep_folder_is_named(tmp_path):
 
 # ------------------------------------------------------------------------------ one trial (no Ray)
 
+@pytest.mark.slow
 def test_a_trial_is_an_ordinary_run_and_goes_on_from_its_checkpoint(tmp_path):
     path, s = create_sweep(tmp_path, spec(grid=("lr_d=1e-3",), steps=200))
     trial = s.trials()[0]
@@ -110,6 +112,7 @@ def test_a_damaged_results_table_says_what_to_do(tmp_path):
 
 # ------------------------------------------------------------------------------ on Ray
 
+@pytest.mark.slow
 def test_a_four_trial_sweep_on_a_local_ray_with_two_cpus(tmp_path):
     path, s = create_sweep(tmp_path, spec())
     summary = run_sweep(path, SweepOptions(cpus=2))
@@ -130,6 +133,7 @@ def test_a_four_trial_sweep_on_a_local_ray_with_two_cpus(tmp_path):
     assert again.drop(columns=TIMING + ["run"]).equals(results.drop(columns=TIMING + ["run"]))
 
 
+@pytest.mark.slow
 def test_a_failing_trial_is_recorded_and_the_sweep_finishes(tmp_path):
     s = spec(grid=("dataset=toy1d,mnist",), overrides=(f"data_root={tmp_path / 'no-data'}",))
     path, s = create_sweep(tmp_path, s)
@@ -140,6 +144,7 @@ def test_a_failing_trial_is_recorded_and_the_sweep_finishes(tmp_path):
     assert rows.loc["mnist", "state"] == "failed" and "MNIST" in rows.loc["mnist", "error"]
 
 
+@pytest.mark.slow
 def test_resume_runs_only_what_is_missing_and_goes_on_from_checkpoints(tmp_path):
     path, s = create_sweep(tmp_path, spec(grid=("lr_d=1e-3,2e-3",), steps=200))
     first, second = s.trials()
@@ -162,6 +167,7 @@ def test_resume_runs_only_what_is_missing_and_goes_on_from_checkpoints(tmp_path)
         read_results(fresh_path).drop(columns=TIMING + ["run"]))  # resumed == uninterrupted
 
 
+@pytest.mark.slow
 def test_more_gpus_per_trial_than_the_cluster_has_is_refused(tmp_path):
     path, _ = create_sweep(tmp_path, spec(grid=("k=1",)))
     with pytest.raises(SweepError, match="GPUs"):
@@ -203,6 +209,7 @@ def ray_head():
             pass
 
 
+@pytest.mark.slow
 def test_a_sweep_pointed_at_a_ray_head_runs_there(tmp_path, ray_head):
     out = cli("sweep", "--grid", "lr_d=1e-3,2e-3", "--steps", "100", "--runs-dir", str(tmp_path), "--name", "remote",
               "--address", ray_head)
@@ -213,6 +220,7 @@ def test_a_sweep_pointed_at_a_ray_head_runs_there(tmp_path, ray_head):
     assert len(read_results(tmp_path / "sweeps" / "remote")) == 2
 
 
+@pytest.mark.slow
 def test_a_stopped_cli_sweep_says_how_to_resume_and_resumes(tmp_path):
     args = ["sweep", "--grid", "lr_d=1e-3,2e-3,3e-3,4e-3", "--steps", "400", "--runs-dir", str(tmp_path),
             "--name", "stopme", "--cpus", "1", "--no-progress"]

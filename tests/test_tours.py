@@ -57,6 +57,7 @@ def play(name: str, seed: int, runs_dir: Path) -> list[Snapshot]:
     return seen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("name", ["figure1", "minimax", "mode-collapse", "k"])
 def test_tour_reaches_each_milestone_within_its_budget(name, seed, tmp_path):
@@ -71,6 +72,7 @@ def test_tour_reaches_each_milestone_within_its_budget(name, seed, tmp_path):
         assert seen[0].config.loss == "minimax" and seen[1].config.loss == "non_saturating"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_mnist_tour_digits_appear(seed, tmp_path):
     """About a minute a seed on a quiet 2-core CPU (8 classes at steps 2,250 / 1,750 / 2,000 of a 3,000 budget)."""
@@ -149,7 +151,7 @@ def tours_page(query: dict[str, str] | None = None) -> AppTest:
 
 def test_page_renders_a_tour_from_a_link_and_start_starts_its_config(registry):
     at = tours_page({"tour": "k", "seed": "2"})
-    assert at.title[0].value == TOURS["k"].title
+    assert at.selectbox(key="tour_pick").value == "k" and TOURS["k"].title in at.caption[0].value
     assert "Step 1 of 2" in "\n".join(i.value for i in at.info)
     at.button(key="tour_start").click().run()
     assert not at.exception, at.exception
@@ -171,3 +173,36 @@ def test_page_shows_the_callout_at_a_milestone(registry):
     at.button(key="tour_next").click().run()
     assert "Step 2 of 2" in "\n".join(i.value for i in at.info)
     runner.stop()
+
+
+# ------------------------------------------------------------------------------------------ cleaning up
+def test_stop_runs_stops_the_live_ones_and_names_them(tmp_path):
+    from explorer.runs.runner import RunRegistry
+    from explorer.runs.tours import stop_runs
+
+    reg = RunRegistry(tmp_path)
+    paused = reg.start(TrainConfig(steps=0), paused=True)
+    ended = reg.start(TrainConfig(steps=5))
+    try:
+        ended.join(60)
+        wait_for(lambda: paused.snapshot().state == "paused")
+        assert stop_runs(reg, [paused.name, ended.name, "no-such-run"]) == [paused.name]
+        assert not paused.snapshot().alive and not reg.active()  # ended when it returns
+    finally:
+        reg.stop_all()
+
+
+def test_a_tour_stops_its_old_run_when_started_again_and_its_runs_when_left(registry):
+    at = tours_page({"tour": "figure1"})
+    at.button(key="tour_start").click().run()
+    (first,) = registry.runners()
+    wait_for(lambda: first.snapshot().state == "paused" and first.snapshot().milestone, timeout=120)
+    at.run()
+    at.button(key="tour_start").click().run()  # "Start again": a fresh run; the paused one is not left behind
+    assert not at.exception, at.exception
+    assert not first.snapshot().alive
+    (second,) = registry.active()
+    assert second.name != first.name
+    at.switch_page("pages/train.py").run()  # the lecturer moves on: no tour run left for Home's "in progress"
+    assert not at.exception, at.exception
+    assert not second.snapshot().alive and not registry.active()

@@ -134,6 +134,7 @@ BIG = UploadLimits()
     (b"x\n" + b"3\n" * 60, "all 60 rows are the same point"),
     (b"\xff\xfe1\x002\x00", "not UTF-8"),
 ], ids=["text", "nan", "inf", "3-columns", "ragged", "too-few", "too-large", "too-many-rows", "constant", "utf16"])
+@pytest.mark.slow
 def test_a_bad_csv_is_refused_with_the_line_and_nothing_is_written(runs_dir, data, message):
     with pytest.raises(UploadError) as e:
         datasets.store_upload("mine.csv", data, runs_dir)

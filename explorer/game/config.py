@@ -127,7 +127,8 @@ class TrainConfig:
                             "which it picked, and they can grow). On CUDA, on asks for PyTorch's deterministic "
                             "algorithms (somewhat slower); off lets cuDNN pick its fastest kernels.",
                             label="Reproducible", advanced=True)
-    steps: int = _f(3000, "Generator updates to train for (the run stops there; 0 = until stopped).",
+    steps: int = _f(3000, "Generator updates to train for; the run stops there. 0: no limit, the run trains until "
+                    "you press Stop.",
                     lo=0, hi=10_000_000, label="Steps")
     sample_interval: int = _f(50, "Steps between the frames recorded for replay: sample grids from the fixed z, "
                             "or the toy's figure (the live view also refreshes by time).", lo=1, hi=100_000,

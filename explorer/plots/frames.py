@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgba
+from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from matplotlib.figure import Figure
 
 from explorer.metrics.toy import Toy1DView, Toy2DView
@@ -55,12 +55,16 @@ def figure1_frame(view: Toy1DView, step: int, y_max: float | None = None, size: 
     return _pixels(fig)
 
 
+# D(x)'s colours as the page draws them (style.HEATMAP is plotly's colour scale: [position, colour] pairs).
+D_COLOURS = LinearSegmentedColormap.from_list("d_of_x", [(float(at), colour) for at, colour in style.HEATMAP])
+
+
 def gan_lab_frame(view: Toy2DView, step: int, size: int = 480) -> np.ndarray:
     """GAN Lab's view at one step as uint8 (H, W, 3): D's heatmap, real (black) and generated (green) points."""
     fig = Figure(figsize=(size / 100, size / 100), dpi=100)
     ax = fig.subplots()
     extent = (float(view.xs[0]), float(view.xs[-1]), float(view.ys[0]), float(view.ys[-1]))
-    ax.imshow(view.d, origin="lower", extent=extent, cmap=style.HEATMAP, vmin=0, vmax=1, alpha=0.55,
+    ax.imshow(view.d, origin="lower", extent=extent, cmap=D_COLOURS, vmin=0, vmax=1, alpha=0.55,
               aspect="equal", interpolation="bilinear")
     ax.scatter(view.real[:, 0], view.real[:, 1], s=3, color=to_rgba(style.C_DATA, 0.5), linewidths=0)
     ax.scatter(view.fake[:, 0], view.fake[:, 1], s=5, color=to_rgba(style.C_G, 0.8), linewidths=0)

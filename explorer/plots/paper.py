@@ -77,13 +77,13 @@ def figure1(view: Toy1DView, title: str | None = None, height: int = 460, show_m
         traces = _toy1d_traces(view, {}, None, showlegend=True, show_d_star=show_d_star)
         return style.figure(traces, style.layout(height, title, xaxis=dict(range=x_range, title=dict(text="x")),
                                                  yaxis=dict(range=[0, y_top], title=dict(text="density / D(x)"))))
-    grid = style.subplots(2, 1, shared_xaxes=True, row_heights=(0.72, 0.28), vertical_spacing=0.04)
+    grid = style.subplots(2, 1, shared_xaxes=True, row_heights=(0.72, 0.28), vertical_spacing=0.1)
     traces = _toy1d_traces(view, grid.cell(1, 1), grid.cell(2, 1), showlegend=True, show_d_star=show_d_star)
     # With the mapping row the axis carries z and x alike, so it is left unnamed.
     return style.figure(traces, style.layout(
         height, title, xaxis=dict(range=x_range), xaxis2=dict(range=x_range),
         yaxis=dict(range=[0, y_top], title=dict(text="density / D(x)")),
-        yaxis2=dict(range=[-0.15, 1.15], tickvals=[0, 1], ticktext=["z", "x"])), grid)
+        yaxis2=dict(range=[-0.3, 1.3], tickvals=[0, 1], ticktext=["z", "x"])), grid)
 
 
 def figure1_strip(views: Sequence[Toy1DView], steps: Sequence[int]) -> go.Figure:
@@ -99,8 +99,8 @@ def figure1_strip(views: Sequence[Toy1DView], steps: Sequence[int]) -> go.Figure
     traces = [t for i, view in enumerate(views)
               for t in _toy1d_traces(view, grid.cell(1, i + 1), grid.cell(2, i + 1), showlegend=i == 0,
                                      show_d_star=False)]
-    fig = style.figure(traces, style.layout(360, legend=style.legend_below(-0.05),
-                                            margin=dict(l=40, r=10, t=50, b=10)), grid)
+    fig = style.figure(traces, style.layout(360, legend=style.legend_below(),
+                                            margin=dict(l=40, r=10, t=10, b=10)), grid)
     y_top = max(1.05, max(float(np.nanmax(v.p_data)) for v in views) * 1.1)
     fig.update_yaxes(range=[0, y_top], row=1)
     fig.update_yaxes(range=[-0.15, 1.15], tickvals=[0, 1], ticktext=["z", "x"], row=2)
@@ -113,8 +113,8 @@ def figure1_strip(views: Sequence[Toy1DView], steps: Sequence[int]) -> go.Figure
 
 def toy_metrics_figure(frame: pd.DataFrame, height: int = 420, max_points: int = style.MAX_POINTS) -> go.Figure:
     """Over training: mean D on data (optimum 1/2) above; JS and C(G) = -log 4 + 2 JSD (optimum -log 4) below."""
-    grid = style.subplots(2, 1, shared_xaxes=True, vertical_spacing=0.08,
-                          subplot_titles=("mean D(x) on data", "JSD(p_data || p_g) and C(G)"))
+    # Each panel named on its y axis, not above it: the top of a figure is the title's and the legend's.
+    grid = style.subplots(2, 1, shared_xaxes=True, vertical_spacing=0.08)
     top, bottom = grid.cell(1, 1), grid.cell(2, 1)
     steps = frame["step"] if len(frame) else pd.Series(dtype=float)
     x_span = [float(steps.min()), float(steps.max())] if len(frame) else [0.0, 1.0]
@@ -130,8 +130,9 @@ def toy_metrics_figure(frame: pd.DataFrame, height: int = 420, max_points: int =
               line("value", "C(G) = -log 4 + 2 JSD", style.C_DATA, bottom),
               dict(type="scatter", x=x_span, y=[-LOG4, -LOG4], name="-log 4 (global optimum)", line=style.OPTIMUM,
                    mode="lines", **bottom)]
-    return style.figure(traces, style.layout(height, legend=style.legend_below(-0.15),
-                                             margin=dict(l=50, r=10, t=30, b=30), yaxis=dict(range=[0, 1]),
+    return style.figure(traces, style.layout(height, margin=dict(l=50, r=10, t=10, b=30),
+                                             yaxis=dict(range=[0, 1], title=dict(text="D(x) on data")),
+                                             yaxis2=dict(title=dict(text="nats")),
                                              xaxis2=dict(title=dict(text="step"))), grid)
 
 
@@ -139,20 +140,24 @@ def gradient_comparison_figure(frames: Mapping[str, pd.DataFrame],
                                max_points: int = style.MAX_POINTS) -> go.Figure:
     """G's gradient norm (log scale) and mean D(G(z)) over steps, one line per run (e.g. minimax vs
     non-saturating): the minimax gradient vanishes while D confidently rejects G's samples."""
-    grid = style.subplots(2, 1, shared_xaxes=True, vertical_spacing=0.08,
-                          subplot_titles=("||grad of G's loss||  (log scale)", "mean D(G(z))"))
-    traces = []
+    grid = style.subplots(2, 1, shared_xaxes=True, vertical_spacing=0.08)
+    traces, norms = [], []
     for i, (label, frame) in enumerate(frames.items()):
         colour = style.RUN_COLOURS[i % len(style.RUN_COLOURS)]
         x, y = style.curve(frame, "grad_norm_g", max_points)
+        norms.append(y)
         traces.append(dict(type="scatter", x=x, y=y, name=label, legendgroup=label, line=dict(color=colour),
                            **grid.cell(1, 1)))
         x, y = style.curve(frame, "d_g_z", max_points)
         traces.append(dict(type="scatter", x=x, y=y, name=label, legendgroup=label, showlegend=False,
                            line=dict(color=colour), **grid.cell(2, 1)))
-    return style.figure(traces, style.layout(420, margin=dict(l=50, r=10, t=30, b=30), yaxis=dict(type="log"),
-                                             yaxis2=dict(range=[0, 1]), xaxis2=dict(title=dict(text="step"))),
-                        grid)
+    height = 420
+    # Each panel named on its y axis (nothing above the panels to meet the legend); the log axis thinned to fit.
+    log_axis = style.log_ticks(np.concatenate(norms) if norms else np.zeros(0), style.panel_px(height, 2))
+    return style.figure(traces, style.layout(height, margin=dict(l=50, r=10, t=10, b=30),
+                                             yaxis=dict(log_axis, title=dict(text="|grad G| (log)")),
+                                             yaxis2=dict(range=[0, 1], title=dict(text="mean D(G(z))")),
+                                             xaxis2=dict(title=dict(text="step"))), grid)
 
 
 def gan_lab_figure(view: Toy2DView, arrow_scale: float | None = None, height: int = 520,
@@ -163,7 +168,7 @@ def gan_lab_figure(view: Toy2DView, arrow_scale: float | None = None, height: in
     The Train page's compact view is the same figure, smaller and without the segments."""
     real, fake = view.real[:max_points], view.fake[:max_points]
     traces = [dict(type="heatmap", x=view.xs, y=view.ys, z=view.d, zmin=0, zmax=1, colorscale=style.HEATMAP,
-                   reversescale=False, opacity=0.55, name="D(x)", colorbar=dict(title=dict(text="D(x)"), thickness=12)),
+                   reversescale=False, opacity=0.55, name="D(x)", colorbar=style.d_colorbar()),
               dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers", name="real (p_data)",
                    marker=style.REAL_POINTS),
               dict(type="scatter", x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated (p_g)",
@@ -179,12 +184,23 @@ def gan_lab_figure(view: Toy2DView, arrow_scale: float | None = None, height: in
         seg = np.full((len(grad) * 3, 2), np.nan)
         seg[0::3], seg[1::3] = starts, ends
         traces.append(dict(type="scatter", x=seg[:, 0], y=seg[:, 1], mode="lines",
-                           name="G's gradient (descent direction)", line=dict(color=style.C_G_DARK, width=1),
+                           name="G's step (-gradient)", line=dict(color=style.C_G_DARK, width=1),
                            hoverinfo="skip", connectgaps=False))
     return style.figure(traces, style.layout(
-        height, title, legend=style.legend_below(-0.02), margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        height, title, margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(range=[float(view.xs[0]), float(view.xs[-1])], constrain="domain"),
-        yaxis=dict(range=[float(view.ys[0]), float(view.ys[-1])], scaleanchor="x", scaleratio=1)))
+        # both axes give up plot area (not range) to keep x and y at one scale in a column of any shape
+        yaxis=dict(range=[float(view.ys[0]), float(view.ys[-1])], scaleanchor="x", scaleratio=1,
+                   constrain="domain")))
+
+
+def gan_lab_caption() -> str:
+    """What gan_lab_figure draws, in words taken from its colours (style.HEATMAP's ends, the players' colours)."""
+    at_0, at_1 = style.scale_end_names(style.HEATMAP)
+    return (f"Background: D(x), {at_1} where D says 'data' (D = 1), {at_0} where it says 'generated' (D = 0). "
+            f"{style.colour_name(style.C_DATA).capitalize()}: real points; {style.colour_name(style.C_G)}: G(z). "
+            f"{style.colour_name(style.C_G_DARK).capitalize()} segments: the direction G's loss moves each generated "
+            "point (minus its gradient). A G that covers one mode of the ring and ignores the rest has collapsed.")
 
 
 def modes_history_figure(frame: pd.DataFrame, n_modes: int | None) -> go.Figure:
@@ -215,14 +231,19 @@ def distance_histogram(sample_dist: np.ndarray, test_dist: np.ndarray, bins: int
     size = (hi - lo) / bins if hi > lo else 1.0
     xbins = dict(start=lo, end=hi + size, size=size)
     fig = go.Figure()
-    for dist, name, colour in ((sample_dist, "generated → nearest train", style.C_G),
-                               (test_dist, "held-out real → nearest train", style.C_HELD_OUT)):
+    series = ((sample_dist, "generated → nearest train", style.C_G),
+              (test_dist, "held-out real → nearest train", style.C_HELD_OUT))
+    medians = [float(np.median(d)) if len(d) else np.nan for d, _, _ in series]
+    # the lower median labelled left of its line, the higher right of its line: the two labels cannot meet
+    sides = ("top left", "top right") if medians[0] <= medians[1] else ("top right", "top left")
+    for (dist, name, colour), med, side in zip(series, medians, sides, strict=True):
         fig.add_trace(go.Histogram(x=dist, name=name, xbins=xbins, histnorm="probability density",
                                    marker_color=colour, opacity=0.6))
         if len(dist):
-            med = float(np.median(dist))
             fig.add_vline(x=med, line=dict(color=colour, dash="dash"),
-                          annotation_text=f"median {med:.2f}", annotation_position="top")
-    return style.apply_layout(fig, 360, legend=style.legend_below(-0.22), margin=dict(l=50, r=10, t=30, b=40),
-                        barmode="overlay", xaxis_title="pixel L2 distance to the nearest training image",
-                        yaxis_title="density")
+                          annotation_text=f"median {med:.2f}", annotation_position=side)
+    return style.apply_layout(fig, 360, margin=dict(l=50, r=10, t=10, b=40),
+                        barmode="overlay",
+                        xaxis=dict(title=dict(text=style.wrap("pixel L2 distance to the nearest training image",
+                                                              style.line_chars()))),
+                        yaxis=dict(title=dict(text="density")))

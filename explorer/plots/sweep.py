@@ -13,6 +13,7 @@ Each point carries its cell as customdata ([row in `cells`, x label, y label]), 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -67,13 +68,16 @@ def _text(cell: pd.Series) -> str:
 
 def stability_figure(cells: pd.DataFrame, value_label: str, x_title: str, y_title: str | None = None,
                      lower_is_better: bool = False, title: str | None = None,
-                     highlight: tuple[str, str] | None = None) -> go.Figure:
+                     highlight: tuple[str, str] | None = None,
+                     tick_label: Callable[[str, str], str] | None = None) -> go.Figure:
     """The map of `cells` (maps.stability_map(...).cells: x_label, y_label, status, mean, std, n, ...).
 
     Colour is the cell's mean of the figure (`value_label` names it) on style.SWEEP_SCALE, turned so that the
     better end is the darker for every figure (`lower_is_better` for JS, Frechet distance); the value is written in
     the cell. Diverged cells are grey with ✕, failed ones pale with "!", cells without a finished trial yet are
-    empty. `highlight` = (x_label, y_label) outlines the cell the page has selected."""
+    empty. `highlight` = (x_label, y_label) outlines the cell the page has selected. `tick_label(axis, label)`
+    ("x" or "y") is what a level's tick reads (a code such as "non_saturating" named for people); the cells and
+    their customdata keep the level as given."""
     cells = cells.assign(y_label=cells["y_label"].replace("", ONE_ROW))  # plotly reads an empty category as missing
     x_labels = list(dict.fromkeys(cells["x_label"]))
     y_labels = list(dict.fromkeys(cells["y_label"]))
@@ -128,9 +132,12 @@ def stability_figure(cells: pd.DataFrame, value_label: str, x_title: str, y_titl
     height = margin["t"] + margin["b"] + side * len(y_labels)
     style.apply_layout(fig, height, title, margin=margin, width=width, dragmode=False, plot_bgcolor="white",
                        hovermode="closest", hoverlabel=dict(bgcolor="white", font=dict(color="black"), align="left"))
+    named = tick_label or (lambda axis, level: level)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=x_labels, range=[-0.5, len(x_labels) - 0.5],
-                     title_text=x_title, showgrid=False, zeroline=False, fixedrange=True)
+                     title_text=x_title, showgrid=False, zeroline=False, fixedrange=True, tickmode="array",
+                     tickvals=x_labels, ticktext=[named("x", v) for v in x_labels])
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=y_labels, range=[-0.5, len(y_labels) - 0.5],
                      title_text=y_title or "", showgrid=False, zeroline=False, fixedrange=True,
-                     showticklabels=bool(y_title))
+                     showticklabels=bool(y_title), tickmode="array", tickvals=y_labels,
+                     ticktext=[named("y", v) for v in y_labels])
     return fig

@@ -50,7 +50,8 @@ def d_output_figure(metrics: pd.DataFrame, smooth: int = 1, max_points: int = MA
 def grad_norm_figure(metrics: pd.DataFrame, smooth: int = 1, max_points: int = MAX_POINTS,
                      height: int = 260, log_y: bool = True) -> go.Figure:
     """Global L2 norms of D's and G's gradients per step (log y: they span orders of magnitude)."""
-    # log y: ticks at 1, 2, 5 per decade, each written in full (plotly's default writes 0.5 as "5")
-    yaxis = dict(type="log", dtick="D2", tickformat="~g") if log_y else None
-    return style.figure(_lines(metrics, style.GRAD_TRACES, smooth, max_points),
-                        _layout("Gradient norms", "L2 norm", height, yaxis))
+    lines = _lines(metrics, style.GRAD_TRACES, smooth, max_points)
+    # log y: as many ticks as the axis has room for (1, 2, 5 a decade, or powers of 10), each written in full
+    values = [v for line in lines for v in line["y"]]
+    yaxis = style.log_ticks(values, style.panel_px(height)) if log_y else None
+    return style.figure(lines, _layout("Gradient norms", "L2 norm", height, yaxis))

@@ -22,7 +22,7 @@ import tempfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,9 @@ MAX_CONFIG_BYTES = 1024**2  # config.json is ~2 KB; json.loads of a huge one wou
 GIF_MAX_FRAMES = 200  # every frame stays in memory while the GIF is written; more steps are thinned evenly
 FRAMES_PER_SECOND = 8
 MAX_SAMPLE_GRID = 1024  # images in one `sample` grid
+
+# Told after each frame an animation has drawn: (frames done, frames in all). Called on the exporting thread.
+Progress = Callable[[int, int], None]
 
 # A run's files that travel in an archive, relative to the run folder: never `.lock`, temp files or anything else.
 RUN_FILES = re.compile(r"config\.json|metrics\.csv|evals\.csv|samples/step_[0-9]{8}\.(?:png|npz)"
@@ -150,9 +153,17 @@ def frames_to_animate(run_dir: Path, max_frames: int | None = None) -> list[tupl
     return frames
 
 
-def _frame_images(frames: list[tuple[int, Path]]) -> Iterator[Image.Image]:
+def _frame_images(frames: list[tuple[int, Path]], progress: Progress | None = None) -> Iterator[Image.Image]:
     """Each frame as an RGB image: a grid as saved, a toy frame drawn (plots.frames) with its y axis fixed
-    across the animation so the axes stay still. One frame in memory at a time."""
+    across the animation so the axes stay still. One frame in memory at a time; `progress` hears of each frame
+    once its consumer has taken it."""
+    for done, image in enumerate(_drawn(frames), start=1):
+        yield image
+        if progress is not None:
+            progress(done, len(frames))
+
+
+def _drawn(frames: list[tuple[int, Path]]) -> Iterator[Image.Image]:
     if not frames or frames[0][1].suffix == ".png":
         yield from (_read_rgb(path) for _, path in frames)
         return
@@ -166,11 +177,12 @@ def _frame_images(frames: list[tuple[int, Path]]) -> Iterator[Image.Image]:
         yield Image.fromarray(toy_frame(replay.load_toy_frame(path), step, y_max))
 
 
-def write_gif(run_dir: Path, out_path: Path, max_frames: int = GIF_MAX_FRAMES) -> int:
+def write_gif(run_dir: Path, out_path: Path, max_frames: int = GIF_MAX_FRAMES, progress: Progress | None = None
+              ) -> int:
     """An animated GIF of the run over training, one frame per recorded step in step order (thinned evenly past
     `max_frames`), looping: the sample grid, or for a toy its figure (Figure 1, GAN Lab's view). Returns the
-    number of frames."""
-    frames = [im.quantize(256) for im in _frame_images(frames_to_animate(run_dir, max_frames))]
+    number of frames; `progress` hears of each frame drawn."""
+    frames = [im.quantize(256) for im in _frame_images(frames_to_animate(run_dir, max_frames), progress)]
     with _replacing(Path(out_path)) as tmp:
         frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], loop=0,
                        duration=round(1000 / FRAMES_PER_SECOND), disposal=1)
@@ -188,14 +200,14 @@ def require(extra: str) -> None:
         raise ArchiveError(MP4_NEEDS if extra == "mp4" else TENSORBOARD_NEEDS) from None
 
 
-def write_mp4(run_dir: Path, out_path: Path) -> int:
+def write_mp4(run_dir: Path, out_path: Path, progress: Progress | None = None) -> int:
     """An H.264 MP4 of the sample grid over training, one frame per saved grid in step order (imageio-ffmpeg's
-    own ffmpeg). Returns the number of frames."""
+    own ffmpeg). Returns the number of frames; `progress` hears of each frame drawn."""
     require("mp4")
     import imageio_ffmpeg
 
     frames = frames_to_animate(run_dir)
-    images = _frame_images(frames)  # one at a time: a long run's frames need not fit in memory
+    images = _frame_images(frames, progress)  # one at a time: a long run's frames need not fit in memory
     first = next(images)
     width, height = first.size
     size = (width + width % 2, height + height % 2)  # yuv420p wants even sides

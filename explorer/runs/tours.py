@@ -8,7 +8,7 @@ milestone and budget here was measured for seeds 0, 1 and 2 on a 2-core CPU (tes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from explorer.game.config import IMAGE_DEFAULTS, TrainConfig
 from explorer.game.presets import POOR_G
-from explorer.runs.runner import COLUMNS, Runner, Snapshot, ToyPoint
+from explorer.runs.runner import COLUMNS, Runner, RunRegistry, Snapshot, ToyPoint
 
 _D_G_Z, _GRAD_G = COLUMNS.index("d_g_z"), COLUMNS.index("grad_norm_g")
 
@@ -192,6 +192,21 @@ def begin_step(runner: Runner, step: TourStep) -> None:
     runner.watch(step.milestone)
 
 
+def stop_runs(registry: RunRegistry, names: Iterable[str], timeout: float = 15.0) -> list[str]:
+    """Stop those of a tour's runs that still train or are held paused; returns their names.
+
+    A tour's runs are demonstrations, not the lecturer's experiments: when the tour is left, started again, another
+    tour is picked, or a step starts a fresh run, the old ones stop (their folders stay, for Replay and the Runs
+    page) instead of waiting paused at a milestone in Home's "Runs in progress". Returns once each has ended
+    (or after `timeout` seconds for each)."""
+    live = [r for r in (registry.get(name) for name in names) if r is not None and r.snapshot().alive]
+    for runner in live:
+        runner.stop(wait=False)  # all at once, then wait for each (a checkpoint each): so the next page is true
+    for runner in live:
+        runner.stop(wait=True, timeout=timeout)
+    return [r.name for r in live]
+
+
 def reached_in_budget(snap: Snapshot, since: int, step: TourStep) -> bool:
     """The step's milestone was reached no more than its budget of steps after `since`."""
     return snap.milestone is not None and snap.milestone_step - since <= step.budget_steps
@@ -207,8 +222,13 @@ TOURS: dict[str, Tour] = {t.name: t for t in (
          TrainConfig(dataset="toy1d", steps=3000, sample_interval=25),
          (TourStep("Panel (a)–(b): D learns first. Where p_g sits, D(x) drops; on the data it rises: watch mean "
                    "D(x) on data climb well above 1/2.", d_on_data_above(0.75), 200),
-          TourStep("Panels (c)–(d): G follows D's gradient onto p_data. As p_g meets p_data, D*(x) flattens to "
-                   "1/2 everywhere: D can no longer tell them apart (Proposition 1, Theorem 1).",
+          # At this milestone (steps 425-500, seeds 0-2) D(x) still spans 0.30-0.35 to 0.96-1.00 where p_data and
+          # p_g have mass (scripts/measure_lessons.py figure1-tour): the text says so, not that D is flat.
+          TourStep("Panels (c)–(d): G follows D's gradient onto p_data. The run pauses when p_g nearly matches "
+                   "p_data (JS < 0.03 nats) and D averages 1/2 on the data. Look at D, though: it is not flat yet. "
+                   "Across the data it still runs from about 0.3 to nearly 1, and that slope keeps moving G. "
+                   "D = 1/2 everywhere is the end point, p_g = p_data exactly (Proposition 1, Theorem 1), which "
+                   "training only approaches.",
                    d_on_data_near_half(0.05, 0.03), 1500))),
     Tour("minimax", "Saturating vs non-saturating loss", "Section 3, the paragraph after equation (1)",
          "A poor G: SGD, and D trained 5 steps per G step at 50x G's learning rate, so D rejects G's first "

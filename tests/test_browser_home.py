@@ -1,0 +1,71 @@
+"""Home in a real browser: the bundled Figure 1 run plays at the top, inside the first screen, at 1366x768 and
+1024x768, and it changes over time; "Train this yourself" and the presets are within that screen too. Same
+conventions as tests/test_browser.py (its `server` fixture and helpers); screenshots go to test-output/."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests import test_browser
+from tests.test_browser import CHROMIUM, OUTPUT, _browser_or_skip, button, wait_idle, wait_until
+
+server = test_browser.server  # streamlit on a free port with its own runs dir
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+# The plotly data of Home's figure: every trace's y values (p_g and D change from frame to frame).
+FIGURE_DATA_JS = """() => { const gd = document.querySelector('.st-key-home_player .js-plotly-plot');
+    return gd ? JSON.stringify((gd._fullData || []).map(t => Array.from(t.y || []))) : null; }"""
+
+
+def box(page, selector: str) -> dict | None:
+    found = page.locator(selector)
+    return found.first.bounding_box() if found.count() else None
+
+
+def inside(b: dict, width: int, height: int) -> bool:
+    return b is not None and b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= width and \
+        b["y"] + b["height"] <= height
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1024, 768)])
+def test_home_plays_figure1_in_the_first_screen(server, width, height):
+    sync_playwright = _browser_or_skip()
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(server)
+            wait_idle(page)
+            # plotly redraws the figure at each frame; its box is read while it is drawn
+            figure = wait_until(lambda: box(page, ".st-key-home_player .js-plotly-plot"), 60, "the figure")
+            assert inside(figure, width, height), f"the playing figure {figure} is not inside {width}x{height}"
+            for key in ("home_train", "home_presets", "home_caption"):
+                b = box(page, f".st-key-{key}")
+                assert inside(b, width, height), f"{key} {b} is not inside {width}x{height}"
+
+            first = wait_until(lambda: page.evaluate(FIGURE_DATA_JS), 30, "the figure's data")
+            caption = page.locator(".st-key-home_caption").first.inner_text()
+            shot = page.screenshot()
+            (OUTPUT / f"home_{width}x{height}_a.png").write_bytes(shot)
+            # It plays by itself: the figure's data and its caption's step change within a few ticks.
+            later_data = wait_until(lambda: page.evaluate(FIGURE_DATA_JS) not in (None, first) and
+                                    page.evaluate(FIGURE_DATA_JS), 30, "the figure to change")
+            wait_until(lambda: page.locator(".st-key-home_caption").first.inner_text() != caption, 30,
+                       "the caption to move on")
+            later = page.screenshot()
+            (OUTPUT / f"home_{width}x{height}_b.png").write_bytes(later)
+            assert later != shot
+            assert json.loads(later_data) != json.loads(first)
+            assert page.locator("[data-testid='stException']").count() == 0
+
+            button(page, "home_train").click()  # one click to the Train page, Figure 1 loaded
+            wait_until(lambda: "/train" in page.evaluate("() => window.location.pathname"), 60, "the Train page")
+            wait_idle(page)
+            button(page, "start").wait_for(state="visible", timeout=60_000)
+            assert page.locator(".st-key-cfg_dataset input").first.input_value() != ""
+        finally:
+            browser.close()
