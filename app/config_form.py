@@ -19,7 +19,16 @@ from typing import Any
 import streamlit as st
 
 from explorer import names
-from explorer.game.config import DATASETS, POINTS, TOYS, TOYS_1D, ConfigError, TrainConfig
+from explorer.game.config import (
+    DATASETS,
+    POINTS,
+    TOYS_1D,
+    ConfigError,
+    TrainConfig,
+    field_applies,
+    log_stops,
+    model_family,
+)
 from explorer.game.models import DEFAULTS as FAMILY_DEFAULTS
 
 CONFIG_KEY = "train_cfg"
@@ -46,39 +55,6 @@ def set_config(cfg: TrainConfig | dict[str, Any]) -> None:
     st.session_state[CONFIG_KEY] = cfg.to_dict() if isinstance(cfg, TrainConfig) else dict(cfg)
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(WIDGET_PREFIX)]:
         del st.session_state[key]
-
-
-def _family(values: dict[str, Any]) -> str:
-    if values.get("model", "auto") != "auto":
-        return values["model"]
-    ds = values.get("dataset")
-    return "toy" if ds in TOYS else ("dcgan" if ds == "cifar10" else "mlp")
-
-
-def relevant(name: str, values: dict[str, Any]) -> bool:
-    """Whether a field changes anything for the config so far (so the sidebar shows only what matters)."""
-    if name in ("maxout_pieces", "dropout"):
-        return _family(values) == "paper"
-    if name == "momentum":
-        return values.get("optimizer") == "sgd"
-    if name == "beta1":
-        return values.get("optimizer") == "adam"
-    if name == "g_average":  # used by evaluations and figure pages, which toys do not have
-        return _family(values) != "toy"
-    return True
-
-
-def log_options(lo: float, hi: float, current: float | None = None) -> list[float]:
-    """1-2-5 steps per decade between lo and hi (plus `current`), for log-scale select sliders."""
-    out = []
-    for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for m in (1, 2, 5):
-            v = float(f"{m}e{e}")
-            if lo <= v <= hi:
-                out.append(v)
-    if current is not None and lo <= current <= hi and current not in out:
-        out.append(float(current))
-    return sorted(out)
 
 
 def _fmt(v: float) -> str:
@@ -126,7 +102,7 @@ def field_widget(name: str, value: Any, *, key: str, container=st, on_change=Non
         options = sorted(set(meta["stops"]) | {float(st.session_state[key])})
         return container.select_slider(label, options=options, format_func=_fmt, **common)
     if meta["log"]:
-        options = log_options(lo, hi, st.session_state[key])
+        options = log_stops(lo, hi, st.session_state[key])
         if st.session_state[key] not in options:
             st.session_state[key] = min(options, key=lambda o: abs(math.log(o) - math.log(max(value, 1e-12))))
         return container.select_slider(label, options=options, format_func=_fmt, **common)
@@ -142,7 +118,7 @@ def field_widget(name: str, value: Any, *, key: str, container=st, on_change=Non
 
 def auto_value(name: str, values: dict[str, Any]) -> int:
     """What 0 becomes for z_dim, g_hidden and d_hidden: the family's default (z_dim: the toy's own dimension)."""
-    family = _family(values)
+    family = model_family(values.get("model", "auto"), values.get("dataset"))
     if name == "z_dim" and family == "toy":
         return 1 if values.get("dataset") in TOYS_1D else 2
     return FAMILY_DEFAULTS[family][name]
@@ -173,11 +149,11 @@ def config_sidebar() -> tuple[TrainConfig | None, ConfigError | None]:
     for name, f in shown:  # the settings a lecture touches, in groups; the advanced ones folded below them
         if name in groups:
             sb.subheader(groups[name])
-        if not f.metadata["advanced"] and relevant(name, values):
+        if not f.metadata["advanced"] and field_applies(name, values):
             _field(name, f, values, sb)
     advanced = sb.expander("Advanced settings", icon=":material/tune:")
     for name, f in shown:
-        if f.metadata["advanced"] and relevant(name, values):
+        if f.metadata["advanced"] and field_applies(name, values):
             _field(name, f, values, advanced)
     st.session_state[CONFIG_KEY] = values
     try:

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from explorer.game.config import ConfigError, TrainConfig
+from explorer.game.config import ConfigError, TrainConfig, log_stops
 from explorer.notebook import compare, replay, train
-from explorer.notebook.form import ConfigForm, log_options
+from explorer.notebook.form import ConfigForm
 from explorer.notebook.static import WIDGET_VIEW
 from tests.conftest import wait_for
 
@@ -28,7 +28,7 @@ def test_the_form_is_built_from_the_field_metadata():
     form = ConfigForm(TrainConfig())
     assert form.widgets["lr_d"].description == "D's learning rate"
     assert "(lr_d)" in form.widgets["lr_d"].tooltip
-    assert [v for _, v in form.widgets["lr_d"].options] == log_options(1e-6, 1.0, 2e-3)
+    assert [v for _, v in form.widgets["lr_d"].options] == log_stops(1e-6, 1.0, 2e-3)
     assert dict(form.widgets["dataset"].options)["Ring of 8 Gaussians"] == "ring8"  # labels from explorer.names
     assert "data_root" not in form.widgets  # ui=False fields stay out, as in the sidebar
     advanced = form.advanced.children[0].children

@@ -51,6 +51,44 @@ def _f(default: Any, help: str, *, label: str, advanced: bool = False, lo: float
     return field(default=default, metadata=meta)
 
 
+def model_family(model: str, dataset: str | None) -> str:
+    """The model family `model` means on `dataset` ('auto' resolved): the one rule, for a TrainConfig and for a
+    form's values that are not a valid config yet."""
+    if model != "auto":
+        return model
+    if dataset in TOYS:
+        return "toy"
+    return "dcgan" if dataset == "cifar10" else "mlp"
+
+
+def field_applies(name: str, values: Mapping[str, Any]) -> bool:
+    """Whether field `name` changes anything for these (possibly invalid) values, so a form shows only what
+    matters: the sidebar and the notebook panel."""
+    family = model_family(values.get("model", "auto"), values.get("dataset"))
+    if name in ("maxout_pieces", "dropout"):
+        return family == "paper"
+    if name == "momentum":
+        return values.get("optimizer") == "sgd"
+    if name == "beta1":
+        return values.get("optimizer") == "adam"
+    if name == "g_average":  # used by evaluations and the figure pages, which toys do not have
+        return family != "toy"
+    return True
+
+
+def log_stops(lo: float, hi: float, current: float | None = None) -> list[float]:
+    """1-2-5 steps per decade between lo and hi (plus `current`): the values a log-scale slider offers."""
+    out = []
+    for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        for m in (1, 2, 5):
+            v = float(f"{m}e{e}")
+            if lo <= v <= hi:
+                out.append(v)
+    if current is not None and lo <= current <= hi and current not in out:
+        out.append(float(current))
+    return sorted(out)
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     # --- data ---
@@ -173,11 +211,7 @@ class TrainConfig:
     @property
     def family(self) -> str:
         """The model family actually used ('auto' resolved)."""
-        if self.model != "auto":
-            return self.model
-        if self.dataset in TOYS:
-            return "toy"
-        return "dcgan" if self.dataset == "cifar10" else "mlp"
+        return model_family(self.model, self.dataset)
 
     @classmethod
     def for_dataset(cls, dataset: str, **changes: Any) -> TrainConfig:

@@ -11,7 +11,6 @@ enabled: those the Runner changes live (set_learning_rates, set_k).
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
@@ -19,51 +18,15 @@ from typing import Any
 import ipywidgets as w
 
 from explorer import names
-from explorer.game.config import TOYS, ConfigError, TrainConfig
+from explorer.game.config import ConfigError, TrainConfig, field_applies, log_stops
 
 LIVE_FIELDS = ("lr_d", "lr_g", "k")  # changed while training, by the Runner
-# Fields whose values are codes that explorer.names labels for people: field -> names kind.
-LABELLED = {"dataset": "dataset", "model": "model", "loss": "loss", "optimizer": "optimizer", "prior": "prior"}
 DESCRIPTION_WIDTH = "150px"
 WIDGET_WIDTH = "320px"
 
 
-def log_options(lo: float, hi: float, current: float | None = None) -> list[float]:
-    """1-2-5 steps per decade between lo and hi (plus `current`), for a log-scale slider."""
-    out = []
-    for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for m in (1, 2, 5):
-            v = float(f"{m}e{e}")
-            if lo <= v <= hi:
-                out.append(v)
-    if current is not None and lo <= current <= hi and current not in out:
-        out.append(float(current))
-    return sorted(out)
-
-
-def family(values: dict[str, Any]) -> str:
-    """The model family a config would use ('auto' resolved), from possibly invalid values."""
-    if values.get("model", "auto") != "auto":
-        return values["model"]
-    dataset = values.get("dataset")
-    return "toy" if dataset in TOYS else ("dcgan" if dataset == "cifar10" else "mlp")
-
-
-def relevant(name: str, values: dict[str, Any]) -> bool:
-    """Whether a field changes anything for these values (the panel hides the rest, as the sidebar does)."""
-    if name in ("maxout_pieces", "dropout"):
-        return family(values) == "paper"
-    if name == "momentum":
-        return values.get("optimizer") == "sgd"
-    if name == "beta1":
-        return values.get("optimizer") == "adam"
-    if name == "g_average":  # used by evaluations and the figure pages, which toys do not have
-        return family(values) != "toy"
-    return True
-
-
 def _options(name: str, codes: tuple[str, ...]) -> list[tuple[str, str]]:
-    kind = LABELLED.get(name)
+    kind = names.FIELD_KINDS.get(name)  # a field of codes: shown by their labels
     return [(names.label(kind, code) if kind else code, code) for code in codes]
 
 
@@ -79,7 +42,7 @@ def field_widget(name: str, value: Any) -> w.ValueWidget:
         return w.Checkbox(value=bool(value), indent=True, **common)
     lo, hi = meta["lo"], meta["hi"]
     if meta["stops"] or meta["log"]:
-        values = sorted(set(meta["stops"]) | {float(value)}) if meta["stops"] else log_options(lo, hi, value)
+        values = sorted(set(meta["stops"]) | {float(value)}) if meta["stops"] else log_stops(lo, hi, value)
         return w.SelectionSlider(options=[(f"{v:g}", v) for v in values], value=float(value),
                                  continuous_update=False, **common)
     if kind == "int":
@@ -162,7 +125,7 @@ class ConfigForm:
     def _show_relevant(self) -> None:
         values = self.values()
         for name, widget in self.widgets.items():
-            widget.layout.display = None if relevant(name, values) else "none"
+            widget.layout.display = None if field_applies(name, values) else "none"
         _, problem = self.config()
         self.error.value = (f"<span style='color:#b00020'><b>Not valid:</b> {html.escape(problem)}</span>"
                             if problem else "")
