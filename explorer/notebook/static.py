@@ -73,8 +73,9 @@ def draw(ax, fig: go.Figure) -> None:
         ax.set_yscale("log")
     if layout.xaxis.range:
         ax.set_xlim(*layout.xaxis.range)
-    if layout.yaxis.range:
-        ax.set_ylim(*layout.yaxis.range)
+    if layout.yaxis.range:  # plotly gives a log axis's range in powers of 10
+        low, high = layout.yaxis.range
+        ax.set_ylim(*((10 ** low, 10 ** high) if layout.yaxis.type == "log" else (low, high)))
     if layout.yaxis.tickvals:
         ax.set_yticks(list(layout.yaxis.tickvals), list(layout.yaxis.ticktext or layout.yaxis.tickvals))
     ax.tick_params(labelsize=7)
