@@ -191,8 +191,9 @@ class MediaJob:
 
     KINDS = (("gif", archive.write_gif), ("mp4", archive.write_mp4))
 
-    def __init__(self, name: str, run_dir: Path):
+    def __init__(self, name: str, run_dir: Path, only: tuple[str, ...] = ("gif", "mp4")):
         self.name = name
+        self.kinds = tuple((kind, writer) for kind, writer in self.KINDS if kind in only)
         self.media: dict = {"run": name}
         self.kind, self.done, self.total = "gif", 0, 0
         self._thread = threading.Thread(target=self._work, args=(Path(run_dir),), name=f"media-{name}", daemon=True)
@@ -204,8 +205,8 @@ class MediaJob:
 
     def fraction(self) -> float:
         """How much of both files is drawn: the GIF is the first half, the MP4 the second."""
-        half = [k for k, _ in self.KINDS].index(self.kind)
-        return min(1.0, (half + (self.done / self.total if self.total else 0.0)) / len(self.KINDS))
+        part = [k for k, _ in self.kinds].index(self.kind)
+        return min(1.0, (part + (self.done / self.total if self.total else 0.0)) / len(self.kinds))
 
     def text(self) -> str:
         if not self.total:
@@ -216,7 +217,7 @@ class MediaJob:
         self.done, self.total = done, total
 
     def _work(self, run_dir: Path) -> None:
-        for kind, writer in self.KINDS:
+        for kind, writer in self.kinds:
             self.kind, self.done, self.total = kind, 0, 0
             try:
                 self.media[kind] = _file_bytes(partial(writer, progress=self._progress), run_dir, f".{kind}")
@@ -232,15 +233,17 @@ def _make_media(name: str, path: str) -> None:
 
 
 @st.fragment(run_every=0.5)
-def _media_progress() -> None:
-    """The progress bar of this tab's MediaJob; when it is done, its files become the download buttons."""
-    job = st.session_state.get(MEDIA_JOB_KEY)
+def media_progress(job_key: str = MEDIA_JOB_KEY, media_key: str = MEDIA_KEY, where: str = "runs") -> None:
+    """The progress bar of this tab's MediaJob (in session_state[job_key]); when it is done, its files go to
+    session_state[media_key] and the page is redrawn, so they become download buttons (the Runs and Replay
+    pages)."""
+    job = st.session_state.get(job_key)
     if job is None:
         return
     if job.finished:
-        st.session_state[MEDIA_KEY] = st.session_state.pop(MEDIA_JOB_KEY).media
-        st.rerun(scope="app")  # the download buttons appear and "Make GIF and MP4" is enabled again
-    with st.container(key="runs_media_progress"):
+        st.session_state[media_key] = st.session_state.pop(job_key).media
+        st.rerun(scope="app")  # the download buttons appear and the button that made them is enabled again
+    with st.container(key=f"{where}_media_progress"):
         st.progress(job.fraction(), text=job.text())
 
 
@@ -265,7 +268,7 @@ def _downloads(row: pd.Series) -> None:
               help="The sample grids over training, one frame per saved grid (one run's at a time; the page "
                    "stays usable meanwhile).")
     if job is not None:  # another run's, too: it says whose, and its files wait for that run to be opened
-        _media_progress()
+        media_progress()
     try:
         archive.require("mp4")
         mp4_missing = None

@@ -3,15 +3,13 @@ run of this or an earlier server). The run is chosen here or arrives as ?run=NAM
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import streamlit as st
 
-from app import lecture, presentation, replay_view, session
+from app import lecture, presentation, replay_view, runs_view, session
 from app.navigation import use_st_navigation
 from explorer import names
-from explorer.runs import archive
 from explorer.runs import folder as runs_io
 from explorer.runs.folder import DEMO_RUNS_DIR, list_runs
 
@@ -80,25 +78,25 @@ if present:
     st.stop()  # the projector shows the recording, not the export
 
 
-def _make_gif(run_dir: Path, key: str) -> None:
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "replay.gif"
-            n = archive.write_gif(run_dir, out)
-            st.session_state[key] = (out.read_bytes(), n)
-    except archive.ArchiveError as e:
-        st.session_state[key] = str(e)
+def _make_gif(name: str, run_dir: Path, job_key: str, media_key: str) -> None:
+    st.session_state.pop(media_key, None)
+    st.session_state[job_key] = runs_view.MediaJob(name, run_dir, only=("gif",))  # drawn on its own thread
 
 
-gif_key = f"gif__{name}"
+job_key, media_key = f"gif_job__{name}", f"gif__{name}"
 with st.container(key="replay_export"):
     c1, c2 = st.columns([1, 3], vertical_alignment="center")
-    c1.button("Make a GIF", key="make_gif", on_click=_make_gif, args=(info.path, gif_key), disabled=not rec.frames,
-              help="An animated GIF of the frames above, in step order (the Runs page has MP4, CSV and zip too)")
-    made = st.session_state.get(gif_key)
-    if isinstance(made, str):
-        c2.error(made)
-    elif made:
-        data, n = made
-        c2.download_button(f"Download the GIF ({n} frames, {len(data) / 1e6:.1f} MB)", data, f"{name}.gif",
-                           "image/gif", key="download_gif")
+    c1.button("Make a GIF", key="make_gif", on_click=_make_gif, args=(name, info.path, job_key, media_key),
+              disabled=not rec.frames or job_key in st.session_state,
+              help="An animated GIF of the frames above, in step order, drawn in the background with its progress "
+                   "shown (the Runs page has MP4, CSV and zip too)")
+    if job_key in st.session_state:  # its timer runs only while a GIF is being drawn
+        with c2:
+            runs_view.media_progress(job_key, media_key, where="replay")
+    made = st.session_state.get(media_key)
+    if made and made.get("gif_error"):
+        c2.error(made["gif_error"])
+    elif made and made.get("gif"):
+        data = made["gif"]
+        c2.download_button(f"Download the GIF ({len(rec.frames)} frames, {len(data) / 1e6:.1f} MB)", data,
+                           f"{name}.gif", "image/gif", key="download_gif")

@@ -73,3 +73,40 @@ def test_make_gif_and_mp4_shows_a_progress_bar_then_the_downloads(registry, runs
     assert not at.get("progress") and not at.button(key="runs_make_media").disabled
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Samples over training (.gif)" in labels and "Samples over training (.mp4)" in labels
+
+
+def test_the_replay_pages_gif_is_drawn_in_the_background_with_a_progress_bar(registry, runs_dir, monkeypatch):
+    from app import runs_view
+
+    short_run(runs_dir)
+    release = threading.Event()
+
+    def slow_gif(run_dir: Path, out: Path, progress=None) -> int:
+        progress(1, 2)
+        release.wait(30)
+        progress(2, 2)
+        out.write_bytes(b"GIF89a")
+        return 2
+
+    monkeypatch.setattr(runs_view.MediaJob, "KINDS", (("gif", slow_gif), ("mp4", slow_gif)))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/replay.py")
+    at.query_params["run"] = "short-figure1"
+    at.run()
+    assert not at.get("progress")  # no timer, no bar until a GIF is asked for
+    at.button(key="make_gif").click().run()
+    assert not at.exception, at.exception
+    job = at.session_state["gif_job__short-figure1"]
+    assert [kind for kind, _ in job.kinds] == ["gif"]  # the Replay page makes the GIF alone
+    wait_for(lambda: job.done == 1)
+    at.run()
+    (bar,) = at.get("progress")
+    assert "short-figure1: drawing the GIF, frame 1 of 2" in bar.proto.text
+    assert at.button(key="make_gif").disabled
+    release.set()
+    wait_for(lambda: job.finished)
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.get("progress") and not at.button(key="make_gif").disabled
+    (download,) = [b for b in at.get("download_button") if b.proto.label.startswith("Download the GIF")]
+    assert "4 frames" in download.proto.label
