@@ -6,6 +6,10 @@ Screenshots go to test-output/ (gitignored).
 
 from __future__ import annotations
 
+from dataclasses import fields
+
+from explorer import names
+from explorer.game.config import TrainConfig
 from explorer.runs.folder import DEMO_SWEEPS_DIR
 from tests import test_browser
 from tests.test_browser import CHROMIUM, OUTPUT, _browser_or_skip, wait_idle, wait_until
@@ -53,8 +57,12 @@ def test_the_map_shows_the_sweep_and_a_click_on_a_cell_opens_its_replay(server, 
             wait_idle(page)
             offered = page.locator(".st-key-sweeps_cell_runs")
 
+            field_label = {f.name: f.metadata["label"] for f in fields(TrainConfig)}
+            # The cell is named for people: the fields' labels and the loss's (codes stay in the map's customdata).
+            where = f"{field_label['lr_d']} = 1e-3 · {field_label['loss']} = {names.label('loss', 'minimax')}"
+
             def cell_offered() -> bool:
-                return bool(offered.count()) and "lr_d = 1e-3 · loss = minimax" in offered.first.inner_text()
+                return bool(offered.count()) and where in offered.first.inner_text()
 
             for attempt in range(3):  # a click while plotly still lays the chart out (a fresh server) can be lost
                 x, y = page.evaluate(CELL_XY_JS, ["1e-3", "minimax"])
