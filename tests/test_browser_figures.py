@@ -143,7 +143,9 @@ def test_evaluate_scores_a_bundled_demo_with_progress(server):
             table.first.wait_for(state="visible", timeout=300_000)
             wait_idle(page)
             table.first.scroll_into_view_if_needed()
-            headers = page.locator("[data-testid='stDataFrame'] th").all_inner_texts()  # the grid's a11y table
+            # The grid draws on a canvas; its accessible table (the headers read here) fills in just after it shows.
+            headers = wait_until(lambda: page.locator("[data-testid='stDataFrame'] th").all_inner_texts(), 30,
+                                 "the result table's column headers")
             assert {"G's weights", "Frechet distance", "classifier score"} <= set(headers), headers
             assert not [h for h in headers if "." in h or "_" in h], f"codes as column names: {headers}"
             assert page.locator("[data-testid='stException']").count() == 0
