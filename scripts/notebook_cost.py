@@ -29,6 +29,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
+from soak_browser import wait_until  # scripts/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -38,16 +39,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str, every: float = 0.25):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise TimeoutError(f"no {what} after {timeout:.0f} s")
 
 
 def headless_round(steps: int, runs_dir: Path) -> float:
@@ -101,7 +92,7 @@ def panel_round(page, steps: int) -> tuple[float, float]:
     time.sleep(1.0)
     page.locator("button.gan-start").first.click()
     t0 = time.monotonic()
-    text = wait_for(lambda: status(page) if status(page).startswith("finished") else "", 60 + steps, "finished run")
+    text = wait_until(lambda: status(page) if status(page).startswith("finished") else "", 60 + steps, "finished run")
     wall = time.monotonic() - t0
     m = re.search(r"step ([\d,]+) / [\d,]+ · .* · ([\d,.]+) s training", text)
     return int(m.group(1).replace(",", "")) / float(m.group(2).replace(",", "")), wall
@@ -134,13 +125,13 @@ def main() -> None:
             except OSError:
                 return False
 
-        wait_for(up, 120, "JupyterLab")
+        wait_until(up, 120, "JupyterLab")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
             page = browser.new_page(viewport={"width": 1366, "height": 768})
             page.goto(f"http://127.0.0.1:{port}/lab/tree/cost.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-            wait_for(lambda: "Idle" in str(page.locator(".jp-StatusBar-Widget").all_inner_texts()), 120, "kernel")
+            wait_until(lambda: "Idle" in str(page.locator(".jp-StatusBar-Widget").all_inner_texts()), 120, "kernel")
             page.locator(".jp-Notebook .jp-Cell").first.click()
             page.keyboard.press("Escape")
             page.keyboard.press("Shift+Enter")
@@ -157,7 +148,7 @@ def main() -> None:
             page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-InputPrompt").click()  # the stats cell
             page.keyboard.press("Escape")
             page.keyboard.press("Shift+Enter")
-            wait_for(stats.exists, 60, "the panel's stats")
+            wait_until(stats.exists, 60, "the panel's stats")
             ticks = json.loads(stats.read_text())["ticks"]
             result["refreshes_per_s"] = round(ticks / wall_total, 2)
             if args.soak_minutes > 0:

@@ -78,7 +78,7 @@ def test_start_pause_step_stop_and_live_learning_rate(runs_dir):
 
     wait_for(lambda: refreshed_step() > 50, 120)
     wait_for(lambda: (panel.refresh(), len(panel.charts["losses"].widget.data[0].x))[1] > 0, 60)
-    assert panel._game_kind == "figure" and panel.game.children[0].data[0].name == "p_data"
+    assert panel._game.kind == "figure" and panel.game.children[0].data[0].name == "p_data"
 
     panel.form.widgets["lr_d"].value = 5e-3  # live: the runner applies it before its next step
     wait_for(lambda: (panel.refresh(), "lr_d 0.005" in panel.status.value)[1], 60)

@@ -113,6 +113,35 @@ class LiveFigure:
         self._layout = layout
 
 
+class GameArea:
+    """The box a panel draws its game in: a LiveFigure updated in place while the game stays a figure; a widget
+    of another kind (a picture, a note) made when the box turns to it and then updated in place."""
+
+    def __init__(self, box: w.Box):
+        self.box = box
+        self.kind: str | None = None  # what the box holds: "figure", another kind's name, or None (a note)
+        self._figure: LiveFigure | None = None
+
+    def show_figure(self, fig: go.Figure) -> None:
+        if self.kind != "figure":
+            self._figure = LiveFigure(fig)
+            self.box.children = (self._figure.widget,)
+            self.kind = "figure"
+        else:
+            self._figure.show(fig)
+
+    def widget(self, kind: str, make: Callable[[], w.Widget]) -> w.Widget:
+        """The box's widget of `kind`, made by `make` when the box holds something else."""
+        if self.kind != kind:
+            self.box.children = (make(),)
+            self.kind = kind
+        return self.box.children[0]
+
+    def note(self, html_text: str) -> None:
+        self.box.children = (w.HTML(html_text),)
+        self.kind = None
+
+
 def status_lines(snap: Snapshot | None, cfg: TrainConfig) -> list[str]:
     """What the status line says (the app's app/status.py, in words a notebook shows): state, step, speed,
     device, the live learning rates and k, and for toys how close p_g is to p_data."""
@@ -182,8 +211,7 @@ class TrainPanel:
         # A FigureWidget's view ignores CSS classes: a box around each carries one (for tests and styling).
         boxed = {key: w.Box([chart.widget]).add_class(f"gan-chart-{key}") for key, chart in self.charts.items()}
         self.game = w.Box(layout=w.Layout(min_height=f"{GAME_SIZE[1]}px")).add_class("gan-game")
-        self._game_kind: str | None = None  # "figure" or "image": the widget in self.game
-        self._game_figure: LiveFigure | None = None
+        self._game = GameArea(self.game)
         self._drawn = (-1, -1, -1)  # (snapshot version, metrics rows, samples step) last drawn
         self.poller = Poller(self.refresh, self._training, refresh_seconds)
         controls = w.VBox([self.form.box], layout=w.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"))
@@ -302,18 +330,11 @@ class TrainPanel:
     def _draw_game(self, snap: Snapshot | None) -> None:
         if snap is not None and snap.toy is not None:
             fig = game_figure(snap.toy, snap.samples_step)
-            if self._game_kind != "figure":
-                self._game_figure = LiveFigure(fig)
-                self.game.children = (self._game_figure.widget,)
-                self._game_kind = "figure"
-            else:
-                self._game_figure.show(fig)
+            self._game.show_figure(fig)
         elif snap is not None and snap.samples is not None:
             data = png_bytes(snap.samples)
-            if self._game_kind != "image":
-                self.game.children = (w.VBox([w.HTML(), w.Image(format="png", layout=w.Layout(width="340px"))]),)
-                self._game_kind = "image"
-            title, image = self.game.children[0].children
+            title, image = self._game.widget("image", lambda: w.VBox(
+                [w.HTML(), w.Image(format="png", layout=w.Layout(width="340px"))])).children
             title.value = f"<b>Samples from a fixed z</b>, {names.step_label(snap.samples_step)}"
             image.value = data
         else:
@@ -321,8 +342,7 @@ class TrainPanel:
             what = "Figure 1 (the 1D game)" if cfg.dataset in TOYS_1D else (
                 "GAN Lab's view (D's heatmap, real and generated points)" if cfg.family == "toy"
                 else "samples from a fixed z")
-            self.game.children = (w.HTML(f"<p style='color:grey'>Press Start: {what} appears here.</p>"),)
-            self._game_kind = None
+            self._game.note(f"<p style='color:grey'>Press Start: {what} appears here.</p>")
 
     # ------------------------------------------------------------------------------ display
     def static_picture(self) -> bytes | None:

@@ -19,7 +19,16 @@ import plotly.graph_objects as go
 from explorer import names
 from explorer.game.config import TrainConfig
 from explorer.notebook import static
-from explorer.notebook.live import CHART_SIZE, LIVE_POINTS, SMOOTH, LiveFigure, curve_figures, game_figure, png_bytes
+from explorer.notebook.live import (
+    CHART_SIZE,
+    LIVE_POINTS,
+    SMOOTH,
+    GameArea,
+    LiveFigure,
+    curve_figures,
+    game_figure,
+    png_bytes,
+)
 from explorer.plots import style
 from explorer.plots.compare import band_figure, overlay_figure
 from explorer.plots.frames import toy_frame
@@ -72,8 +81,7 @@ class ReplayPanel:
                             f"{names.step_label(rec.last_step)} last")
         self.charts = {key: LiveFigure(fig) for key, fig in self._curves(steps[-1]).items()}
         self.game = w.Box()
-        self._game_kind: str | None = None
-        self._game_figure: LiveFigure | None = None
+        self._game = GameArea(self.game)
         self.widget = w.VBox([self.title, w.HBox([self.play, self.slider]),
                               w.HBox([self.game, self.charts["d_output"].widget]),
                               w.HBox([self.charts["losses"].widget, self.charts["grad_norms"].widget])]
@@ -92,21 +100,12 @@ class ReplayPanel:
             self.charts[key].show(fig)
         frame = self.rec.frame_at(step)
         if frame is None:
-            self.game.children = (w.HTML("<p style='color:grey'>This run recorded no frames.</p>"),)
-            self._game_kind = None
+            self._game.note("<p style='color:grey'>This run recorded no frames.</p>")
         elif isinstance(frame[1], np.ndarray):
-            if self._game_kind != "image":
-                self.game.children = (w.Image(format="png", layout=w.Layout(width="340px")),)
-                self._game_kind = "image"
-            self.game.children[0].value = png_bytes(frame[1])
+            image = self._game.widget("image", lambda: w.Image(format="png", layout=w.Layout(width="340px")))
+            image.value = png_bytes(frame[1])
         else:
-            fig = game_figure(frame[1], frame[0])
-            if self._game_kind != "figure":
-                self._game_figure = LiveFigure(fig)
-                self.game.children = (self._game_figure.widget,)
-                self._game_kind = "figure"
-            else:
-                self._game_figure.show(fig)
+            self._game.show_figure(game_figure(frame[1], frame[0]))
 
     def static_picture(self) -> bytes:
         frame = self.rec.frame_at(self.step)
