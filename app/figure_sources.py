@@ -125,7 +125,6 @@ def image_source(reg: RunRegistry, key: str) -> LoadedG | None:
         name = c2.selectbox("Run", list(live), key=f"{key}_live")
         runner = live[name]
         G, _ = runner.copy_models()
-        G = G.cpu()
         step = runner.snapshot().step
         return LoadedG(f"{name} (live, {names.step_label(step)})", runner.cfg, G, step)
     name = c2.selectbox("Run", list(saved), key=f"{key}_saved",

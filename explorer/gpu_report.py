@@ -450,6 +450,13 @@ def _headline(key: str, rec: StepRecord, device: str) -> str:
         if device == "cuda" and isinstance(r.get("ratio"), (int, float)):
             line += f"; target >= {TARGET_RATIO:g}x {'met' if r['ratio'] >= TARGET_RATIO else 'NOT met'}"
         return line
+    if key == "quality" and r.get("snapshots"):
+        last, target = r["snapshots"][-1], r.get("target", {})
+        return (f"at {_fmt(last.get('seconds'), 0)} s ({_fmt(last.get('steps'), 0)} steps): Frechet distance "
+                f"{_fmt(last.get('frechet_distance'))}, classifier score {_fmt(last.get('classifier_score'), 2)}, "
+                f"{last.get('classes_covered')} classes; target (FD <= {target.get('frechet_distance')}, score >= "
+                f"{target.get('classifier_score')}, {target.get('classes_covered')} classes) "
+                f"{'met' if r.get('target_met') else 'NOT met'}")
     if key == "paper_train":
         return (f"{_fmt(r.get('steps'), 0)} steps, {_fmt(r.get('steps_per_s'))} steps/s, "
                 f"{_fmt(r.get('seconds'), 0)} s wall, state {r.get('state', '?')}")

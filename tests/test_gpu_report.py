@@ -151,3 +151,16 @@ def test_the_line_that_says_why_a_step_failed():
     assert gpu_report._pytest_result(pytest_out) == {"summary": "1 failed, 4 passed, 2 skipped in 3.10s",
                                                      "failed": 1, "passed": 4, "skipped": 2}
     assert gpu_report._last_json('progress\n{"steps": 3}\nwarning: at exit\n') == {"steps": 3}
+
+
+def test_the_quality_line_gives_the_last_figures_and_whether_the_target_was_met():
+    # The figures of the first GPU report's step (H200, 2026-12-04), shortened to what the line reads.
+    result = {"preset": "MNIST in a minute", "target": {"classifier_score": 8.0, "frechet_distance": 30.0,
+                                                        "classes_covered": 10}, "target_met": True,
+              "snapshots": [{"seconds": 30.01, "steps": 2776, "frechet_distance": 211.5, "classifier_score": 4.97,
+                             "classes_covered": 10},
+                            {"seconds": 60.004, "steps": 5710, "frechet_distance": 28.7252,
+                             "classifier_score": 8.1026, "classes_covered": 10}]}
+    line = gpu_report._headline("quality", StepRecord("quality", "q", result=result), "cuda")
+    assert line == ("at 60 s (5,710 steps): Frechet distance 28.7, classifier score 8.10, 10 classes; "
+                    "target (FD <= 30.0, score >= 8.0, 10 classes) met")

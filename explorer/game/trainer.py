@@ -303,7 +303,9 @@ class Trainer:
         self.optimizer_steps = dict(state.get("optimizer_steps", self.optimizer_steps))
         self.lr_d, self.lr_g, self.k = float(state["lr_d"]), float(state["lr_g"]), int(state["k"])
         self.fixed_z = state["fixed_z"].to(self.device)
-        self.rng.set_state(state["rng"])
+        # A generator's state is a CPU ByteTensor even for a CUDA generator, and a checkpoint loaded with
+        # map_location="cuda" has moved it to the GPU, which set_state refuses.
+        self.rng.set_state(state["rng"].cpu())
         if "perm" in state:  # checkpoints before it was kept start a fresh epoch
             self._perm, self._cursor = state["perm"].to(self.device), int(state["cursor"])
 

@@ -409,13 +409,14 @@ class Runner:
             self._snap = replace(self._snap, milestone=None, version=self._snap.version + 1)
 
     def copy_models(self) -> tuple[Generator, Discriminator]:
-        """Eval-mode copies of G (its weight average when the run keeps one) and D taken between two steps,
-        for pages that sample or probe a live run (the trainer's own modules would race with training)."""
+        """Eval-mode CPU copies of G (its weight average when the run keeps one) and D taken between two
+        steps, for pages that sample or probe a live run (the trainer's own modules would race with training).
+        On the CPU like `load_models`' models: their users feed them CPU tensors, wherever the run trains."""
         if self.trainer is None:
             raise RuntimeError(f"run {self.name} has not built its models yet (state: {self._snap.state})")
         with self._step_lock:
-            return (copy.deepcopy(self.trainer.generator_for_eval()).eval(),
-                    copy.deepcopy(self.trainer.D).eval())
+            G, D = copy.deepcopy(self.trainer.generator_for_eval()), copy.deepcopy(self.trainer.D)
+        return G.cpu().eval(), D.cpu().eval()
 
     def snapshot(self) -> Snapshot:
         with self._lock:
