@@ -5,7 +5,11 @@ from), and what a frontend would receive read off the widgets."""
 from __future__ import annotations
 
 import base64
+import os
 import re
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -13,7 +17,8 @@ from explorer.game.config import ConfigError, TrainConfig, log_stops
 from explorer.notebook import compare, replay, train
 from explorer.notebook.form import ConfigForm
 from explorer.notebook.static import WIDGET_VIEW
-from tests.conftest import wait_for
+from explorer.runs.folder import lock_run, writer_pid
+from tests.conftest import ROOT, wait_for
 
 
 def _step(panel) -> int:
@@ -125,6 +130,46 @@ def test_replay_of_a_bundled_demo_follows_the_slider():
     assert _png_of(panel._repr_mimebundle_()).startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="bundled demo"):
         replay("no-such-run")
+
+
+def test_the_writer_of_a_run_folder_is_known_without_taking_its_lock(tmp_path):
+    assert writer_pid(tmp_path) is None  # no lock file: nobody trains it
+    held = lock_run(tmp_path)
+    assert writer_pid(tmp_path) == os.getpid()
+    held.close()
+    assert writer_pid(tmp_path) is None  # the lock file stays, naming a process that let go
+    lock_run(tmp_path).close()  # looking took nothing: a writer still gets the lock
+
+
+def test_a_replay_panel_follows_a_run_the_cli_is_training_until_it_stops(runs_dir):
+    cli = subprocess.Popen([sys.executable, "-m", "explorer", "train", "--dataset", "toy1d", "--steps", "0",
+                            "--set", "sample_interval=50", "--runs-dir", str(runs_dir), "--name", "elsewhere",
+                            "--no-progress"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        folder = runs_dir / "elsewhere"
+        wait_for(lambda: len(list((folder / "samples").glob("step_*"))) >= 3, timeout=120)
+        panel = replay("elsewhere", runs_dir=runs_dir)
+        assert panel.following and panel.follow.value and f"trained by process {cli.pid}" in panel.title.value
+        first_frames, first_points = len(panel.slider.options), len(panel.charts["losses"].widget.data[0].x)
+        def grown() -> bool:  # frames come every 50 steps, metrics.csv every few seconds
+            panel.refresh()
+            return (len(panel.slider.options) > first_frames + 1
+                    and len(panel.charts["losses"].widget.data[0].x) > first_points)
+
+        wait_for(grown, timeout=120)
+        assert panel.step == panel.slider.options[-1][1]  # "Follow" keeps it on the newest frame
+        assert f"step {panel.step}" in panel.game.children[0].layout.title.text
+        panel.follow.value = False
+        panel.slider.value = panel.slider.options[1][1]  # looking back: new frames do not pull the slider away
+        looked_back, frames = panel.slider.options[1][1], len(panel.slider.options)
+        wait_for(lambda: (panel.refresh(), len(panel.slider.options) > frames)[1], timeout=120)
+        assert panel.slider.value == looked_back and panel.step == looked_back
+    finally:
+        cli.send_signal(signal.SIGTERM)  # the CLI saves a checkpoint and lets go of the folder
+        cli.communicate(timeout=120)
+    panel.refresh()
+    assert not panel.following and "live" not in panel.title.value and panel.follow.layout.display == "none"
+    assert replay("elsewhere", runs_dir=runs_dir).following is False
 
 
 def test_compare_draws_seed_groups_as_bands(runs_dir):

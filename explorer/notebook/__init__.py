@@ -3,6 +3,7 @@
     from explorer.notebook import train, replay, compare
     train("Figure 1: 1D Gaussian")          # a preset's name, a TrainConfig, or dataset="ring8", k=3, ...
     replay("figure1-gaussian")              # a recorded run (a folder, a name in the runs folder, a bundled demo)
+    replay("my-cli-run")                    # a run the CLI or the app is training now: the panel follows it live
     compare(["run-a", "run-b", "run-c"])    # curves on shared axes; seeds of one config as a mean ± std band
 
 Each call returns at once with a panel; the last line of a cell displays it as one widget (ipywidgets 8 controls,
@@ -47,7 +48,9 @@ def replay(run: str | Path | Runner | TrainPanel, *, runs_dir: str | Path | None
     """A recorded run played back: a step slider and Play, the frame recorded nearest the step (Figure 1, GAN
     Lab's view or the sample grid) and every curve up to it. `run` is a run folder, a run's name in `runs_dir`
     (else $GAN_EXPLORER_RUNS, else ./runs), a bundled demo's name ("figure1-gaussian", "mode-collapse-ring8",
-    "ring-of-8", "mnist-subset-digits"), or a Runner or panel of this kernel."""
+    "ring-of-8", "mnist-subset-digits"), or a Runner or panel of this kernel. While another process (the CLI, the
+    app, another kernel) trains the run, the panel follows it: new frames and curves arrive every second and
+    "Follow the live run" keeps the slider on the newest frame."""
     return ReplayPanel(Recording.open(run_folder(run, runs_dir)))
 
 

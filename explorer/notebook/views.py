@@ -1,5 +1,6 @@
-"""Panels over recorded runs: `ReplayPanel` (a step slider and Play over one run's frames and curves) and
-`ComparePanel` (several runs' curves on shared axes, runs that differ only in their seed as a mean ± std band).
+"""Panels over recorded runs: `ReplayPanel` (a step slider and Play over one run's frames and curves; it follows a run
+that another process, the CLI or the app, is training) and `ComparePanel` (several runs' curves on shared axes, runs
+that differ only in their seed as a mean ± std band).
 
 Both read run folders only (explorer.runs.replay.Recording, metrics.csv): no models, no training. The frame and the
 curves up to a step are the Replay page's (app/replay_view.py), drawn by the same builders; Play runs in the
@@ -34,11 +35,13 @@ from explorer.plots.compare import band_figure, overlay_figure
 from explorer.plots.frames import toy_frame
 from explorer.runs import catalog
 from explorer.runs.demos import DEMOS
-from explorer.runs.folder import find_run_dir, read_config, read_metrics, resolve_runs_dir
+from explorer.notebook.poll import Poller
+from explorer.runs.folder import RunFileError, find_run_dir, read_config, read_metrics, resolve_runs_dir, writer_pid
 from explorer.runs.replay import Recording
 from explorer.runs.runner import Runner
 
 PLAY_MS = 400  # one frame per tick while playing (the Replay page's pace)
+FOLLOW_SECONDS = 1.0  # how often a followed run's folder is looked at (more often when reading it is quick)
 
 
 def run_folder(run: str | Path | Runner | object, runs_dir: str | Path | None = None) -> Path:
@@ -65,29 +68,81 @@ def _full_x(fig: go.Figure, last_step: int) -> go.Figure:
 
 
 class ReplayPanel:
-    """A recorded run's timeline; display it to see it. See explorer.notebook.replay."""
+    """A recorded run's timeline; display it to see it. See explorer.notebook.replay.
+
+    While another process trains the run (`writer_pid`: the CLI, the app, another kernel) the panel follows it: a
+    Poller on the kernel's loop re-reads the folder when it has grown, the slider gains the new frames and, with
+    "Follow" ticked, moves to the newest one. When the writer lets go the panel says so and stops looking."""
 
     def __init__(self, rec: Recording):
         self.rec = rec
-        steps = [int(s) for s in rec.frame_step_array] if rec.frames else sorted({0, rec.last_step})
+        steps = self._steps()
         self.slider = w.SelectionSlider(options=[(f"{s:,}", s) for s in steps], value=steps[-1], description="Step",
                                         continuous_update=True, layout=w.Layout(width="600px"))
         self.slider.add_class("gan-replay-step")
         self.play = w.Play(min=0, max=len(steps) - 1, value=len(steps) - 1, interval=PLAY_MS, repeat=False)
         w.jslink((self.play, "value"), (self.slider, "index"))
         self.slider.observe(lambda _change: self.show(self.slider.value), names="value")
-        self.title = w.HTML(f"<b>Replay: {html.escape(rec.name)}</b> · "
-                            f"{html.escape(names.label('dataset', rec.config.dataset))} · {len(rec.frames)} frames, "
-                            f"{names.step_label(rec.last_step)} last")
+        self.writer = writer_pid(rec.run_dir)
+        self.follow = w.Checkbox(value=self.writer is not None, indent=False, description="Follow the live run",
+                                 layout=w.Layout(width="200px", display="" if self.writer else "none"))
+        self.title = w.HTML()
         self.charts = {key: LiveFigure(fig) for key, fig in self._curves(steps[-1]).items()}
         self.game = w.Box()
         self._game = GameArea(self.game)
-        self.widget = w.VBox([self.title, w.HBox([self.play, self.slider]),
+        self.widget = w.VBox([self.title, w.HBox([self.play, self.slider, self.follow]),
                               w.HBox([self.game, self.charts["d_output"].widget]),
                               w.HBox([self.charts["losses"].widget, self.charts["grad_norms"].widget])]
                              ).add_class("gan-replay")
         self.step = steps[-1]
+        self._seen = self._folder_state()
+        self._title()
         self.show(steps[-1])
+        self.poller = Poller(self.refresh, lambda: self.writer is not None, FOLLOW_SECONDS)
+        if self.writer is not None:
+            self.poller.start()
+
+    @property
+    def following(self) -> bool:
+        """Whether another process is training the run, as of the last look."""
+        return self.writer is not None
+
+    def _steps(self) -> list[int]:
+        return [int(s) for s in self.rec.frame_step_array] if self.rec.frames else sorted({0, self.rec.last_step})
+
+    def _folder_state(self) -> tuple:
+        """What says the folder has grown: metrics.csv's size and the number of frames."""
+        return self.rec.size_marks()
+
+    def _title(self) -> None:
+        rec = self.rec
+        live = (f" · <span style='color:#1a7f37'>live: trained by process {self.writer}</span>" if self.writer
+                else "")
+        self.title.value = (f"<b>Replay: {html.escape(rec.name)}</b> · "
+                            f"{html.escape(names.label('dataset', rec.config.dataset))} · {len(rec.frames)} frames, "
+                            f"{names.step_label(rec.last_step)} last{live}")
+
+    def refresh(self) -> None:
+        """Look at a followed run's folder once (the poller calls this every second from the kernel's loop): take
+        in what it recorded since, and notice when its writer lets go."""
+        self.writer = writer_pid(self.rec.run_dir)
+        marks = self.rec.size_marks()
+        if marks != self._seen:
+            try:
+                self.rec = Recording.open(self.rec.run_dir)
+            except (RunFileError, OSError, ValueError):  # a line half written this instant: the next look reads it
+                return
+            self._seen = marks
+            steps = self._steps()
+            at_end = self.follow.value or self.slider.value == self.slider.options[-1][1]
+            self.play.max = len(steps) - 1
+            keep = self.slider.value
+            self.slider.options = [(f"{s:,}", s) for s in steps]  # resets the value: put it back, or at the end
+            self.slider.value = steps[-1] if at_end or keep not in steps else keep
+            self.show(self.slider.value)
+        if self.writer is None:
+            self.follow.layout.display = "none"
+        self._title()
 
     def _curves(self, step: int) -> dict[str, go.Figure]:
         return {key: _full_x(fig, self.rec.last_step)

@@ -186,6 +186,36 @@ def lock_run(run_dir: Path):
     return handle
 
 
+def writer_pid(run_dir: Path) -> int | None:
+    """The process training this run folder now (holding its lock), or None; it never takes the lock, so looking
+    cannot refuse a writer. On Linux the kernel's lock table (/proc/locks) says whether the lock is held; elsewhere,
+    whether the process named in the lock file is alive (a process that let go of the lock but lives on reads
+    as the writer there)."""
+    path = Path(run_dir) / ".lock"
+    try:
+        text, inode = path.read_text().strip(), path.stat().st_ino
+    except OSError:
+        return None
+    pid = int(text.split()[-1]) if text.startswith("process ") and text.split()[-1].isdigit() else None
+    if pid is None:
+        return None
+    try:
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        table = None
+    if table is not None:  # lines like "1: FLOCK  ADVISORY  WRITE 1234 00:2f:5678 0 EOF"
+        held = any(len(f) > 5 and f[1] == "FLOCK" and f[5].rsplit(":", 1)[-1] == str(inode)
+                   for f in (line.split() for line in table.splitlines()))
+        return pid if held else None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, another user's
+        pass
+    return pid
+
+
 # --------------------------------------------------------------------------------------- checkpoints
 
 def checkpoint_path(run_dir: Path, step: int) -> Path:
@@ -268,6 +298,10 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 
 
 # --------------------------------------------------------------------------------------- metrics
+
+def metrics_path(run_dir: Path, filename: str = "metrics.csv") -> Path:
+    return Path(run_dir) / filename
+
 
 def append_metrics(run_dir: Path, frame: pd.DataFrame, filename: str = "metrics.csv") -> None:
     """Append rows; if the write fails (a full disk) the file is cut back to its old size, so it never keeps

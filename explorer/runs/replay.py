@@ -165,6 +165,14 @@ class Recording:
     def name(self) -> str:
         return self.run_dir.name
 
+    def size_marks(self) -> tuple[int, int]:
+        """(metrics.csv's size in bytes, frames on disk now): they change when the run has recorded more."""
+        try:
+            size = runs_io.metrics_path(self.run_dir).stat().st_size
+        except OSError:
+            size = -1
+        return size, len(frame_steps(self.run_dir))
+
     @property
     def is_toy(self) -> bool:
         return bool(self.frames) and self.frames[0][1].suffix == ".npz"
