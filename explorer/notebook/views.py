@@ -30,12 +30,12 @@ from explorer.notebook.live import (
     game_figure,
     png_bytes,
 )
+from explorer.notebook.poll import Poller
 from explorer.plots import style
 from explorer.plots.compare import band_figure, overlay_figure
 from explorer.plots.frames import toy_frame
 from explorer.runs import catalog
 from explorer.runs.demos import DEMOS
-from explorer.notebook.poll import Poller
 from explorer.runs.folder import RunFileError, find_run_dir, read_config, read_metrics, resolve_runs_dir, writer_pid
 from explorer.runs.replay import Recording
 from explorer.runs.runner import Runner
