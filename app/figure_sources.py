@@ -23,8 +23,10 @@ from explorer.runs.folder import (
     latest_checkpoint,
     list_runs,
     load_models,
+    writer_pid,
 )
 from explorer.runs.runner import Runner, RunRegistry
+from explorer.runs.state import RunState
 
 NO_RUN = "—"
 
@@ -50,7 +52,8 @@ def runs_for(reg: RunRegistry, datasets: tuple[str, ...]) -> dict[str, str]:
 
 def pick_run(reg: RunRegistry, datasets: tuple[str, ...], key: str, prefer: str | None = None) -> Runner | None:
     """A selectbox of the runs this page can draw; the chosen one is returned (a saved run is reopened and
-    started paused, so its snapshot carries a view built from its last checkpoint)."""
+    started paused, so its snapshot carries a view built from its last checkpoint: looking takes no lock and
+    writes nothing, so a CLI may train the run meanwhile)."""
     options = runs_for(reg, datasets)
     if not options:
         return None
@@ -60,25 +63,37 @@ def pick_run(reg: RunRegistry, datasets: tuple[str, ...], key: str, prefer: str 
     name = st.selectbox("Run", list(options), key=key, format_func=options.get,
                         help="Runs of this server and saved runs in the runs folder that this page can draw.")
     runner = session.find_runner(reg, name)
-    if runner is not None and runner.snapshot().state == "ready":
-        try:
-            runner.start(paused=True)  # a reopened saved run: build its models from the checkpoint, don't train
-        except RunLockedError as e:  # a CLI is training it: its view would have to come from that process
-            st.warning(str(e))
-            return None
+    if runner is not None and runner.snapshot().state.can_start:
+        runner.start(paused=True)  # a reopened saved run: build its models from the checkpoint, don't train
+    writer = writer_pid(runner.run_dir) if runner is not None and runner.run_dir and not runner.writes else None
+    if writer is not None:
+        st.info(f"Process {writer} is training this run now: this page shows it as of its last checkpoint "
+                f"({names.step_label(runner.snapshot().step)}). Replay shows its record as it grows.")
     return runner
+
+
+def _resume(runner: Runner, key: str) -> None:
+    """Resume; a saved run that was only looked at claims its folder first, which a CLI may hold or have trained
+    on meanwhile: then say so instead of training."""
+    try:
+        runner.resume()
+    except RunLockedError as e:
+        st.session_state[f"{key}_refused"] = str(e)
 
 
 def controls(runner: Runner, key: str) -> None:
     """Pause / Resume / Stop for one run (a finished or stopped run can only be looked at)."""
+    refused = st.session_state.pop(f"{key}_refused", None)
+    if refused:
+        st.warning(refused)
     state = runner.snapshot().state
     c1, c2, c3 = st.columns(3)
     c1.button("Pause", key=f"{key}_pause", on_click=runner.pause, width="stretch",
-              disabled=state not in ("running", "loading"))
-    c2.button("Resume", key=f"{key}_resume", on_click=runner.resume, width="stretch",
-              disabled=state not in ("paused", "diverged"))
+              disabled=not state.can_pause)
+    c2.button("Resume", key=f"{key}_resume", on_click=_resume, args=(runner, key), width="stretch",
+              disabled=not state.can_resume)
     c3.button("Stop", key=f"{key}_stop", on_click=runner.stop, width="stretch",
-              disabled=state not in ("running", "paused", "diverged", "loading"),
+              disabled=not state.can_stop,
               help="End the run (a checkpoint is written)")
 
 
@@ -102,7 +117,7 @@ def image_source(reg: RunRegistry, key: str) -> LoadedG | None:
     """Choose a live run or a saved checkpoint of an image data set and return its G (eval mode, CPU copy).
     Shows what is wrong (and returns None) when there is nothing usable."""
     live = {r.name: r for r in reversed(reg.runners())
-            if r.cfg.dataset not in TOYS and r.trainer is not None and r.snapshot().state != "error"}
+            if r.cfg.dataset not in TOYS and r.trainer is not None and r.snapshot().state is not RunState.ERROR}
     # The user's saved runs, then the bundled demos (read-only: only their checkpoint is read).
     mine = list_runs(reg.runs_dir)
     demos = [i for i in list_runs(runs_io.DEMO_RUNS_DIR) if i.name not in {m.name for m in mine}]

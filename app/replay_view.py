@@ -18,7 +18,7 @@ from explorer.plots import training as plots
 from explorer.plots.evaluation import eval_curves_figure
 from explorer.plots.images import image_grid
 from explorer.plots.paper import modes_history_figure, toy_metrics_figure
-from explorer.runs.folder import RunFileError
+from explorer.runs.folder import RunFileError, RunFolder
 from explorer.runs.replay import FrameError, Recording, frame_steps
 
 PLAY_SECONDS = 0.4  # one frame per tick while playing
@@ -28,7 +28,8 @@ CHART = {"displaylogo": False}  # the toolbar (on hover) keeps its camera: a cha
 def _stamp(run_dir: Path) -> tuple:
     """Changes whenever the run records something (a frame, metrics rows): the cache key of its Recording."""
     parts = []
-    for path in (run_dir / "metrics.csv", run_dir / "evals.csv", run_dir / "samples"):
+    folder = RunFolder(run_dir)
+    for path in (folder.metrics_file, folder.evals_file, folder.samples_dir):
         try:
             stat = path.stat()
             parts.append((stat.st_mtime_ns, stat.st_size))

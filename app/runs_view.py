@@ -8,7 +8,7 @@ result (and a button read by its value would lose its click to the rerun of app/
 
 from __future__ import annotations
 
-import tempfile
+import io
 import threading
 from functools import partial
 from pathlib import Path
@@ -23,7 +23,15 @@ from explorer.plots.compare import band_figure, overlay_figure
 from explorer.runs import archive, catalog
 from explorer.runs.archive import ArchiveError
 from explorer.runs.demos import DEMOS
-from explorer.runs.folder import CheckpointError, RunFileError, RunLockedError, read_config, read_metrics
+from explorer.runs.folder import (
+    CONFIG_FILE,
+    EVALS_FILE,
+    CheckpointError,
+    RunFileError,
+    RunFolder,
+    RunLockedError,
+    read_config,
+)
 from explorer.runs.runner import RunRegistry, Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +48,6 @@ UPLOAD_KEY = "runs_upload"
 IMPORTED_KEY = "runs_imported"  # file ids already imported: the uploader hands the same file to every rerun
 IMPORT_FLASH_KEY = "runs_import_flash"  # (kind, message) of the last import, shown under the uploader
 NEW_NAME_KEY = "runs_new_name"
-ENDED = ("ready", "finished", "stopped")  # states of a registered run that trains nothing and holds no lock
 SMOOTHING = (1, 5, 10, 25, 50, 100, 250, 500)
 
 
@@ -56,23 +63,27 @@ def show_flash(key: str = FLASH_KEY) -> None:
 
 
 def live_runs(reg: RunRegistry) -> dict[str, Snapshot]:
-    """Snapshots of the runs this server trains now (or holds paused), by name."""
-    return {s.name: s for s in (r.snapshot() for r in reg.runners()) if s.state not in ENDED}
+    """Snapshots of the runs this server trains now (or holds paused), by name: their folders are in use, so the
+    table shows their state and step, and Resume, Rename and Delete wait until they end."""
+    return {s.name: s for s in (r.snapshot() for r in reg.runners()) if s.state.in_use}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _read_cached(path: str, filename: str, mtime: float, size: int) -> pd.DataFrame:
-    return read_metrics(Path(path), filename)
+def _read_cached(path: str, evals: bool, mtime: float, size: int) -> pd.DataFrame:
+    folder = RunFolder(path)
+    return folder.read_evals() if evals else folder.read_metrics()
 
 
-def _read_curves(path: Path, filename: str) -> pd.DataFrame:
-    """metrics.csv or evals.csv of a run, cached by the file's time and size (a rerun reads nothing again; a
-    live run's growing file is read again). Empty when missing; RunFileError when damaged."""
+def _read_curves(path: Path, evals: bool = False) -> pd.DataFrame:
+    """A run's metrics (per step), or with `evals` its in-training metrics, cached by the file's time and size (a
+    rerun reads nothing again; a live run's growing file is read again). Empty when missing; RunFileError when
+    damaged."""
+    folder = RunFolder(path)
     try:
-        stat = (path / filename).stat()
+        stat = (folder.evals_file if evals else folder.metrics_file).stat()
     except FileNotFoundError:
         return pd.DataFrame()
-    return _read_cached(str(path), filename, stat.st_mtime, stat.st_size)
+    return _read_cached(str(path), evals, stat.st_mtime, stat.st_size)
 
 
 # ------------------------------------------------------------------------------------------ actions
@@ -176,12 +187,11 @@ def _import() -> None:
 
 # ------------------------------------------------------------------------------------------ downloads
 
-def _file_bytes(writer, run_dir: Path, suffix: str) -> bytes:
-    """What an archive writer (export_zip, write_gif, ...) writes for a run, as bytes (via a temp folder)."""
-    with tempfile.TemporaryDirectory(prefix="gan-explorer-export-") as tmp:
-        out = Path(tmp) / f"export{suffix}"
-        writer(run_dir, out)
-        return out.read_bytes()
+def _file_bytes(writer, run_dir: Path) -> bytes:
+    """What an archive writer (export_zip, write_gif, ...) writes for a run, as bytes: written to memory."""
+    out = io.BytesIO()
+    writer(run_dir, out)
+    return out.getvalue()
 
 
 class MediaJob:
@@ -220,7 +230,7 @@ class MediaJob:
         for kind, writer in self.kinds:
             self.kind, self.done, self.total = kind, 0, 0
             try:
-                self.media[kind] = _file_bytes(partial(writer, progress=self._progress), run_dir, f".{kind}")
+                self.media[kind] = _file_bytes(partial(writer, progress=self._progress), run_dir)
             except (ArchiveError, RunFileError, OSError) as e:
                 self.media[f"{kind}_error"] = str(e)
             except Exception as e:  # a frame that fails to draw: said on the page, not lost with the thread
@@ -253,15 +263,16 @@ def _downloads(row: pd.Series) -> None:
     name, path = row["name"], Path(row["path"])
     st.markdown("**Downloads**")
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Run folder (.zip)", data=partial(_file_bytes, archive.export_zip, path, ".zip"),
+    c1.download_button("Run folder (.zip)", data=partial(_file_bytes, archive.export_zip, path),
                        file_name=f"{name}.zip", mime="application/zip", on_click="ignore", key="runs_dl_zip",
                        width="stretch", help="The whole run (config, metrics, samples, checkpoints): import it "
                                              "here or with `python -m explorer import`.")
-    has_metrics = (path / "metrics.csv").is_file()
-    c2.download_button("Metrics (.csv)", data=partial(_file_bytes, archive.export_metrics_csv, path, ".csv"),
+    metrics_file = RunFolder(path).metrics_file
+    has_metrics = metrics_file.is_file()
+    c2.download_button("Metrics (.csv)", data=partial(_file_bytes, archive.export_metrics_csv, path),
                        file_name=f"{name}-metrics.csv", mime="text/csv", on_click="ignore", key="runs_dl_csv",
                        width="stretch", disabled=not has_metrics,
-                       help="One row per step." if has_metrics else "This run has no metrics.csv yet.")
+                       help="One row per step." if has_metrics else f"This run has no {metrics_file.name} yet.")
     job = st.session_state.get(MEDIA_JOB_KEY)
     c3.button("Make GIF and MP4", key="runs_make_media", on_click=_make_media, args=(name, str(path)),
               width="stretch", disabled=job is not None,
@@ -356,7 +367,7 @@ def compare(rows: pd.DataFrame) -> None:
     metrics, evals = {}, {}
     for name, path in paths.items():
         try:
-            metrics[name], evals[name] = _read_curves(path, "metrics.csv"), _read_curves(path, "evals.csv")
+            metrics[name], evals[name] = _read_curves(path), _read_curves(path, evals=True)
         except RunFileError as e:
             st.warning(str(e))
     configs = {name: read_config(paths[name]) for name in metrics}
@@ -435,14 +446,15 @@ def _filtered(runs: pd.DataFrame) -> pd.DataFrame:
 COLUMN_CONFIG = {
     "name": st.column_config.TextColumn("Run", pinned=True),
     "state": st.column_config.TextColumn("State", help="finished: reached its steps; stopped: can be resumed; "
-                                                       "bundled demo: read-only; damaged: config.json unreadable"),
+                                                       f"bundled demo: read-only; damaged: {CONFIG_FILE} unreadable"),
     "dataset": "Data set", "model": st.column_config.TextColumn("Model", help="The network family used"),
     "loss": "Loss", "k": st.column_config.NumberColumn("k", help="D steps per G step"),
     "lr_d": st.column_config.NumberColumn("lr D", format="%g"),
     "lr_g": st.column_config.NumberColumn("lr G", format="%g"),
     "steps": st.column_config.NumberColumn("Steps", help="The last checkpointed step (a live run: its step now)"),
-    "best_metric": st.column_config.TextColumn("Best metric", help="From evals.csv: the lowest Frechet distance, "
-                                                                   "the most modes covered, or the best score"),
+    "best_metric": st.column_config.TextColumn("Best metric", help=f"From {EVALS_FILE}: the lowest Frechet "
+                                                                   "distance, the most modes covered, or the best "
+                                                                   "score"),
     "created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm",
                                                help="The oldest file in the run folder: when the run was made "
                                                     "(or imported, or copied)"),

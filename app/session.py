@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from explorer import names
-from explorer.runs.folder import find_run_dir, is_demo, list_runs, resolve_runs_dir, sanitize_run_name
+from explorer.runs.folder import RunFolder, find_run_dir, is_demo, list_runs, resolve_runs_dir, sanitize_run_name
 from explorer.runs.runner import Runner, RunRegistry
 
 RUN_KEY = "run"
@@ -82,10 +82,10 @@ def find_runner(reg: RunRegistry, name: str) -> Runner | None:
         run_dir = Path(reg.runs_dir) / sanitize_run_name(name)
     except ValueError:
         return None
-    if not (run_dir / "config.json").exists():  # a trial of one of the user's sweeps (RUNS/sweeps/SWEEP/NAME)?
+    if not RunFolder(run_dir).is_run():  # a trial of one of the user's sweeps (RUNS/sweeps/SWEEP/NAME)?
         found = find_run_dir(reg.runs_dir, name)
         run_dir = found if found is not None and not is_demo(found) else run_dir
-    if (run_dir / "config.json").exists():
+    if RunFolder(run_dir).is_run():
         try:
             return reg.open(run_dir)
         except Exception as e:  # damaged checkpoint, unreadable config: say so, keep the page alive

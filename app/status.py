@@ -6,12 +6,13 @@ import streamlit as st
 
 from explorer import names
 from explorer.runs.runner import Snapshot
+from explorer.runs.state import RunState
 
 # Material icons (rendered by Streamlit's own font, so they show in any browser, unlike emoji).
-STATE_ICONS = {"loading": ":material/hourglass_top:", "ready": ":material/radio_button_unchecked:",
-               "running": ":green[:material/play_circle:]", "paused": ":orange[:material/pause_circle:]",
-               "diverged": ":red[:material/warning:]", "finished": ":green[:material/check_circle:]",
-               "stopped": ":material/stop_circle:", "error": ":red[:material/error:]"}
+STATE_ICONS = {RunState.LOADING: ":material/hourglass_top:", RunState.READY: ":material/radio_button_unchecked:",
+               RunState.RUNNING: ":green[:material/play_circle:]", RunState.PAUSED: ":orange[:material/pause_circle:]",
+               RunState.DIVERGED: ":red[:material/warning:]", RunState.FINISHED: ":green[:material/check_circle:]",
+               RunState.STOPPED: ":material/stop_circle:", RunState.ERROR: ":red[:material/error:]"}
 
 
 def step_of(snap: Snapshot, brief: bool = False) -> str:
@@ -40,11 +41,11 @@ def status_line(snap: Snapshot, brief: bool = False) -> str:
 
 def show_problems(snap: Snapshot) -> None:
     """Why the run diverged, failed or paused on a failed write, and a warning about the game while it lasts."""
-    if snap.state == "diverged":
+    if snap.state is RunState.DIVERGED:
         st.error(snap.error or "Training diverged.", icon=":material/local_fire_department:")
-    elif snap.state == "error":
+    elif snap.state is RunState.ERROR:
         st.error(f"The run failed: {snap.error}", icon=":material/error:")
-    elif snap.state == "paused" and snap.error:  # a write failed: Resume retries it
+    elif snap.halted:  # paused on a write that failed: Resume retries it
         st.error(snap.error, icon=":material/sd_card_alert:")
     if snap.warning:
         st.warning(snap.warning, icon=":material/warning:")

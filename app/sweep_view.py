@@ -21,14 +21,15 @@ import streamlit as st
 from app import session
 from explorer import names
 from explorer.game.config import TOYS, ConfigError, TrainConfig
+from explorer.metrics.registry import headline_metrics
 from explorer.plots.sweep import stability_figure
 from explorer.runs import folder as runs_io
 from explorer.sweeps import maps
 from explorer.sweeps.demo import DEMO_SWEEP, DEMO_SWEEP_NOTE
 from explorer.sweeps.folder import (
-    FIGURES,
     SweepInfo,
     create_sweep,
+    figure_labels,
     is_running,
     list_sweeps,
     read_progress,
@@ -264,13 +265,15 @@ def stability(info: SweepInfo, results: pd.DataFrame) -> None:
         st.info("This sweep varies only the seed: there is no map to draw. The table below has its trials.")
         return
     figures = maps.offered_figures(results) or ["js"]
-    # The figure that tells most first: modes for the mixtures, Frechet distance for images, else JS.
-    first = next((f for f in ("modes_covered", "frechet_distance", "js") if f in figures), figures[0])
+    # The figure that tells most first: a metric's headline (Frechet distance for images, modes for the
+    # mixtures), else JS.
+    first = next((m.headline for m in headline_metrics() if m.headline in figures),
+                 "js" if "js" in figures else figures[0])
     figures = [first] + [f for f in figures if f != first]
     levels = {a: [t.params[a] for t in spec.trials()] for a in axes}
     c = st.columns([2, 2, 2] + [2] * (len(axes) - 2))
     with c[0]:
-        figure = _choose("Figure", figures, f"sweeps_figure__{name}", format_func=lambda f: FIGURES.get(f, f))
+        figure = _choose("Figure", figures, f"sweeps_figure__{name}", format_func=lambda f: figure_labels().get(f, f))
     with c[1]:
         x = _choose("Across (x)", axes, f"sweeps_x__{name}", format_func=field_title)
     y = None
@@ -332,12 +335,13 @@ def table(results: pd.DataFrame, spec: SweepSpec) -> None:
     columns = ["run", "state", *spec.axes, "seed", "step", *figures, "seconds"]
     if results["error"].notna().any():
         columns.append("error")
+    labels = figure_labels()
     config = {"run": st.column_config.TextColumn("Run", pinned=True), "state": "State", "seed": "Seed",
               "step": st.column_config.NumberColumn("Steps", format="%d"),
               "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
               "error": st.column_config.TextColumn("Why", width="large"),
               **{a: st.column_config.Column(_LABELS.get(a, a), help=field_title(a)) for a in spec.axes},
-              **{f: st.column_config.NumberColumn(FIGURES[f], format="%.3g") for f in figures}}
+              **{f: st.column_config.NumberColumn(labels[f], format="%.3g") for f in figures}}
     shown = results[columns].copy()
     for column in ("state", *spec.axes):  # codes (a state, a loss) read as names.py names them
         shown[column] = shown[column].map(lambda v, c=column: names.cell_label(c, v))
@@ -441,7 +445,7 @@ def start_form(runs_dir: Path, expanded: bool) -> None:
                    "`python -m explorer sweep --help` for larger sweeps, presets and Ray clusters.")
         with st.form(FORM_KEY, border=False):
             c1, c2 = st.columns(2)
-            c1.selectbox("Data set", TOYS, index=TOYS.index("ring8"), key=f"{FORM_KEY}_dataset",
+            c1.selectbox("Data set", list(TOYS), index=TOYS.index("ring8"), key=f"{FORM_KEY}_dataset",
                          format_func=lambda d: names.label("dataset", d))
             c2.text_input("Name (optional)", key=f"{FORM_KEY}_name", placeholder="DATASET-sweep-DATE")
             c1, c2 = st.columns([1, 2])

@@ -13,7 +13,8 @@ A notebook reads `from explorer import TrainConfig, Trainer, load_dataset, ...`.
 """
 
 from explorer.game.config import ConfigError, TrainConfig
-from explorer.game.data import Dataset, DataUnavailableError, load_dataset
+from explorer.game.data import Dataset, DataUnavailableError
+from explorer.game.datasets import load_dataset
 from explorer.game.device import device_label, pick_device
 from explorer.game.models import Discriminator, Generator, build_models, sample_z
 from explorer.game.presets import PRESETS, preset
@@ -23,11 +24,12 @@ from explorer.plots.images import image_grid
 from explorer.runs.folder import CheckpointError, list_runs, load_checkpoint, load_models, resolve_runs_dir
 from explorer.runs.runner import Runner, RunRegistry, Snapshot
 from explorer.runs.scoring import evaluate_run
+from explorer.runs.state import RunState
 
 __all__ = [
     "ConfigError", "TrainConfig", "Dataset", "DataUnavailableError", "load_dataset", "device_label",
     "pick_device", "Discriminator", "Generator", "build_models", "sample_z", "PRESETS", "preset", "METRICS",
     "Trainer", "MetricError", "evaluate_reference", "score_samples", "image_grid", "CheckpointError",
     "list_runs", "load_checkpoint", "load_models", "resolve_runs_dir", "Runner", "RunRegistry", "Snapshot",
-    "evaluate_run",
+    "RunState", "evaluate_run",
 ]

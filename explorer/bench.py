@@ -33,8 +33,11 @@ import numpy as np
 import torch
 
 from explorer.game.config import TrainConfig
-from explorer.game.data import load_dataset, load_torchvision, resolve_data_root
+from explorer.game.data import load_torchvision, resolve_data_root
+from explorer.game.datasets import load_dataset
 from explorer.game.models import build_models
+from explorer.runs.folder import METRICS_FILE
+from explorer.runs.state import RunState
 
 # ---------------------------------------------------------------------------------------- the baseline
 
@@ -151,16 +154,14 @@ class RunnerLoop:
         from explorer.runs.runner import Runner
 
         self.runner = Runner(cfg, runs_dir=runs_dir, name=f"bench-{cfg.precision}").start(paused=True)
-        self._wait_for("paused")
+        self._wait_for(RunState.PAUSED)
         self.trainer = self.runner.trainer  # for the warm-up's thread timing (_run_windows)
         self.timed_s = self.in_step_s = 0.0  # the windows' wall-clock time, and of it inside Trainer.step()
 
-    def _wait_for(self, state: str, timeout: float = 600.0) -> None:
-        deadline = time.monotonic() + timeout
-        while (snap := self.runner.snapshot()).state != state:
-            if snap.state == "error" or time.monotonic() > deadline:
-                raise RuntimeError(snap.error or f"the bench's runner did not reach {state!r} (it is {snap.state!r})")
-            time.sleep(0.005)
+    def _wait_for(self, state: RunState, timeout: float = 600.0) -> None:
+        snap = self.runner.wait(timeout, poll=0.005, until=lambda s: s.state is state or s.state.ended)
+        if snap.state is not state:
+            raise RuntimeError(snap.error or f"the bench's runner did not reach {state} (it is {snap.state})")
 
     def _next_step(self) -> tuple[int, float, float]:
         """Just after the runner's next step (polled every ms): its step count, the time, and its seconds inside
@@ -179,7 +180,7 @@ class RunnerLoop:
         time.sleep(seconds)
         s1, t1, e1 = self._next_step()
         self.runner.pause()
-        self._wait_for("paused")
+        self._wait_for(RunState.PAUSED)
         self.timed_s += t1 - t0
         self.in_step_s += e1 - e0
         return (s1 - s0) / (t1 - t0)
@@ -258,13 +259,9 @@ def _dashboard(cfg: TrainConfig, rounds: int, window: float, warmup: float, log:
 
     runner = Runner(cfg.replace(steps=0), save=False).start()
     try:
-        deadline = time.monotonic() + 600
-        while runner.trainer is None or runner.snapshot().state not in ("running", "error"):
-            if runner.snapshot().state == "error" or time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
-        if runner.snapshot().state == "error":
-            raise RuntimeError(runner.snapshot().error)
+        snap = runner.wait(600, poll=0.02, until=lambda s: s.state is RunState.RUNNING or s.state.ended)
+        if snap.state is RunState.ERROR:
+            raise RuntimeError(snap.error)
         time.sleep(warmup)
         rates: dict[str, list[float]] = {"idle": [], "reading": []}
         latency_snapshot: list[float] = []
@@ -300,7 +297,7 @@ def _dashboard(cfg: TrainConfig, rounds: int, window: float, warmup: float, log:
                 rates[mode].append(steps_per_s(window, mode == "reading"))
             log(f"dashboard round {r + 1}/{rounds}: no reader {rates['idle'][-1]:.1f}, "
                 f"reader every 100 ms {rates['reading'][-1]:.1f}")
-        if runner.snapshot().state == "error":
+        if runner.snapshot().state is RunState.ERROR:
             raise RuntimeError(runner.snapshot().error)
     finally:
         runner.stop()
@@ -469,7 +466,7 @@ def run_bench(device: str = "auto", batch_size: int = 64, seconds: float = 60.0,
         "for k=1); 'fresh noise' draws a new z for it, as Algorithm 1 is written (config fresh_noise_for_g)")
     if user_path:
         out(f"the user's path: Runner(cfg) with save=True (as `train` runs it), to a temporary runs folder: "
-            f"metrics.csv, a sample grid and replay frame every {base_cfg.sample_interval} steps, a checkpoint "
+            f"{METRICS_FILE}, a sample grid and replay frame every {base_cfg.sample_interval} steps, a checkpoint "
             f"every {base_cfg.checkpoint_interval:,}, snapshots and health checks every 0.25 s; its own "
             f"thread, the bench's asleep; steps counted between step boundaries")
         for key, (bare, rel) in user_path.items():

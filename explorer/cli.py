@@ -17,7 +17,7 @@ from pathlib import Path
 from explorer.game.config import DATASETS, TOYS, ConfigError, TrainConfig
 from explorer.game.data import DataUnavailableError
 from explorer.game.presets import PRESETS, preset
-from explorer.runs.folder import CheckpointError, resolve_runs_dir
+from explorer.runs.folder import LOCK_FILE, METRICS_FILE, CheckpointError, resolve_runs_dir
 
 
 def _train_parser(sub: argparse._SubParsersAction) -> None:
@@ -117,46 +117,46 @@ def cmd_train(args: argparse.Namespace) -> dict:
     t_start = time.perf_counter()
     from tqdm import tqdm
 
-    from explorer.runs.folder import atomic_write_text, read_config
-    from explorer.runs.runner import Runner
+    from explorer.game.config import parse_overrides
+    from explorer.runs.folder import RunFolder
+    from explorer.runs.runner import Runner, Snapshot
+    from explorer.runs.state import RunState
 
-    if args.resume:
-        cfg = read_config(Path(args.resume))
-        runner = Runner.open(args.resume)
+    if args.resume:  # its config and its checkpoint are each read once, by Runner.open
+        changes = {**({"steps": args.steps} if args.steps is not None else {}), **parse_overrides(args.overrides)}
+        runner = Runner.open(args.resume, changes=changes)
         runner.claim()  # before anything is written: a run another process trains is refused here
-        if args.steps is not None or args.overrides:
-            cfg = cfg.replace(**({"steps": args.steps} if args.steps is not None else {})).with_overrides(
-                args.overrides)
-            atomic_write_text(Path(args.resume) / "config.json", cfg.to_json())  # the run now goes on with it
-        runner.cfg = cfg
+        if changes:
+            RunFolder(runner.run_dir).write_config(runner.cfg)  # the run now goes on with it
     else:
-        cfg = config_from_args(args)
-        runner = Runner(cfg, runs_dir=args.runs_dir, name=args.name)
+        runner = Runner(config_from_args(args), runs_dir=args.runs_dir, name=args.name)
+    cfg = runner.cfg
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops cleanly too: a checkpoint, then the summary
     first_step = runner.snapshot().step  # 0, or the checkpoint a resumed run goes on from
     runner.start()
     bar = tqdm(total=cfg.steps or None, initial=runner.snapshot().step, file=sys.stderr, unit="step",
                disable=args.no_progress, desc=runner.name)
     warned = None
+
+    def progress(snap: Snapshot) -> None:
+        nonlocal warned
+        bar.update(snap.step - bar.n)
+        if snap.warning and snap.warning.split(":")[0] != warned:  # once per kind, not every poll
+            warned = snap.warning.split(":")[0]
+            tqdm.write(f"warning: {snap.warning}", file=sys.stderr)
+
     try:
-        while True:
-            snap = runner.snapshot()
-            bar.update(snap.step - bar.n)
-            if snap.warning and snap.warning.split(":")[0] != warned:  # once per kind, not every poll
-                warned = snap.warning.split(":")[0]
-                tqdm.write(f"warning: {snap.warning}", file=sys.stderr)
-            if snap.state in ("finished", "stopped", "error", "diverged") or (snap.state == "paused" and snap.error):
-                break  # a paused run with an error is a failed write: nobody is here to press Resume
-            time.sleep(0.2)
+        # Until it ends, or halts: a diverged run or a failed write waits for a Resume nobody is here to press.
+        ended = runner.wait(on_progress=progress)
     except KeyboardInterrupt:
+        ended = runner.snapshot()
         runner.stop()
     bar.close()
-    ended = snap  # as the loop last saw it: stopping a diverged or paused run makes it "stopped"
-    runner.stop()
+    runner.stop()  # keep `ended`: stopping a diverged or paused run makes it "stopped"
     snap = runner.snapshot()
-    if snap.state == "error":
+    if snap.state is RunState.ERROR:
         raise RunFailedError(snap.error)
-    if ended.state == "diverged" or (ended.state == "paused" and ended.error):
+    if ended.halted:
         raise RunFailedError(f"{ended.error} From the command line: the run stopped with a checkpoint at step "
                              f"{snap.step}; continue it with `train --resume {runner.run_dir}` (and --set ...).")
     # One clock per field, so the numbers on the line agree: `seconds` is this command's wall clock (data
@@ -257,14 +257,14 @@ def cmd_sweep(args: argparse.Namespace) -> dict:
 
 
 def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
-    from explorer.metrics.evaluate import METRICS
+    from explorer.metrics.registry import METRICS
 
     p = sub.add_parser("evaluate", help="score a run (Parzen window, classifier scores, modes); prints JSON",
                        description="Score a run's checkpoint, or real images used as samples (--samples-from "
                                    "mnist-train: our reference row beside Table 1). Prints one JSON line.")
     p.add_argument("run_dir", nargs="?", help="run folder (its latest checkpoint unless --checkpoint)")
     p.add_argument("--metric", action="append", choices=METRICS, required=True,
-                   help="parzen | fid | score | coverage | modes (repeatable)")
+                   help=" | ".join(METRICS) + " (repeatable)")
     p.add_argument("--checkpoint", help="a checkpoint file of the run (default: its latest)")
     p.add_argument("--samples", type=int, default=10_000,
                    help="samples drawn from G (paper: 10,000); modes always scores VEEGAN's 2,500")
@@ -313,8 +313,9 @@ def _export_parser(sub: argparse._SubParsersAction) -> None:
                                    "1D/2D toy, its figure), a TensorBoard log. Prints, as the last stdout line, a "
                                    "JSON object of the paths written.")
     p.add_argument("run", metavar="RUN", help="run folder, or a run's name under --runs-dir")
-    p.add_argument("--zip", action="store_true", help="the run folder as RUN.zip (never its .lock or temp files)")
-    p.add_argument("--csv", action="store_true", help="a copy of its metrics.csv")
+    p.add_argument("--zip", action="store_true",
+                   help=f"the run folder as RUN.zip (never its {LOCK_FILE} or temp files)")
+    p.add_argument("--csv", action="store_true", help=f"a copy of its {METRICS_FILE}")
     p.add_argument("--gif", action="store_true",
                    help="an animated GIF of the sample grid (a toy: Figure 1 / GAN Lab's view) over training")
     p.add_argument("--mp4", action="store_true", help="the same as an MP4 (needs: pip install imageio-ffmpeg)")
@@ -375,11 +376,10 @@ def _import_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_import(args: argparse.Namespace) -> dict:
     from explorer.runs.archive import import_zip
-    from explorer.runs.folder import latest_checkpoint
+    from explorer.runs.folder import RunFolder
 
     run_dir = import_zip(Path(args.zip), resolve_runs_dir(args.runs_dir), name=args.name)
-    ckpt = latest_checkpoint(run_dir)
-    return {"run_dir": str(run_dir), "name": run_dir.name, "step": int(ckpt.stem.split("_")[1]) if ckpt else 0}
+    return {"run_dir": str(run_dir), "name": run_dir.name, "step": RunFolder(run_dir).last_checkpoint_step()}
 
 
 def _sample_parser(sub: argparse._SubParsersAction) -> None:

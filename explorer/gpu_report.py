@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from explorer.runs.folder import RunFolder
+
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: tests/ and pytest.ini live here
 PAPER_PRESET = "Paper: MNIST MLPs (SGD)"
 PAPER_GAN_ROW = (225.0, 2.0)  # Table 1, "Adversarial nets" on MNIST: mean and standard error (nats)
@@ -189,7 +191,7 @@ def main_report(args: argparse.Namespace) -> dict:
 
     def score(key: str, raw: list[str]) -> dict:
         run_dir = report.steps["paper_train"].result.get("run_dir") or runs_dir / name
-        if not (Path(run_dir) / "config.json").exists():
+        if not RunFolder(run_dir).is_run():
             raise StepFailed("no paper run to score: the training step made none (see its log)")
         return run(key, [*explorer, "evaluate", str(run_dir), "--metric", "parzen", "--samples", str(parzen_samples),
                          "--device", device, "--no-progress", *raw, *data])

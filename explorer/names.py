@@ -32,7 +32,7 @@ OPTIMIZER_LABELS = {"sgd": "SGD with momentum", "adam": "Adam"}
 PRIOR_LABELS = {"uniform": "uniform (flat)", "normal": "normal (Gaussian)"}
 DEVICE_LABELS = {"auto": "auto (GPU if any)", "cpu": "CPU", "cuda": "CUDA GPU", "mps": "Apple GPU (MPS)"}
 PRECISION_LABELS = {"fp32": "32-bit float (exact)", "bf16": "bfloat16 (faster)"}
-# A run's state: the runner's (explorer.runs.runner.STATES), the catalog's read from disk, a sweep trial's.
+# A run's state: the runner's (explorer.runs.state.RunState), the catalog's read from disk, a sweep trial's.
 STATE_LABELS = {"loading": "loading models", "ready": "ready to start", "running": "training", "paused": "paused",
                 "diverged": "diverged", "finished": "finished", "stopped": "stopped", "error": "failed",
                 "damaged": "damaged", "demo": "bundled demo", "failed": "failed", "pending": "waiting"}
@@ -110,6 +110,22 @@ def label(kind: str, code: str) -> str:
     """What a person reads for `code` of this kind ("dataset", "loss", ...); an unknown code reads as itself with
     its underscores as spaces, never as a raw identifier. An unknown kind is a programming error (KeyError)."""
     return _BY_KIND[kind].get(code, str(code).replace("_", " "))
+
+
+def add_label(kind: str, code: str, text: str) -> bool:
+    """Name a code registered later (a data set, objective or metric spec's label: explorer.game.registry calls
+    this), so it reads like the built-in ones. A code named here already keeps its label (returns False)."""
+    if "_" in text or not text.strip():
+        raise ValueError(f"label {text!r} for {kind} {code!r}: a label is what people read (no underscores)")
+    if code in _BY_KIND[kind]:
+        return False
+    _BY_KIND[kind][code] = text
+    return True
+
+
+def remove_label(kind: str, code: str) -> None:
+    """Forget a label `add_label` gave (its spec was unregistered)."""
+    _BY_KIND[kind].pop(code, None)
 
 
 def kinds() -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import torch
 
 from explorer.bench import load_average
-from explorer.game.data import load_dataset
+from explorer.game.datasets import load_dataset
 from explorer.game.device import device_label, pick_device
 from explorer.game.models import Generator
 from explorer.game.presets import MNIST_IN_A_MINUTE, preset

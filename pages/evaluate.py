@@ -16,10 +16,11 @@ import streamlit as st
 from app import session
 from app.navigation import use_st_navigation
 from explorer import names
-from explorer.metrics.evaluate import METRICS, PAPER_GAN, PAPER_TABLE1, REFERENCE_ROW, applicable_metrics
+from explorer.metrics.evaluate import PAPER_GAN, PAPER_TABLE1, REFERENCE_ROW
+from explorer.metrics.registry import METRICS, applicable_metrics, metric
 from explorer.plots.evaluation import eval_curves_figure, flatten_result
 from explorer.runs.demos import DEMOS
-from explorer.runs.folder import DEMO_RUNS_DIR, RunFileError, RunInfo, list_checkpoints, list_runs, read_metrics
+from explorer.runs.folder import DEMO_RUNS_DIR, RunFileError, RunFolder, RunInfo, list_checkpoints, list_runs
 from explorer.runs.scoring import evaluate_run
 
 use_st_navigation()  # first: see app/navigation.py
@@ -94,6 +95,17 @@ def comparison_table(rows: list[dict]) -> pd.DataFrame:
     return table.rename(columns=names.metric_column_label)
 
 
+def metrics_help(codes: tuple[str, ...]) -> str:
+    """One sentence per metric offered: its label, code, units, which way is better and what it costs."""
+    def line(code: str) -> str:
+        m = metric(code)
+        units = f"{m.units}, " if m.units else ""
+        text = f"{names.label('metric', code)} ({code}; {units}{m.better} is better)" + (f": {m.help}" if m.help
+                                                                                         else "")
+        return text[:1].upper() + text[1:]
+    return ". ".join(line(c) for c in codes) + "."
+
+
 def show_parzen(result: dict, dataset: str) -> None:
     p = result["parzen"]
     value = f"{p['mean']:.1f} ± {p['std_error']:.1f}"
@@ -159,9 +171,7 @@ if not allowed:
     st.stop()
 chosen = st.multiselect("Metrics", allowed, default=[m for m in allowed if m != "parzen"] or list(allowed),
                         format_func=lambda m: names.label("metric", m),
-                        help="Parzen log-likelihood (parzen): Table 1 (slow on a CPU: ~20 s for 10,000 samples). "
-                             "Frechet distance (fid), classifier score (score), classes covered (coverage): in "
-                             "the shipped classifier's feature space. Modes covered (modes): VEEGAN's 2D count.")
+                        help=metrics_help(allowed))
 n_samples = st.select_slider("Samples from G", [500, 1000, 2000, 5000, 10000], value=10000,
                              format_func=lambda n: f"{n:,}",
                              help="The paper used 10,000. Fewer samples lower the Parzen estimate.")
@@ -192,7 +202,7 @@ if results:
 
 st.subheader("Metrics over training")
 try:
-    evals = read_metrics(info.path, "evals.csv")
+    evals = RunFolder(info.path).read_evals()
 except RunFileError as e:  # a damaged file: say so, the rest of the page stands
     st.error(str(e))
     evals = pd.DataFrame()

@@ -12,7 +12,8 @@ from app import figure_sources, lecture, session
 from app.navigation import use_st_navigation
 from explorer import names
 from explorer.game.config import TrainConfig
-from explorer.game.data import Dataset, DataUnavailableError, load_dataset
+from explorer.game.data import Dataset, DataUnavailableError
+from explorer.game.datasets import load_dataset
 from explorer.metrics import neighbours
 from explorer.plots import latent
 from explorer.plots import paper as figures

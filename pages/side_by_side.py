@@ -55,7 +55,7 @@ def _each(command: str) -> None:
 
 pair = _runners()
 alive = any(r.snapshot().alive for _, r in pair)
-running = any(r.snapshot().state in ("running", "loading") for _, r in pair)
+running = any(r.snapshot().state.training for _, r in pair)
 with lecture.toolbar():  # one button per command, for both runs at once
     st.button("Start both", key="sbs_start", type="primary", on_click=_start,
               help="Two new runs, one per side, from the same seed")

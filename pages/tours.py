@@ -20,6 +20,7 @@ from explorer.plots import paper
 from explorer.plots.evaluation import eval_curves_figure
 from explorer.plots.images import image_grid
 from explorer.plots.style import mark_milestones
+from explorer.runs.state import RunState
 from explorer.runs.tours import TOURS, Tour, begin_step, stop_runs
 
 use_st_navigation()  # first: see app/navigation.py
@@ -93,7 +94,7 @@ def _start_run(i: int) -> None:
     cfg, _ = _config(tour, i, overrides)
     new = reg.start(cfg, paused=True)  # paused until the watch is set: nothing may train before it counts
     wait = time.monotonic() + 60
-    while new.snapshot().state == "loading" and time.monotonic() < wait:
+    while new.snapshot().state is RunState.LOADING and time.monotonic() < wait:
         time.sleep(0.02)
     begin_step(new, tour.steps[i])
     new.resume()
@@ -129,7 +130,7 @@ with st.container(key="tour_step"):
 
 snap = runner.snapshot() if runner is not None else None
 alive = bool(snap and snap.alive)
-at_milestone = bool(snap and snap.state == "paused" and snap.milestone)
+at_milestone = bool(snap and snap.state is RunState.PAUSED and snap.milestone)
 row.button("Start" if runner is None else "Restart", key="tour_start", type="primary",
            on_click=_start_run, args=(0,) if runner is not None else (index,),
            help="Train this tour's run; it pauses by itself at the step's milestone")
@@ -184,15 +185,15 @@ def _figures(s, runs) -> None:
 
 
 @st.fragment(run_every=1.0 if alive else None)
-def live(r, drawn_state: str, since: int) -> None:
+def live(r, drawn_state: RunState, since: int) -> None:
     s = r.snapshot()
-    if s.state != drawn_state and drawn_state not in ("ready", "loading"):
+    if s.state != drawn_state and drawn_state not in (RunState.READY, RunState.LOADING):
         st.rerun(scope="app")  # paused at the milestone, finished, failed: redraw the buttons
     with st.container(key="status"):
         st.markdown(status.status_line(s, brief=True))  # the step's text and its milestone take the room
     status.show_problems(s)
     with st.container(key="tour_callout"):
-        if s.state == "paused" and s.milestone:
+        if s.state is RunState.PAUSED and s.milestone:
             more = "press **Next step**." if index + 1 < len(tour.steps) else "the end of this tour."
             st.success(f"**Milestone: {s.milestone}** — {more}", icon=":material/flag:")
         elif step.milestone is not None and s.alive:

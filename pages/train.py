@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from dataclasses import fields
 
 import streamlit as st
@@ -25,6 +26,7 @@ from explorer.plots import training as plots
 from explorer.plots.evaluation import eval_curves_figure
 from explorer.plots.images import image_grid
 from explorer.runs.folder import RunLockedError
+from explorer.runs.state import RunState
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -83,7 +85,7 @@ def _start() -> None:
 
 def _ensure_started(r, paused: bool) -> bool:
     """A reopened saved run has no thread yet: start it (from its checkpoint). True if it was started."""
-    if r.snapshot().state == "ready":
+    if r.snapshot().state.can_start:
         try:
             r.start(paused=paused)
         except RunLockedError as e:  # a CLI (or another server) is training it
@@ -92,22 +94,26 @@ def _ensure_started(r, paused: bool) -> bool:
     return False
 
 
-def _settle(r, states: tuple[str, ...], timeout: float = 1.0) -> None:
+def _settle(r, settled: Callable[[RunState], bool], timeout: float = 1.0) -> None:
     """Wait briefly for the worker to act on a command, so the page redraws with the new state."""
     end = time.monotonic() + timeout
-    while r.snapshot().state not in states and time.monotonic() < end:
+    while not settled(r.snapshot().state) and time.monotonic() < end:
         time.sleep(0.02)
 
 
 def _pause(r) -> None:
     r.pause()
-    _settle(r, ("paused", "finished", "stopped", "error", "diverged"))
+    _settle(r, lambda s: not s.training)
 
 
 def _resume(r) -> None:
-    if not _ensure_started(r, paused=False):
-        r.resume()
-    _settle(r, ("running", "finished", "error"))
+    try:
+        if not _ensure_started(r, paused=False):
+            r.resume()
+    except RunLockedError as e:  # a run only looked at until now, which a CLI trains or trained on meanwhile
+        _refused(str(e))
+        return
+    _settle(r, lambda s: s is RunState.RUNNING or s.ended)
 
 
 def _stop(r) -> None:
@@ -116,7 +122,10 @@ def _stop(r) -> None:
 
 def _step(r) -> None:
     _ensure_started(r, paused=True)
-    r.step_once()
+    try:
+        r.step_once()
+    except RunLockedError as e:
+        _refused(str(e))
 
 
 def _set_lr(r, which: str, key: str) -> None:
@@ -144,22 +153,21 @@ def ready_message(config: TrainConfig | None, error) -> str:
 snap = runner.snapshot() if runner is not None else None
 state = snap.state if snap else None
 alive = bool(snap and snap.alive)
-never_started = state == "ready"
 
 
 
 def presentation_buttons() -> None:
     """Start (Resume while paused), Pause, Step, and the toggle back."""
     cols = st.columns([1, 1, 1, 2], vertical_alignment="center")
-    if state in ("paused", "diverged") or never_started:
+    if state is not None and state.can_resume:
         cols[0].button("Resume", key="resume", type="primary", on_click=_resume, args=(runner,), width="stretch")
     else:
         cols[0].button("Start", key="start", type="primary", on_click=_start, disabled=cfg is None or alive,
                        width="stretch")
     cols[1].button("Pause", key="pause", on_click=_pause, args=(runner,), width="stretch",
-                   disabled=state not in ("running", "loading"))
+                   disabled=state is None or not state.can_pause)
     cols[2].button("Step", key="step", on_click=_step, args=(runner,), width="stretch",
-                   disabled=not (state in ("paused", "diverged") or never_started))
+                   disabled=state is None or not state.can_step)
     presentation.toggle(cols[3])
 
 
@@ -169,14 +177,14 @@ def buttons() -> None:
                    help="Start a new run with the sidebar's settings" if cfg is not None
                    else f"Fix {cfg_error.field_name} in the sidebar first")
     cols[1].button("Pause", key="pause", on_click=_pause, args=(runner,), width="stretch",
-                   disabled=state not in ("running", "loading"), help="Pause after the current step")
+                   disabled=state is None or not state.can_pause, help="Pause after the current step")
     cols[2].button("Resume", key="resume", on_click=_resume, args=(runner,), width="stretch",
-                   disabled=not (state in ("paused", "diverged") or never_started),
+                   disabled=state is None or not state.can_resume,
                    help="Continue training (with any learning rate / k you changed)")
     cols[3].button("Stop", key="stop", on_click=_stop, args=(runner,), width="stretch",
-                   disabled=not alive or never_started, help="End the run (a checkpoint is written)")
+                   disabled=state is None or not state.can_stop, help="End the run (a checkpoint is written)")
     cols[4].button("Step", key="step", on_click=_step, args=(runner,), width="stretch",
-                   disabled=not (state in ("paused", "diverged") or never_started),
+                   disabled=state is None or not state.can_step,
                    help="While paused: one more step of Algorithm 1 (k D-updates, then one G-update)")
 
 
@@ -218,9 +226,9 @@ def _eval_figure(run: str, rows: int, _snap, height: int):
 
 
 @st.fragment(run_every=LIVE_SECONDS if alive else None)
-def live_status(r, drawn_state: str) -> None:
+def live_status(r, drawn_state: RunState) -> None:
     s = r.snapshot()
-    if s.state != drawn_state and drawn_state != "ready":
+    if s.state != drawn_state and drawn_state is not RunState.READY:
         # paused / resumed elsewhere, finished, failed: redraw the buttons (and stop the timers if it ended)
         st.rerun(scope="app")
     with st.container(key="status"):
@@ -275,7 +283,7 @@ def change_while_running(r) -> None:
                                  label="k (live)")
 
 
-def live_area(r, drawn_state: str) -> None:
+def live_area(r, drawn_state: RunState) -> None:
     """The run as it trains: the status line and the game's picture every LIVE_SECONDS, D's outputs beside it and
     the other curves under it every CURVE_SECONDS, each in its own fragment (only what is due is rebuilt)."""
     live_status(r, drawn_state)
@@ -287,7 +295,7 @@ def live_area(r, drawn_state: str) -> None:
         live_d(r, smooth)
     if present:
         return
-    if alive:
+    if state.can_change_config:
         change_while_running(r)
     st.slider("Smoothing (steps)", 1, 500, 20, key="smooth",
               help="Trailing mean over this many steps: minibatch losses are noisy.")
@@ -307,7 +315,7 @@ def recorded_area(r) -> None:
 
 
 # Not training (finished, stopped, failed, or a saved run reopened and not resumed): show what it recorded.
-if state in ("finished", "stopped", "error", "ready") and replay_view.has_frames(snap.run_dir):
+if not state.in_use and replay_view.has_frames(snap.run_dir):
     recorded_area(runner)
 else:
     live_area(runner, state)

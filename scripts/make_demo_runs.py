@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from explorer.runs.demos import DEMOS, slim_for_shipping
-from explorer.runs.folder import DEMO_RUNS_DIR
+from explorer.runs.folder import DEMO_RUNS_DIR, RunFolder
 from explorer.runs.runner import Runner
 
 
@@ -29,8 +29,8 @@ def make_demo(name: str, out: Path) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     runner = Runner(DEMOS[name].config, runs_dir=staging, name=name).start()
-    runner.join()
-    snap = runner.snapshot()
+    snap = runner.wait()  # finished, or failed or diverged: then nobody is here to press Resume
+    runner.stop()
     if snap.state != "finished":
         raise SystemExit(f"{name} did not finish: {snap.state} {snap.error or ''}")
     made = staging / name
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         path = make_demo(name, args.out)
         print(f"{name}: {folder_bytes(path) / 1e6:.2f} MB in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    runs = [p for p in args.out.iterdir() if (p / "config.json").exists()]
+    runs = [p for p in args.out.iterdir() if RunFolder(p).is_run()]
     print(f"all demos: {sum(map(folder_bytes, runs)) / 1e6:.2f} MB in {len(runs)} runs", file=sys.stderr)
     return 0
 

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from explorer.runs.folder import DEMO_SWEEPS_DIR
+from explorer.runs.folder import DEMO_SWEEPS_DIR, LOCK_FILE, RunFolder
 from explorer.sweeps.demo import DEMO_SWEEP
 from explorer.sweeps.folder import PROGRESS_FILE, create_sweep, read_results
 from explorer.sweeps.launch import SweepOptions, run_sweep
@@ -40,9 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         if summary["interrupted"] or (results["state"] == "failed").any():
             raise SystemExit(f"the demo sweep did not complete: {summary}")
         for run in results["run"]:
-            shutil.rmtree(sweep_dir / run / "checkpoints")
-            (sweep_dir / run / ".lock").unlink(missing_ok=True)
-        for name in (PROGRESS_FILE, ".lock"):
+            trial = RunFolder(sweep_dir / run)
+            shutil.rmtree(trial.checkpoints_dir)
+            trial.lock_file.unlink(missing_ok=True)
+        for name in (PROGRESS_FILE, LOCK_FILE):  # the sweep's lock is folder.lock_run's, on the sweep folder
             (sweep_dir / name).unlink(missing_ok=True)
         final = args.out / spec.name
         shutil.rmtree(final, ignore_errors=True)

@@ -32,8 +32,8 @@ SEEDS = (0, 1, 2)
 def train(cfg, runs_dir: Path) -> Recording:
     """Train `cfg` to its end (frames every sample_interval steps) and read the run back."""
     runner = Runner(cfg, runs_dir=runs_dir, sample_seconds=0.0).start()
-    runner.join()
-    snap = runner.snapshot()
+    snap = runner.wait()  # finished, or failed or diverged: then nobody is here to press Resume
+    runner.stop()
     if snap.state != "finished":
         raise SystemExit(f"{cfg.loss} / k={cfg.k} / {cfg.optimizer} seed {cfg.seed}: {snap.state} {snap.error}")
     return Recording.open(snap.run_dir)

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from soak_browser import start_server, stop_server  # scripts/ is on sys.path when a script runs
 
+from explorer.runs.folder import RunFolder
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                         raise SystemExit("the run did not start in 120 s")
                     time.sleep(0.5)
                 run = urllib.parse.parse_qs(page.evaluate("() => window.location.search")[1:])["run"][0]
-                metrics = runs_dir / run / "metrics.csv"
+                metrics = RunFolder(runs_dir / run).metrics_file
                 while not metrics.exists() or last_step(metrics)[0] == 0:
                     time.sleep(0.5)
                 run_url = f"{url}/train?run={urllib.parse.quote(run)}"

@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 from soak import vm_rss  # scripts/ is on sys.path when this file runs as a script
 
+from explorer.runs.folder import RunFolder
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -148,7 +150,7 @@ def tree_rss_bytes(pid: int) -> int:
 
 def steps_on_disk(run_dir: Path) -> int:
     """The last step in a run's metrics.csv (0 before its first row): read from the file's tail only."""
-    path = run_dir / "metrics.csv"
+    path = RunFolder(run_dir).metrics_file
     try:
         with open(path, "rb") as f:
             header = f.readline().decode().strip().split(",")

@@ -97,9 +97,8 @@ def test_export_then_import_gives_the_same_run_and_it_resumes(trained, runs_dir,
         assert [step for step, _ in sample_steps(imported)] == [0, 20, 40, 60]
     assert [r.name for r in runs_io.list_runs(runs_dir)].count(imported.name) == 1
 
-    runner = Runner.open(imported)  # a run like any other: it opens and goes on training
+    runner = Runner.open(imported, changes={"steps": 70})  # a run like any other: it opens and goes on training
     assert runner.snapshot().step == 60
-    runner.cfg = runner.cfg.replace(steps=70)
     runner.start().join(300)
     assert runner.snapshot().state == "finished", runner.snapshot().error
     assert read_metrics(imported)["step"].tolist() == list(range(1, 71))

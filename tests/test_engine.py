@@ -270,7 +270,7 @@ def test_js_estimate_is_zero_for_equal_densities_and_log2_for_disjoint_ones():
 
 
 def test_2d_js_estimate_tells_a_matched_generator_from_a_collapsed_one():
-    from explorer.game.data import make_toy
+    from explorer.game.datasets import make_toy
     from explorer.metrics.toy import js_monte_carlo
 
     ring = make_toy("ring8", seed=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -45,11 +46,11 @@ def test_make_gif_and_mp4_shows_a_progress_bar_then_the_downloads(registry, runs
     short_run(runs_dir)
     release = threading.Event()
 
-    def slow_writer(run_dir: Path, out: Path, progress=None) -> int:
+    def slow_writer(run_dir: Path, out: BinaryIO, progress=None) -> int:
         progress(1, 2)  # one frame drawn, then held until the test has seen the bar
         release.wait(30)
         progress(2, 2)
-        out.write_bytes(b"media")
+        out.write(b"media")  # the page hands writers a stream: no temp folder
         return 2
 
     monkeypatch.setattr(runs_view.MediaJob, "KINDS", (("gif", slow_writer), ("mp4", slow_writer)))
@@ -81,11 +82,11 @@ def test_the_replay_pages_gif_is_drawn_in_the_background_with_a_progress_bar(reg
     short_run(runs_dir)
     release = threading.Event()
 
-    def slow_gif(run_dir: Path, out: Path, progress=None) -> int:
+    def slow_gif(run_dir: Path, out: BinaryIO, progress=None) -> int:
         progress(1, 2)
         release.wait(30)
         progress(2, 2)
-        out.write_bytes(b"GIF89a")
+        out.write(b"GIF89a")
         return 2
 
     monkeypatch.setattr(runs_view.MediaJob, "KINDS", (("gif", slow_gif), ("mp4", slow_gif)))

@@ -109,8 +109,7 @@ def test_a_line_torn_by_a_kill_is_dropped_and_the_record_stays_continuous(runs_d
     run_dir = finished_run(runs_dir)
     with open(run_dir / "metrics.csv", "ab") as f:
         f.write(b"61,0.69,0.6")  # the kill came mid-write: no newline
-    runner = Runner.open(run_dir)
-    runner.cfg = runner.cfg.replace(steps=90)
+    runner = Runner.open(run_dir, changes={"steps": 90})
     runner.start().join(120)
     assert runner.snapshot().state == "finished"
     assert read_metrics(run_dir)["step"].tolist() == list(range(1, 91))

@@ -8,7 +8,10 @@ calls `at.run()` again to see a later state.
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,6 +143,33 @@ def test_toy_2d_on_a_saved_run_and_a_live_one(registry, runs_dir, saved_runs):
     at.run()
     assert not at.exception, at.exception
     assert metric(at, "modes covered").endswith("/ 8") and charts(at) == 4  # GAN Lab's view, D, modes, value
+
+
+def _folder_bytes(run_dir: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(run_dir)): p.read_bytes() for p in sorted(run_dir.rglob("*"))
+            if p.is_file() and p.name != ".lock"}
+
+
+@pytest.mark.parametrize("page, run", [("toy_1d", "toy1d-saved"), ("latent", "digits-saved")])
+def test_a_cli_resume_succeeds_while_a_page_shows_the_same_saved_run(registry, runs_dir, saved_runs, page, run):
+    with_saved(runs_dir, saved_runs, run)
+    before = _folder_bytes(runs_dir / run)
+    at = open_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    assert runs_io.writer_pid(runs_dir / run) is None  # looking takes no lock...
+    assert _folder_bytes(runs_dir / run) == before  # ...and writes nothing
+    steps = SAVED[run].steps + 50
+    out = subprocess.run([sys.executable, "-m", "explorer", "train", "--resume", str(runs_dir / run), "--steps",
+                          str(steps), "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1])["steps"] == steps
+    viewer = registry.get(run)
+    if viewer is not None and viewer.trainer is not None:  # the Toy 1D page's view, at the old step
+        with pytest.raises(runs_io.RunLockedError, match="trained on elsewhere"):
+            viewer.resume()  # going on from older weights would overwrite the CLI's steps
+    at.run()
+    assert not at.exception, at.exception
 
 
 def test_latent_page_on_a_saved_checkpoint_and_a_live_run(registry, runs_dir, saved_runs):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from explorer.game.config import TrainConfig
-from explorer.game.data import load_dataset
+from explorer.game.datasets import load_dataset
 from explorer.game.presets import FIGURE1_PRESETS
 from explorer.game.trainer import Trainer
 from explorer.metrics.toy import LOG4, Toy1DView, Toy2DView, optimal_d, toy1d_view, toy2d_view

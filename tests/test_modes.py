@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from explorer.game.data import make_toy
+from explorer.game.datasets import make_toy
 from explorer.metrics.modes import mode_metrics
 
 

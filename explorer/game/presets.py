@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from explorer.game.config import DATASET_DEFAULTS, IMAGE_DEFAULTS, ConfigError, TrainConfig
+from explorer.game.config import ConfigError, TrainConfig
+from explorer.game.datasets import IMAGE_DEFAULTS, dataset_spec
 
 # The paper's own MNIST configuration (goodfeli/adversarial, mnist.yaml).
 PAPER_MNIST = dict(
@@ -44,7 +45,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "Figure 1: 1D Gaussian": dict(dataset="toy1d"),
     "Mode collapse: two-mode 1D": dict(dataset="toy1d_bimodal", steps=4000),
     "Minimax from a poor G": POOR_G.replace(loss="minimax").to_dict(),
-    "Ring of 8 Gaussians": dict(dataset="ring8", **DATASET_DEFAULTS["ring8"]),
+    "Ring of 8 Gaussians": dict(dataset="ring8", **dataset_spec("ring8").defaults),
     "Digits (offline MNIST subset)": dict(dataset="mnist_subset", **IMAGE_DEFAULTS),
     # The paper's training, plus a running average of G's weights for evaluation (it does not change training;
     # evaluate --raw-g scores G itself).

@@ -15,13 +15,13 @@ from contextlib import nullcontext
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from explorer.game.config import ConfigError, TrainConfig
 from explorer.game.data import Dataset
 from explorer.game.device import ThreadTuner, cpu_thread_candidates, pick_device, set_cuda_determinism
 from explorer.game.models import Discriminator, Generator, SeededDropout, build_models, sample_z
+from explorer.game.objectives import objective
 
 METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_x", "d_g_z", "grad_norm_d", "grad_norm_g")
 CHECKPOINT_VERSION = 1
@@ -103,8 +103,8 @@ class Trainer:
                 fake = G(z)
             with self._autocast:
                 real_logits, fake_logits = self._d_logits(x, fake.detach())
-            d_loss_real = F.softplus(-real_logits.float()).mean()  # -log D(x)
-            d_loss_fake = F.softplus(fake_logits.float()).mean()   # -log(1 - D(G(z)))
+            # -log D(x) and -log(1 - D(G(z))) for the objectives of section 3 (see explorer.game.objectives)
+            d_loss_real, d_loss_fake = self.d_loss(real_logits.float(), fake_logits.float())
             self.opt_d.zero_grad(set_to_none=True)
             (d_loss_real + d_loss_fake).backward()
             grad_norm_d = _grad_norm(D)
@@ -132,11 +132,14 @@ class Trainer:
         self.step_count += 1
         self.threads.stop()
 
+    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> tuple[Tensor, Tensor]:
+        """The discriminator's losses on real and on fake logits, by the config's objective (`loss`)."""
+        return objective(self.cfg.loss).d_loss(real_logits, fake_logits)
+
     def g_loss(self, fake_logits: Tensor) -> Tensor:
-        """The generator's loss from D's logits on G(z)."""
-        if self.cfg.loss == "minimax":
-            return -F.softplus(fake_logits).mean()  # log(1 - D(G(z))), descended
-        return F.softplus(-fake_logits).mean()      # -log D(G(z)), descended
+        """The generator's loss from D's logits on G(z): minimax descends log(1 - D(G(z))), non-saturating
+        -log D(G(z)) (explorer.game.objectives)."""
+        return objective(self.cfg.loss).g_loss(fake_logits)
 
     # ------------------------------------------------------------------------------ helpers
     def _compile_for_cuda(self) -> bool:

@@ -8,18 +8,24 @@ beside Table 1); `quick_metrics` is the cheap subset the runner computes during 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import torch
 from torch import Tensor
 
+from explorer import names
 from explorer.game.config import TrainConfig
-from explorer.game.data import load_dataset
+from explorer.game.datasets import load_dataset
 from explorer.game.models import Generator, sample_z
-from explorer.metrics.modes import PROTOCOL_N_SAMPLES, mode_metrics
-from explorer.metrics.parzen import parzen_data
+from explorer.metrics.registry import (
+    METRIC_REGISTRY,
+    METRICS,
+    Progress,
+    QuickScoring,
+    Scoring,
+    applicable_metrics,
+    metric,
+)
 
-METRICS = ("parzen", "fid", "score", "coverage", "modes")
 PAPER_GAN = "GAN (Goodfellow et al. 2014)"
 # The paper's Table 1 (MNIST column), its GAN row only: Parzen log-likelihood, mean and standard error.
 PAPER_TABLE1 = {PAPER_GAN: (225.0, 2.0)}
@@ -27,25 +33,10 @@ PAPER_TABLE1 = {PAPER_GAN: (225.0, 2.0)}
 # (`python -m explorer evaluate --samples-from mnist-train --metric parzen`: 241.2 +/- 2.1, sigma 0.167).
 # A ceiling of sorts for the table: what 10,000 perfect samples score.
 REFERENCE_ROW = {"real MNIST training images (this engine, --samples-from mnist-train)": (241.2, 2.1)}
-CLASSIFIER_FOR = {"mnist": "mnist", "mnist_subset": "mnist", "fashion_mnist": "fashion_mnist"}
-Progress = Callable[[float, str], None]
 
 
 class MetricError(ValueError):
     """A metric does not apply to this run or data set; the message says which ones do."""
-
-
-def applicable_metrics(cfg: TrainConfig) -> tuple[str, ...]:
-    """The metrics that make sense for a config's data set."""
-    if cfg.dataset in ("ring8", "grid25"):
-        return ("modes",)
-    if cfg.dataset in CLASSIFIER_FOR:
-        return ("parzen", "fid", "score", "coverage")
-    if cfg.dataset == "cifar10":
-        return ("parzen", "fid", "score")
-    if cfg.dataset in ("digits8x8", "folder"):
-        return ("parzen",)
-    return ()
 
 
 @torch.no_grad()
@@ -60,9 +51,11 @@ def generate(G: Generator, n: int, prior: str, seed: int = 1234, batch: int = 10
 
 
 def samples_to_score(metrics: tuple[str, ...] | list[str], n_samples: int) -> int:
-    """How many samples the protocol scores: VEEGAN's 2,500 for `modes` (whatever was asked), else n_samples.
-    `modes` applies only to ring8/grid25, where no other metric does, so one count serves every metric."""
-    return PROTOCOL_N_SAMPLES if "modes" in metrics else n_samples
+    """How many samples the protocol scores: a metric's own count where it has one (VEEGAN's 2,500 for `modes`,
+    whatever was asked), else n_samples. `modes` applies only to ring8/grid25, where no other metric does, so one
+    count serves every metric."""
+    own = [metric(m).n_samples for m in metrics if m in METRICS and metric(m).n_samples]
+    return own[0] if own else n_samples
 
 
 def score_samples(samples: Tensor, cfg: TrainConfig, metrics: tuple[str, ...] | list[str],
@@ -78,49 +71,18 @@ def score_samples(samples: Tensor, cfg: TrainConfig, metrics: tuple[str, ...] | 
             raise MetricError(f"metric={m!r} does not apply to dataset={cfg.dataset!r}; "
                               f"it has: {', '.join(allowed) or 'none (use the Toy pages JS estimate)'}")
     report = on_progress or (lambda f, msg: None)
+    scoring = Scoring(samples, cfg, data_root, device, progress, report)
+    chosen = [spec for spec in METRIC_REGISTRY if spec.name in metrics]  # in registry order: shared loads once
     out: dict = {"n_samples": len(samples)}
     t0 = time.perf_counter()
-    if "parzen" in metrics:
-        from explorer.metrics.parzen import parzen_evaluate
-
-        report(0.05, "Parzen window: loading validation and test sets")
-        validation, test, _ = parzen_data(cfg, data_root)
-        report(0.1, f"Parzen window: choosing sigma on {len(validation)} validation images")
-        flat = samples.reshape(len(samples), -1).to(device)
-        out["parzen"] = parzen_evaluate(flat, validation.to(device), test.to(device), progress=progress)
-    if any(m in metrics for m in ("fid", "score", "coverage")):
-        report(0.6, "classifier-space scores")
-        out.update(_classifier_metrics(samples, cfg, metrics, data_root, device))
-    if "modes" in metrics:
-        ds = load_dataset(cfg)
-        out["modes"] = mode_metrics(samples, ds.modes, ds.mode_std)  # its n_samples: what was scored
+    stage = None
+    for i, spec in enumerate(chosen):
+        if spec.stage != stage:
+            stage = spec.stage
+            report(0.8 * i / len(chosen), stage or names.label("metric", spec.name))
+        out.update(spec.compute(scoring))
     out["seconds"] = round(time.perf_counter() - t0, 2)
     report(1.0, "done")
-    return out
-
-
-def _classifier_metrics(samples: Tensor, cfg: TrainConfig, metrics, data_root, device) -> dict:
-    real = load_dataset(cfg, split="test", data_root=data_root).x
-    if cfg.dataset == "cifar10":
-        from explorer.metrics.cifar import cifar_scores
-
-        return {"cifar": cifar_scores(real, samples, device=device)}
-    from explorer.metrics.classifier import load_classifier
-    from explorer.metrics.feature_scores import class_coverage, classifier_score, features, frechet_distance, prdc
-
-    clf = load_classifier(CLASSIFIER_FOR[cfg.dataset], device=device)
-    samples, real = samples.to(device), real.to(device)
-    out: dict = {}
-    if "fid" in metrics:
-        out["fid"] = {"frechet_distance": frechet_distance(real, samples, clf), "n_real": len(real),
-                      "n_fake": len(samples)}
-    if "score" in metrics:
-        out["score"] = {"classifier_score": classifier_score(samples, clf)}
-    if "coverage" in metrics:
-        cov = class_coverage(samples, clf)
-        out["coverage"] = {**{k: v for k, v in cov.items() if k != "histogram"},
-                           "histogram": [float(v) for v in cov["histogram"]],
-                           **prdc(features(real, clf), features(samples, clf))}
     return out
 
 
@@ -137,19 +99,13 @@ def evaluate_reference(source: str, metrics: list[str], n_samples: int = 10_000,
 
 def quick_metrics(G: Generator, cfg: TrainConfig, real: Tensor | None, modes: Tensor | None, mode_std: float,
                   n: int = 1000) -> dict[str, float]:
-    """The cheap metrics the runner tracks during training (a sampled version of the full ones)."""
+    """The cheap metrics the runner tracks during training (a sampled version of the full ones): every
+    applicable metric's `quick` columns, on samples of G drawn once per count."""
     device = next(G.parameters()).device
-    if modes is not None:
-        m = mode_metrics(generate(G, PROTOCOL_N_SAMPLES, cfg.prior, device=device), modes, mode_std)
-        return {"modes_covered": m["modes_covered"], "high_quality_fraction": m["high_quality_fraction"]}
-    if cfg.dataset in CLASSIFIER_FOR and real is not None:
-        from explorer.metrics.classifier import load_classifier
-        from explorer.metrics.feature_scores import class_coverage, classifier_score, frechet_distance
-
-        clf = load_classifier(CLASSIFIER_FOR[cfg.dataset], device=device)
-        fake = generate(G, n, cfg.prior, device=device)
-        cov = class_coverage(fake, clf)
-        return {"frechet_distance": frechet_distance(real[:n], fake, clf),
-                "classifier_score": classifier_score(fake, clf),
-                "classes_covered": cov["classes_covered"], "kl_to_uniform": cov["kl_to_uniform"]}
-    return {}
+    quick = QuickScoring(lambda k: generate(G, k, cfg.prior, device=device), cfg, real, modes, mode_std, n, device)
+    out: dict[str, float] = {}
+    for name in applicable_metrics(cfg):
+        spec = metric(name)
+        if spec.quick is not None:
+            out.update(spec.quick(quick))
+    return out

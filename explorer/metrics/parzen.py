@@ -23,7 +23,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from explorer.game.config import TrainConfig
-from explorer.game.data import load_dataset
+from explorer.game.datasets import dataset_spec, load_dataset
 
 DEFAULT_SIGMAS = torch.logspace(-1, 0, 10)  # the paper's cross-validation grid, 0.1 .. 1
 PAPER_N_SAMPLES = 10_000  # samples drawn from G for the estimate
@@ -118,7 +118,7 @@ def parzen_data(cfg: TrainConfig, data_root: str | None) -> tuple[Tensor, Tensor
     flat = lambda t: t.reshape(len(t), -1)  # noqa: E731
     train = load_dataset(cfg, split="train", data_root=data_root).x
     test = load_dataset(cfg, split="test", data_root=data_root).x
-    if cfg.dataset in ("mnist", "fashion_mnist"):
+    if "validation" in dataset_spec(cfg.dataset).splits:
         validation = load_dataset(cfg, split="validation", data_root=data_root).x[:PAPER_N_VALIDATION]
         return flat(validation), flat(test), flat(train)
     n_val = min(1000, len(train) // 5)

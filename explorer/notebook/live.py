@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import io
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,13 +32,13 @@ from explorer.plots.frames import toy_frame
 from explorer.plots.paper import figure1, gan_lab_figure
 from explorer.runs.folder import RunLockedError
 from explorer.runs.runner import COLUMNS, Runner, Snapshot
+from explorer.runs.state import RunState
 
 SMOOTH = 20  # the Train page's default smoothing (steps) of the curves
 LIVE_POINTS = 600  # points per curve: a figure re-sent twice a second stays small however long the run
 GAME_SIZE = (560, 340)  # width, height in pixels: the game beside the controls
 CHART_SIZE = (450, 230)  # the curves, two to a row under them
 CONTROLS_WIDTH = "340px"
-TRAINING = ("loading", "running")  # states in which the panel waits on nothing but time
 BUTTONS = {  # key: (label, icon, tooltip)
     "start": ("Start", "play", "Start a new run with these settings (its folder is an ordinary run folder)"),
     "pause": ("Pause", "pause", "Pause between two steps"),
@@ -146,7 +145,7 @@ def status_lines(snap: Snapshot | None, cfg: TrainConfig) -> list[str]:
     """What the status line says (the app's app/status.py, in words a notebook shows): state, step, speed,
     device, the live learning rates and k, and for toys how close p_g is to p_data."""
     if snap is None:
-        return [f"{names.label('state', 'ready')} · press Start · {names.label('dataset', cfg.dataset)}, "
+        return [f"{names.label('state', RunState.READY)} · press Start · {names.label('dataset', cfg.dataset)}, "
                 f"{names.label('loss', cfg.loss)} loss, {names.label('optimizer', cfg.optimizer)}, k {cfg.k}, "
                 f"lr_d {cfg.lr_d:g}, lr_g {cfg.lr_g:g}, "
                 + (f"{cfg.steps:,} steps" if cfg.steps else "until stopped")]
@@ -166,26 +165,24 @@ def problems(snap: Snapshot | None) -> list[str]:
     if snap is None:
         return []
     out = []
-    if snap.state == "diverged":
+    if snap.state is RunState.DIVERGED:
         out.append(snap.error or "Training diverged.")
-    elif snap.state == "error":
+    elif snap.state is RunState.ERROR:
         out.append(f"The run failed: {snap.error}")
-    elif snap.state == "paused" and snap.error:  # a write failed: Resume retries it
+    elif snap.halted:  # paused on a write that failed: Resume retries it
         out.append(snap.error)
     if snap.warning:
         out.append(snap.warning)
     return out
 
 
-def enabled_buttons(state: str | None, config_ok: bool) -> set[str]:
-    """Which buttons do something in this state (None: no run yet, or it has ended)."""
-    if state is None or state in ("finished", "stopped", "error"):
+def enabled_buttons(state: RunState | None, config_ok: bool) -> set[str]:
+    """Which buttons do something in this state (None: no run yet): the run's commands as RunState allows them,
+    the Train page's rules; Start (a new run) once there is none or it has ended."""
+    if state is None or state.ended:
         return {"start"} if config_ok else set()
-    if state == "loading":
-        return {"stop"}
-    if state == "running":
-        return {"pause", "step", "stop"}
-    return {"resume", "step", "stop"}  # ready (opened, not started), paused, diverged
+    allowed = {"pause": state.can_pause, "resume": state.can_resume, "step": state.can_step, "stop": state.can_stop}
+    return {key for key, ok in allowed.items() if ok}
 
 
 class TrainPanel:
@@ -249,14 +246,22 @@ class TrainPanel:
 
     def resume(self) -> TrainPanel:
         if self.runner is not None:
-            self.runner.resume()
+            self._claiming(self.runner.resume)
         return self._after_command()
 
     def step(self, n: int = 1) -> TrainPanel:
         """Pause (if training) and run exactly `n` more steps."""
         if self.runner is not None:
-            self.runner.step_once(n)
+            self._claiming(lambda: self.runner.step_once(n))
         return self._after_command()
+
+    def _claiming(self, command: Callable[[], None]) -> None:
+        """A command that may first claim the run folder: a refusal (another process trains it) is shown."""
+        try:
+            command()
+            self.message = ""
+        except RunLockedError as e:
+            self.message = str(e)
 
     def stop(self) -> TrainPanel:
         """Stop the run: a checkpoint, then its folder holds a finished record (Replay opens it)."""
@@ -268,9 +273,9 @@ class TrainPanel:
         """Block until the run trains no more (finished, stopped, failed, paused or diverged) and return the panel,
         so a cell that ends in `.wait()` shows the end: for scripts, nbconvert and CI. In a live notebook it holds
         the kernel, so the panel cannot redraw until it returns."""
-        end = None if timeout is None else time.monotonic() + timeout
-        while self._training() and (end is None or time.monotonic() < end):
-            time.sleep(0.05)
+        snap = self.snapshot()
+        if snap is not None and not snap.state.can_start:  # a run opened and never started waits on nothing
+            self.runner.wait(timeout, poll=0.05, until=lambda s: not s.state.training)
         self.refresh()
         return self
 
@@ -289,7 +294,7 @@ class TrainPanel:
 
     def _form_changed(self, name: str, value: object) -> None:
         snap = self.snapshot()
-        if name in LIVE_FIELDS and snap is not None and snap.alive:
+        if name in LIVE_FIELDS and snap is not None and snap.state.can_change_config:
             if name == "k":
                 self.runner.set_k(int(value))
             else:

@@ -36,7 +36,15 @@ from explorer.plots.compare import band_figure, overlay_figure
 from explorer.plots.frames import toy_frame
 from explorer.runs import catalog
 from explorer.runs.demos import DEMOS
-from explorer.runs.folder import RunFileError, find_run_dir, read_config, read_metrics, resolve_runs_dir, writer_pid
+from explorer.runs.folder import (
+    RunFileError,
+    RunFolder,
+    find_run_dir,
+    read_config,
+    read_metrics,
+    resolve_runs_dir,
+    writer_pid,
+)
 from explorer.runs.replay import Recording
 from explorer.runs.runner import Runner
 
@@ -53,7 +61,7 @@ def run_folder(run: str | Path | Runner | object, runs_dir: str | Path | None = 
             raise ValueError(f"run {runner.name} is not saved to a folder, so there is nothing to replay")
         return Path(runner.run_dir)
     path = Path(run)
-    if (path / "config.json").is_file():
+    if RunFolder(path).is_run():
         return path
     found = find_run_dir(resolve_runs_dir(runs_dir), str(run))
     if found is None:
@@ -139,6 +147,9 @@ class ReplayPanel:
             keep = self.slider.value
             self.slider.options = [(f"{s:,}", s) for s in steps]  # resets the value: put it back, or at the end
             self.slider.value = steps[-1] if at_end or keep not in steps else keep
+            # Play is linked to the slider's index in the browser (jslink): new options reset that index there, so
+            # Play must be told too, or it pushes the old index back and the slider's handle sits at 0.
+            self.play.value = self.slider.index
             self.show(self.slider.value)
         if self.writer is None:
             self.follow.layout.display = "none"

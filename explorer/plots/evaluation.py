@@ -40,8 +40,10 @@ def flatten_result(result: dict) -> dict:
     """One evaluate_run / evaluate_reference result -> a flat row for the comparison table."""
     row = {"run": result.get("run_dir", result.get("samples_from", "")).split("/")[-1],
            "step": result.get("step"), "G": result.get("g_weights", ""), "samples": result.get("n_samples")}
-    for metric in ("parzen", "fid", "score", "coverage", "modes", "cifar"):
-        for key, value in (result.get(metric) or {}).items():
+    for metric, values in result.items():  # each metric's entry (explorer.metrics.registry), CIFAR-10's "cifar"
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
             if isinstance(value, (int, float)) and key not in ("n_samples", "n_test", "n_real", "n_fake"):
                 row[f"{metric}.{key}"] = value
     return row

@@ -1,6 +1,10 @@
 """Runs you can keep and share: a run folder as a zip and back again, its sample grids over training as a GIF
 or MP4, its scalars for TensorBoard, and a seeded sample grid from its latest checkpoint.
 
+The exporters write to a path (through a temp file beside it, renamed at the end: never half a file) or to an
+open binary stream (an io.BytesIO for a download button: no temp folder). Only the MP4 needs a file of its own
+(ffmpeg writes it by name and seeks back to finish it): for a stream, it is made in a temp folder here and copied.
+
 A zip to import is untrusted input (a download, an upload on the Runs page), so everything is checked before a
 run appears: first the listing (names, file types, sizes, compression ratios, nothing but a run's own files),
 then each member's content (config.json is a valid TrainConfig, the CSVs read as folder.read_metrics reads them,
@@ -25,6 +29,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image
@@ -33,7 +38,16 @@ from explorer.game.config import TOYS, TrainConfig
 from explorer.plots.images import image_grid
 from explorer.runs import folder as runs_io
 from explorer.runs import replay
-from explorer.runs.folder import CheckpointError, RunFileError
+from explorer.runs.folder import (
+    CONFIG_FILE,
+    RUN_FILES,
+    RUN_FILES_HELP,
+    RUN_SUBDIRS,
+    SAMPLES_DIR,
+    CheckpointError,
+    RunFileError,
+    RunFolder,
+)
 
 # Limits on an imported zip: far above any real run, far below what would fill a disk. The largest configs
 # (g_hidden=2048, Adam, a weight average) write checkpoints of a few hundred MB, and a run keeps 5 of them.
@@ -50,13 +64,12 @@ MAX_SAMPLE_GRID = 1024  # images in one `sample` grid
 
 # Told after each frame an animation has drawn: (frames done, frames in all). Called on the exporting thread.
 Progress = Callable[[int, int], None]
+# Where an exporter writes: a file path, or an open binary stream (written as it is; the caller owns it).
+Output = str | os.PathLike | BinaryIO
 
-# A run's files that travel in an archive, relative to the run folder: never `.lock`, temp files or anything else.
-RUN_FILES = re.compile(r"config\.json|metrics\.csv|evals\.csv|samples/step_[0-9]{8}\.(?:png|npz)"
-                       r"|checkpoints/step_[0-9]{8}\.pt")
-RUN_FOLDERS = ("", "samples/", "checkpoints/")  # directory entries a zip of a run may list
-RUN_FILES_HELP = ("config.json, metrics.csv, evals.csv, samples/step_NNNNNNNN.png or .npz, "
-                  "checkpoints/step_NNNNNNNN.pt")
+# A run's files travel in an archive (folder.RUN_FILES: never the lock, temp files or anything else); a zip may
+# also list these folders.
+RUN_FOLDERS = ("", *(f"{sub}/" for sub in RUN_SUBDIRS))
 
 MP4_NEEDS = "MP4 export needs an encoder: pip install imageio-ffmpeg (it ships its own ffmpeg)"
 TENSORBOARD_NEEDS = "TensorBoard export needs TensorBoard: pip install tensorboard"
@@ -83,33 +96,55 @@ DEFAULT_LIMITS = ArchiveLimits()
 # --------------------------------------------------------------------------------------- export
 
 def run_files(run_dir: Path) -> list[tuple[Path, str]]:
-    """(path, name relative to the run folder) of the files that travel, in a stable order: regular files
-    only, never a symlink (it would carry whatever it points at), `.lock` or a temp file."""
-    run_dir = Path(run_dir)
-    candidates = [run_dir / name for name in ("config.json", "metrics.csv", "evals.csv")]
-    for sub in ("samples", "checkpoints"):
-        folder = run_dir / sub
-        if folder.is_dir() and not folder.is_symlink():
-            candidates += sorted(folder.iterdir())
-    return [(path, rel) for path in candidates
-            if RUN_FILES.fullmatch(rel := path.relative_to(run_dir).as_posix())
-            and path.is_file() and not path.is_symlink()]
+    """(path, name relative to the run folder) of the files that travel: folder.RunFolder.files."""
+    return RunFolder(run_dir).files()
 
 
-def export_zip(run_dir: Path, out_path: Path) -> Path:
-    """The run folder as a zip whose one top folder is the run's name (what `import_zip` reads back).
-    Written to a temp file then renamed: `out_path` is never half a zip. A run still training can be
+def _is_stream(file: Output) -> bool:
+    """An open binary file (an io.BytesIO, say) rather than a path."""
+    return not isinstance(file, str | os.PathLike)
+
+
+@contextlib.contextmanager
+def _writing(out: Output) -> Iterator[BinaryIO]:
+    """A binary file to write `out` through: a stream is written as it is (the caller owns it, and what a failed
+    export left in it); a path gets a temp file beside it that replaces it at the end (`_replacing`)."""
+    if _is_stream(out):
+        yield out
+        return
+    with _replacing(Path(out)) as tmp, open(tmp, "xb") as f:
+        yield f
+
+
+@contextlib.contextmanager
+def _writing_by_name(out: Output, suffix: str) -> Iterator[Path]:
+    """A file path to write `out` through, for a writer that takes only a path (ffmpeg): for a path, a temp file
+    beside it (`_replacing`); for a stream, a temp file in a private temp folder, copied to the stream at the end."""
+    if not _is_stream(out):
+        with _replacing(Path(out), suffix) as tmp:
+            yield tmp
+        return
+    with tempfile.TemporaryDirectory(prefix="gan-explorer-export-") as folder:
+        tmp = Path(folder) / f"export{suffix}"
+        yield tmp
+        with open(tmp, "rb") as f:
+            shutil.copyfileobj(f, out)
+
+
+def export_zip(run_dir: Path, out: Output) -> Output:
+    """The run folder as a zip whose one top folder is the run's name (what `import_zip` reads back), written to
+    `out` (a path, never left half a zip, or a binary stream); returns `out`. A run still training can be
     exported: a checkpoint rotated away meanwhile is left out, a torn last CSV line is dropped on import."""
-    run_dir, out_path = Path(run_dir), Path(out_path)
-    runs_io.read_config(run_dir)  # a folder that is not a run, or a damaged config, is refused here
-    top = run_dir.resolve().name
-    with _replacing(out_path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, strict_timestamps=False) as zf:
-        for path, rel in run_files(run_dir):
+    folder = RunFolder(run_dir)
+    folder.read_config()  # a folder that is not a run, or a damaged config, is refused here
+    top = folder.path.resolve().name
+    with _writing(out) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED, strict_timestamps=False) as zf:
+        for path, rel in folder.files():
             try:
                 zf.write(path, f"{top}/{rel}")
             except FileNotFoundError:  # the runner deleted an old checkpoint while we listed
                 continue
-    return out_path
+    return out
 
 
 @contextlib.contextmanager
@@ -125,14 +160,14 @@ def _replacing(out_path: Path, suffix: str = ".tmp") -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def export_metrics_csv(run_dir: Path, out_path: Path) -> Path:
-    """A copy of the run's metrics.csv (one row per step)."""
-    source = Path(run_dir) / "metrics.csv"
+def export_metrics_csv(run_dir: Path, out: Output) -> Output:
+    """A copy of the run's metrics (one row per step), written to `out` (a path or a binary stream); returns it."""
+    source = RunFolder(run_dir).metrics_file
     if not source.is_file():
-        raise ArchiveError(f"{run_dir} has no metrics.csv yet: train it for a few steps first.")
-    with _replacing(Path(out_path)) as tmp:
-        shutil.copyfile(source, tmp)
-    return Path(out_path)
+        raise ArchiveError(f"{run_dir} has no {source.name} yet: train it for a few steps first.")
+    with open(source, "rb") as src, _writing(out) as f:
+        shutil.copyfileobj(src, f)
+    return out
 
 
 def sample_steps(run_dir: Path) -> list[tuple[int, Path]]:
@@ -145,8 +180,8 @@ def frames_to_animate(run_dir: Path, max_frames: int | None = None) -> list[tupl
     or `max_frames` evenly spread (first and last kept). A run with none yet is refused with what to do."""
     frames = replay.frame_steps(run_dir)
     if not frames:
-        raise ArchiveError(f"{Path(run_dir).name} has no recorded frames (samples/step_*) yet: train it past its "
-                           f"first sample_interval. (Toy runs made before replay existed recorded none.)")
+        raise ArchiveError(f"{Path(run_dir).name} has no recorded frames ({SAMPLES_DIR}/step_*) yet: train it past "
+                           f"its first sample_interval. (Toy runs made before replay existed recorded none.)")
     if max_frames is not None and len(frames) > max_frames:
         keep = np.unique(np.linspace(0, len(frames) - 1, max_frames).round().astype(int))
         frames = [frames[i] for i in keep]
@@ -177,14 +212,14 @@ def _drawn(frames: list[tuple[int, Path]]) -> Iterator[Image.Image]:
         yield Image.fromarray(toy_frame(replay.load_toy_frame(path), step, y_max))
 
 
-def write_gif(run_dir: Path, out_path: Path, max_frames: int = GIF_MAX_FRAMES, progress: Progress | None = None
+def write_gif(run_dir: Path, out: Output, max_frames: int = GIF_MAX_FRAMES, progress: Progress | None = None
               ) -> int:
     """An animated GIF of the run over training, one frame per recorded step in step order (thinned evenly past
-    `max_frames`), looping: the sample grid, or for a toy its figure (Figure 1, GAN Lab's view). Returns the
-    number of frames; `progress` hears of each frame drawn."""
+    `max_frames`), looping: the sample grid, or for a toy its figure (Figure 1, GAN Lab's view), written to `out`
+    (a path or a binary stream). Returns the number of frames; `progress` hears of each frame drawn."""
     frames = [im.quantize(256) for im in _frame_images(frames_to_animate(run_dir, max_frames), progress)]
-    with _replacing(Path(out_path)) as tmp:
-        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], loop=0,
+    with _writing(out) as f:
+        frames[0].save(f, format="GIF", save_all=True, append_images=frames[1:], loop=0,
                        duration=round(1000 / FRAMES_PER_SECOND), disposal=1)
     return len(frames)
 
@@ -200,9 +235,10 @@ def require(extra: str) -> None:
         raise ArchiveError(MP4_NEEDS if extra == "mp4" else TENSORBOARD_NEEDS) from None
 
 
-def write_mp4(run_dir: Path, out_path: Path, progress: Progress | None = None) -> int:
+def write_mp4(run_dir: Path, out: Output, progress: Progress | None = None) -> int:
     """An H.264 MP4 of the sample grid over training, one frame per saved grid in step order (imageio-ffmpeg's
-    own ffmpeg). Returns the number of frames; `progress` hears of each frame drawn."""
+    own ffmpeg), written to `out` (a path or a binary stream: see the module's note). Returns the number of
+    frames; `progress` hears of each frame drawn."""
     require("mp4")
     import imageio_ffmpeg
 
@@ -211,7 +247,7 @@ def write_mp4(run_dir: Path, out_path: Path, progress: Progress | None = None) -
     first = next(images)
     width, height = first.size
     size = (width + width % 2, height + height % 2)  # yuv420p wants even sides
-    with _replacing(Path(out_path), suffix=".mp4") as tmp:  # ffmpeg picks the format from the suffix
+    with _writing_by_name(out, suffix=".mp4") as tmp:  # ffmpeg picks the format from the suffix
         writer = imageio_ffmpeg.write_frames(str(tmp), size, fps=FRAMES_PER_SECOND, macro_block_size=2,
                                              ffmpeg_log_level="error")
         writer.send(None)  # start ffmpeg
@@ -224,17 +260,16 @@ def write_mp4(run_dir: Path, out_path: Path, progress: Progress | None = None) -
 
 
 def write_tensorboard(run_dir: Path, log_dir: Path) -> Path:
-    """The run's scalars (metrics.csv columns, evals.csv under eval/) and sample grids as a TensorBoard log in
-    log_dir/RUN_NAME (`tensorboard --logdir log_dir`). Returns that folder."""
+    """The run's scalars (its metrics' columns, the in-training metrics under eval/) and sample grids as a
+    TensorBoard log in log_dir/RUN_NAME (`tensorboard --logdir log_dir`). Returns that folder."""
     require("tensorboard")
     from torch.utils.tensorboard import SummaryWriter
 
-    run_dir = Path(run_dir)
-    out = Path(log_dir) / run_dir.resolve().name
+    folder = RunFolder(run_dir)
+    out = Path(log_dir) / folder.path.resolve().name
     writer = SummaryWriter(str(out))
     try:
-        for filename, prefix in (("metrics.csv", ""), ("evals.csv", "eval/")):
-            frame = runs_io.read_metrics(run_dir, filename)
+        for frame, prefix in ((folder.read_metrics(), ""), (folder.read_evals(), "eval/")):
             for column in (c for c in frame.columns if c != "step"):
                 for step, value in zip(frame["step"].astype(int), frame[column], strict=True):
                     if np.isfinite(value):
@@ -280,11 +315,11 @@ def sample_grid(run_dir: Path, n: int = 64, seed: int = 0, checkpoint: Path | No
     return image_grid(x, nrow=nrow), step
 
 
-def write_png(path: Path, grid: np.ndarray) -> Path:
-    """A uint8 image (H, W, 3) as a PNG, written atomically."""
-    with _replacing(Path(path)) as tmp:
-        Image.fromarray(grid).save(tmp, format="PNG")
-    return Path(path)
+def write_png(out: Output, grid: np.ndarray) -> Output:
+    """A uint8 image (H, W, 3) as a PNG, written to `out` (a path, atomically, or a binary stream); returns it."""
+    with _writing(out) as f:
+        Image.fromarray(grid).save(f, format="PNG")
+    return out
 
 
 # --------------------------------------------------------------------------------------- import
@@ -302,24 +337,30 @@ class _Refused(Exception):
         return f"Refused {zip_name}: {what} {self.reason}. Nothing was imported."
 
 
-def import_zip(zip_path: Path, runs_dir: Path, name: str | None = None,
-               limits: ArchiveLimits = DEFAULT_LIMITS) -> Path:
-    """A zip made by `export_zip` becomes a new run folder under runs_dir, named `name`, else the zip's top
-    folder, else the zip's file name (sanitised, made unique). Everything is checked first; a refused zip
-    raises ArchiveError naming the member and the reason, and leaves nothing behind."""
-    zip_path, runs_dir = Path(zip_path), Path(runs_dir)
+def import_zip(zip_file: str | os.PathLike | BinaryIO, runs_dir: Path, name: str | None = None,
+               limits: ArchiveLimits = DEFAULT_LIMITS, zip_name: str | None = None) -> Path:
+    """A zip made by `export_zip`, a path or an open binary stream (an upload's bytes in an io.BytesIO), becomes
+    a new run folder under runs_dir, named `name`, else the zip's top folder, else the zip's file name (`zip_name`,
+    which the messages name too; by default a path's own name), sanitised and made unique. Everything is checked
+    first; a refused zip raises ArchiveError naming the member and the reason, and leaves nothing behind."""
+    runs_dir = Path(runs_dir)
+    if _is_stream(zip_file):
+        label = zip_name or "upload.zip"
+    else:
+        zip_file = Path(zip_file)
+        label = zip_name or zip_file.name
     try:
-        zf = zipfile.ZipFile(zip_path)
+        zf = zipfile.ZipFile(zip_file)
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as e:  # a damaged central directory
-        raise ArchiveError(f"Refused {zip_path.name}: not a zip file that can be read ({_short(e)}). "
+        raise ArchiveError(f"Refused {label}: not a zip file that can be read ({_short(e)}). "
                            f"Nothing was imported.") from None
     try:
         with zf:
             prefix, members = _check_listing(zf.infolist(), limits)
-            base = runs_io.sanitize_run_name(name or prefix or zip_path.stem)
+            base = runs_io.sanitize_run_name(name or prefix or Path(label).stem)
             return _stage_and_move(zf, members, runs_dir, base, limits)
     except _Refused as e:
-        raise ArchiveError(e.message(zip_path.name)) from None
+        raise ArchiveError(e.message(label)) from None
 
 
 def _check_listing(infos: list[zipfile.ZipInfo], limits: ArchiveLimits = DEFAULT_LIMITS
@@ -349,14 +390,14 @@ def _check_listing(infos: list[zipfile.ZipInfo], limits: ArchiveLimits = DEFAULT
     for info in infos:
         rel = info.filename[len(prefix) + 1:] if prefix else info.filename
         if info.is_dir() and rel not in RUN_FOLDERS:
-            raise _Refused(info.filename, "is not a folder a run folder holds (samples/, checkpoints/)")
+            raise _Refused(info.filename, f"is not a folder a run folder holds ({', '.join(RUN_FOLDERS[1:])})")
         if not info.is_dir() and not RUN_FILES.fullmatch(rel):
             raise _Refused(info.filename, f"is not a file a run folder holds ({RUN_FILES_HELP})")
-        if rel == "config.json" and info.file_size > MAX_CONFIG_BYTES:
+        if rel == CONFIG_FILE and info.file_size > MAX_CONFIG_BYTES:
             raise _Refused(info.filename, f"is {info.file_size:,} bytes, too large for a config")
         members[rel] = info
-    if "config.json" not in members:
-        raise _Refused(None, "has no config.json: it is not a run exported by GAN Explorer")
+    if CONFIG_FILE not in members:
+        raise _Refused(None, f"has no {CONFIG_FILE}: it is not a run exported by GAN Explorer")
     return prefix, members
 
 
@@ -401,7 +442,7 @@ def _size_problem(info: zipfile.ZipInfo, limits: ArchiveLimits) -> str | None:
 
 def _top_folder(names: list[str]) -> str:
     """The one top folder every member sits in ("" when the run's files are at the zip's top)."""
-    if "config.json" in names:
+    if CONFIG_FILE in names:
         return ""
     tops = {name.split("/", 1)[0] for name in names}
     return tops.pop() if len(tops) == 1 and all("/" in name for name in names) else ""
@@ -418,8 +459,7 @@ def _stage_and_move(zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], ru
     done = False
     try:
         run = staging / "run"
-        (run / "samples").mkdir(parents=True)
-        (run / "checkpoints").mkdir()
+        RunFolder(run).make_subdirs()
         for rel, info in members.items():
             if not info.is_dir():
                 _extract(zf, info, run / rel, limits.member_bytes)
@@ -467,7 +507,7 @@ def _member_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 1 << 
 def _check_content(run: Path, rel: str, member: str) -> None:
     """Refuse a staged member whose content is not what a run's file of that name holds."""
     path = run / rel
-    if rel == "config.json":
+    if rel == CONFIG_FILE:
         try:
             TrainConfig.from_json(path.read_text(encoding="utf-8"))
         except (ValueError, TypeError, AttributeError, RecursionError) as e:  # JSON, ConfigError, a list...
@@ -485,7 +525,7 @@ def _check_content(run: Path, rel: str, member: str) -> None:
         except replay.FrameError as e:
             raise _Refused(member, _own_words(e, path)) from None
     else:
-        _check_checkpoint(path, member, step=int(path.stem.split("_")[1]))
+        _check_checkpoint(path, member, step=runs_io.checkpoint_step(path))
 
 
 def _check_png(path: Path, member: str) -> None:

@@ -11,9 +11,9 @@ listed, replayed, compared, exported and copied, never renamed or deleted.
 from __future__ import annotations
 
 import functools
+import io
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,15 +21,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from explorer.game.config import TOYS, TrainConfig
+from explorer.game.config import TrainConfig
+from explorer.game.datasets import DATASET_REGISTRY
+from explorer.metrics.registry import headline_metrics
 from explorer.runs import archive, replay
 from explorer.runs import folder as runs_io
-from explorer.runs.folder import RunFileError
+from explorer.runs.folder import CONFIG_FILE, RunFileError, RunFolder
 
 COLUMNS = ("name", "dataset", "model", "loss", "k", "lr_d", "lr_g", "steps", "state", "best_metric", "created",
            "size_bytes", "seed", "sweep", "demo", "path", "reason")
 DISK_STATES = ("finished", "stopped", "damaged", "demo")  # a state read from disk (a live run has its own)
-MIXTURE_MODES = {"ring8": 8, "grid25": 25}  # the 2D toys whose evals.csv counts modes, and how many there are
 
 
 class CatalogError(ValueError):
@@ -67,18 +68,15 @@ def _files(path: Path) -> _Files:
 
 def best_metric(evals: pd.DataFrame, dataset: str) -> str:
     """The best value an in-training metric reached, as short text: "FD 31.2" (the lowest Frechet distance),
-    "modes 8/8" (the most modes covered), "score 7.9" (the highest classifier score); "" when there is none."""
+    "modes 8/8" (the most modes covered), "score 7.9" (the highest classifier score); "" when there is none.
+    The first metric in the registry (explorer.metrics.registry) with a headline column in evals.csv speaks."""
     if not len(evals):
         return ""
-    for column, label in (("frechet_distance", "FD"), ("modes_covered", "modes"), ("classifier_score", "score")):
-        if column in evals and evals[column].notna().any():
-            values = evals[column].dropna()
-            if column == "frechet_distance":
-                return f"{label} {values.min():.1f}"
-            if column == "modes_covered":
-                total = MIXTURE_MODES.get(dataset)
-                return f"{label} {int(values.max())}" + (f"/{total}" if total else "")
-            return f"{label} {values.max():.2f}"
+    spec = DATASET_REGISTRY.find(dataset)
+    for m in headline_metrics():
+        if m.headline in evals and evals[m.headline].notna().any():
+            best = m.best(evals[m.headline].dropna())
+            return m.best_text(best, spec) if m.best_text else f"{m.name} {best:.3g}"
     return ""
 
 
@@ -94,7 +92,7 @@ def _row(info: runs_io.RunInfo, demo: bool, live_states: Mapping[str, str], live
                sweep=info.sweep or "")
     cfg = info.config
     if cfg is None:  # config.json unreadable: listed so it can be deleted, with why
-        row.update(state="damaged", reason=info.error or "config.json cannot be read")
+        row.update(state="damaged", reason=info.error or f"{CONFIG_FILE} cannot be read")
         return row
     row.update(dataset=cfg.dataset, model=cfg.family, loss=cfg.loss, k=cfg.k, lr_d=cfg.lr_d, lr_g=cfg.lr_g,
                seed=cfg.seed)
@@ -103,7 +101,7 @@ def _row(info: runs_io.RunInfo, demo: bool, live_states: Mapping[str, str], live
         row["best_metric"] = _best_metric_of(info.path, cfg.dataset)
     except RunFileError as e:  # a damaged evals.csv costs the run its best metric, not the table
         row["reason"] = str(e)
-    if not row["best_metric"] and cfg.dataset in TOYS:
+    if not row["best_metric"] and DATASET_REGISTRY.get(cfg.dataset).is_toy:
         row["best_metric"] = _lowest_js_of(info.path)
     return row
 
@@ -112,7 +110,7 @@ def _lowest_js_of(run_dir: Path) -> str:
     """"JS 0.013": the lowest JSD(p_data || p_g) a toy's recorded frames reached; "" without frames. Kept while
     its samples folder is unchanged."""
     try:
-        stamp = (run_dir / "samples").stat().st_mtime_ns
+        stamp = RunFolder(run_dir).samples_dir.stat().st_mtime_ns
     except FileNotFoundError:
         return ""
     return _lowest_js_cached(str(run_dir), stamp)
@@ -120,7 +118,7 @@ def _lowest_js_of(run_dir: Path) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _lowest_js_cached(run_dir: str, stamp: int) -> str:
-    history = replay.toy_history(replay.frame_steps(Path(run_dir)))
+    history = replay.toy_history(RunFolder(run_dir).frames())
     return f"JS {history['js'].min():.3f}" if len(history) else ""
 
 
@@ -128,7 +126,7 @@ def _best_metric_of(run_dir: Path, dataset: str) -> str:
     """best_metric of a run's evals.csv; "" when it has none. Parsing the CSV is most of a table's cost, so the
     result is kept while the file's size and time stay the same (a page redrawn on every click reads none)."""
     try:
-        stat = (run_dir / "evals.csv").stat()
+        stat = RunFolder(run_dir).evals_file.stat()
     except FileNotFoundError:
         return ""
     return _best_metric_cached(str(run_dir), stat.st_mtime_ns, stat.st_size, dataset)
@@ -136,7 +134,7 @@ def _best_metric_of(run_dir: Path, dataset: str) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _best_metric_cached(run_dir: str, mtime_ns: int, size: int, dataset: str) -> str:
-    return best_metric(runs_io.read_metrics(Path(run_dir), "evals.csv"), dataset)
+    return best_metric(RunFolder(run_dir).read_evals(), dataset)
 
 
 def run_table(runs_dir: Path, demo_dir: Path | None = None, live_states: Mapping[str, str] | None = None,
@@ -188,7 +186,7 @@ def _own_run(runs_dir: Path, name: str, action: str, demo_dir: Path | None) -> P
     if clean != name:
         raise CatalogError(f"{name!r} is not a run name (letters, digits, '-', '_', '.'): nothing to {action}.")
     path = runs_dir / name
-    mine = path.is_dir() and not path.is_symlink() and (path / "config.json").exists()
+    mine = path.is_dir() and not path.is_symlink() and RunFolder(path).is_run()
     if mine and path.resolve().parent == runs_dir.resolve() and not _same_folder(runs_dir, demo_dir):
         return path
     trial = runs_io.find_run_dir(runs_dir, name, demo_dir)
@@ -196,10 +194,10 @@ def _own_run(runs_dir: Path, name: str, action: str, demo_dir: Path | None) -> P
         sweep = trial.parent.name
         raise CatalogError(f"{name} is part of sweep {sweep}: the sweep's results table names it, so it cannot be "
                            f"{action}d on its own. Its sweep folder is {trial.parent}.")
-    if (demo_dir / name / "config.json").exists():
+    if RunFolder(demo_dir / name).is_run():
         raise CatalogError(f"{name} is a bundled demo run: demos are read-only, so it cannot be {action}d. "
                            f"Copy it to your runs first (Copy to my runs), then {action} the copy.")
-    raise CatalogError(f"There is no run {name} in {runs_dir} (a run folder holds a config.json): nothing to "
+    raise CatalogError(f"There is no run {name} in {runs_dir} (a run folder holds a {CONFIG_FILE}): nothing to "
                        f"{action}. Reload the page to see the runs as they are now.")
 
 
@@ -207,7 +205,7 @@ def _own_run(runs_dir: Path, name: str, action: str, demo_dir: Path | None) -> P
 def _not_training(path: Path):
     """Hold the run's lock for the block, or raise RunLockedError (its message names the holder) at once:
     a run being trained, or held paused, by any process is never renamed or deleted under it."""
-    handle = runs_io.lock_run(path)
+    handle = RunFolder(path).lock()
     try:
         yield
     finally:
@@ -217,7 +215,7 @@ def _not_training(path: Path):
 def _name_taken(runs_dir: Path, name: str, demo_dir: Path) -> bool:
     """A user's run, a demo or anything else already has this name (a user's run named like a demo would hide
     the demo: folder.find_run_dir opens the user's first)."""
-    return os.path.lexists(Path(runs_dir) / name) or (Path(demo_dir) / name / "config.json").exists()
+    return os.path.lexists(Path(runs_dir) / name) or RunFolder(Path(demo_dir) / name).is_run()
 
 
 def rename_run(runs_dir: Path, old: str, new: str, demo_dir: Path | None = None) -> Path:
@@ -269,10 +267,11 @@ def copy_demo(runs_dir: Path, name: str, demo_dir: Path | None = None) -> Path:
     while (demo_dir / base).exists():  # a demo named like the copy: step past it
         base += "-copy"
     target = runs_io.make_unique_dir(Path(runs_dir), base)
+    folder = RunFolder(source)
     try:
         files = [p for p in sorted(source.rglob("*"))
-                 if not p.is_symlink() and p.name != ".lock" and not p.name.endswith(".tmp")]
-        for path in sorted(files, key=lambda p: p.name == "config.json" and p.parent == source):
+                 if not p.is_symlink() and p != folder.lock_file and not p.name.endswith(".tmp")]
+        for path in sorted(files, key=lambda p: p == folder.config_file):
             dest = target / path.relative_to(source)
             if path.is_dir():
                 dest.mkdir(exist_ok=True)
@@ -314,14 +313,11 @@ def groups_differ_only_in_seed(configs: Mapping[str, TrainConfig]) -> bool:
 
 def import_upload(filename: str, data: bytes, runs_dir: Path) -> Path:
     """An uploaded zip (its name and bytes) imported as a new run (archive.import_zip does every check and
-    raises ArchiveError with the reason; nothing is then written to runs_dir). The bytes go to a temp folder
-    outside runs_dir, under the upload's own file name (sanitised), which import_zip's messages name and which
-    names the run when the zip has no top folder."""
+    raises ArchiveError with the reason; nothing is then written to runs_dir). The bytes are read from memory;
+    the upload's own file name (sanitised) is what import_zip's messages name and what names the run when the
+    zip has no top folder."""
     try:
         zip_name = runs_io.sanitize_run_name(Path(filename).stem) + ".zip"
     except ValueError:
         zip_name = "upload.zip"
-    with tempfile.TemporaryDirectory(prefix="gan-explorer-upload-") as tmp:
-        path = Path(tmp) / zip_name
-        path.write_bytes(data)
-        return archive.import_zip(path, Path(runs_dir))
+    return archive.import_zip(io.BytesIO(data), Path(runs_dir), zip_name=zip_name)

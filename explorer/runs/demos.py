@@ -8,7 +8,7 @@ from pathlib import Path
 
 from explorer.game.config import TrainConfig
 from explorer.game.presets import MINUTE_MNIST
-from explorer.runs.folder import list_checkpoints, load_checkpoint, save_checkpoint
+from explorer.runs.folder import RunFolder, load_checkpoint
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,11 @@ def slim_for_shipping(run_dir: Path) -> None:
     """Keep a finished run's last checkpoint only, without the optimizers' state (two thirds of an Adam
     checkpoint: enough for the Latent space and Nearest neighbours pages, and a copy resumes with fresh
     optimizer moments), and drop its lock file."""
-    *older, last = list_checkpoints(run_dir)
+    folder = RunFolder(run_dir)
+    *older, last = folder.list_checkpoints()
     for old in older:
         old.unlink()
     state = load_checkpoint(last)
     del state["opt_g"], state["opt_d"]
-    save_checkpoint(run_dir, state)
-    (run_dir / ".lock").unlink(missing_ok=True)
+    folder.save_checkpoint(state)
+    folder.lock_file.unlink(missing_ok=True)

@@ -1,10 +1,17 @@
 """Runs on disk. A run is a folder under the runs directory:
 
-    config.json              the TrainConfig
-    metrics.csv              one row per step, appended as training goes
-    samples/step_NNNNNNNN.png sample grids from the fixed z (image data sets)
+    config.json                   the TrainConfig
+    metrics.csv                   one row per step, appended as training goes
+    evals.csv                     in-training metrics (FD, score, modes), one row per eval_interval
+    samples/step_NNNNNNNN.png     sample grids from the fixed z (image data sets)
+    samples/step_NNNNNNNN.npz     toy frames (1D/2D toys; their format is explorer.runs.replay's)
     checkpoints/step_NNNNNNNN.pt  model + optimizer state, written atomically
-    .lock                    held (flock) by the one process training the run
+    .lock                         held (flock) by the one process training the run
+
+This module is the one place that names those files. The names sit in module constants (an archive needs them
+relative to the folder) and `RunFolder(path)` gives their paths and reads and writes them; every other module
+asks a RunFolder (tests/test_run_folder_layout.py keeps it so). The module functions below (read_config,
+read_metrics, latest_checkpoint, ...) take a run folder's path and are what RunFolder's methods call.
 
 Every write either lands whole or leaves the file as it was (a full disk, a killed process): a temp file then
 a rename, or for the appended CSVs, a single write cut back to the old size if it fails.
@@ -41,6 +48,21 @@ os.umask(_UMASK)
 KEEP_CHECKPOINTS = 5
 CHECKSUM_TAG = b"\nGAN-EXPLORER-SHA256:"  # then 64 hex digits, after torch.save's zip
 
+# The layout, relative to a run folder.
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.csv"
+EVALS_FILE = "evals.csv"
+SAMPLES_DIR = "samples"
+CHECKPOINTS_DIR = "checkpoints"
+LOCK_FILE = ".lock"
+FRAME_SUFFIXES = (".png", ".npz")  # a sample grid, a toy frame
+RUN_SUBDIRS = (SAMPLES_DIR, CHECKPOINTS_DIR)
+# The files that make a run, relative to its folder: what an archive carries (never the lock or a temp file).
+RUN_FILES = re.compile("|".join(re.escape(name) for name in (CONFIG_FILE, METRICS_FILE, EVALS_FILE))
+                       + rf"|{SAMPLES_DIR}/step_[0-9]{{8}}\.(?:png|npz)|{CHECKPOINTS_DIR}/step_[0-9]{{8}}\.pt")
+RUN_FILES_HELP = (f"{CONFIG_FILE}, {METRICS_FILE}, {EVALS_FILE}, {SAMPLES_DIR}/step_NNNNNNNN.png or .npz, "
+                  f"{CHECKPOINTS_DIR}/step_NNNNNNNN.pt")
+
 
 class CheckpointError(RuntimeError):
     """A checkpoint could not be read; the message says which file and what to do."""
@@ -52,6 +74,146 @@ class RunFileError(ValueError):
 
 class RunLockedError(RuntimeError):
     """Another process (or another Runner) is already training this run folder."""
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """One run's folder: where each of its files lives, and thin methods over this module's functions that read
+    and write them. Made from a str or a Path; nothing on disk is touched until a method is called."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))  # a str in, a Path kept (frozen: set once, here)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    # ---------------------------------------------------------------------------------- the layout
+    @property
+    def config_file(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.path / METRICS_FILE
+
+    @property
+    def evals_file(self) -> Path:
+        return self.path / EVALS_FILE
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / SAMPLES_DIR
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / CHECKPOINTS_DIR
+
+    @property
+    def lock_file(self) -> Path:
+        return self.path / LOCK_FILE
+
+    def checkpoint_file(self, step: int) -> Path:
+        return self.checkpoints_dir / f"step_{step:08d}.pt"
+
+    def frame_file(self, step: int, suffix: str) -> Path:
+        """The frame recorded at `step`: suffix ".png" for a sample grid, ".npz" for a toy frame."""
+        if suffix not in FRAME_SUFFIXES:
+            raise ValueError(f"a frame is one of {FRAME_SUFFIXES}, not {suffix!r}")
+        return self.samples_dir / f"step_{step:08d}{suffix}"
+
+    def is_run(self) -> bool:
+        """Whether this folder holds a run (its config): what every listing and look-up asks."""
+        return self.config_file.is_file()
+
+    def make_subdirs(self) -> None:
+        """samples/ and checkpoints/ (and the folder itself, when it is not there yet)."""
+        for sub in RUN_SUBDIRS:
+            (self.path / sub).mkdir(parents=True)
+
+    def files(self) -> list[tuple[Path, str]]:
+        """(path, name relative to the folder) of the files that make the run (RUN_FILES), in a stable order:
+        regular files only, never a symlink (it would carry whatever it points at), the lock or a temp file."""
+        candidates = [self.config_file, self.metrics_file, self.evals_file]
+        for sub in RUN_SUBDIRS:
+            folder = self.path / sub
+            if folder.is_dir() and not folder.is_symlink():
+                candidates += sorted(folder.iterdir())
+        return [(path, rel) for path in candidates
+                if RUN_FILES.fullmatch(rel := path.relative_to(self.path).as_posix())
+                and path.is_file() and not path.is_symlink()]
+
+    def frames(self) -> list[tuple[int, Path]]:
+        """(step, path) of the recorded frames (sample grids or toy frames), in step order."""
+        found = []
+        for p in self.samples_dir.glob("step_*"):
+            number = p.stem[5:]
+            if p.suffix in FRAME_SUFFIXES and len(number) >= 8 and number.isdigit():
+                found.append((int(number), p))
+        return sorted(found)
+
+    # ---------------------------------------------------------------------------------- reading and writing
+    def read_config(self) -> TrainConfig:
+        return read_config(self.path)
+
+    def write_config(self, cfg: TrainConfig) -> None:
+        """Replace the config (atomically): the run goes on with this one."""
+        atomic_write_text(self.config_file, cfg.to_json())
+
+    def read_metrics(self) -> pd.DataFrame:
+        return read_metrics(self.path, METRICS_FILE)
+
+    def read_evals(self) -> pd.DataFrame:
+        return read_metrics(self.path, EVALS_FILE)
+
+    def append_metrics(self, frame: pd.DataFrame) -> None:
+        append_metrics(self.path, frame, METRICS_FILE)
+
+    def append_evals(self, frame: pd.DataFrame) -> None:
+        append_metrics(self.path, frame, EVALS_FILE)
+
+    def truncate_metrics(self, last_step: int) -> None:
+        truncate_metrics(self.path, last_step, METRICS_FILE)
+
+    def truncate_frames(self, last_step: int) -> None:
+        """Drop frames after `last_step` (a run resumed from an earlier checkpoint records them again)."""
+        for step, path in self.frames():
+            if step > last_step:
+                path.unlink(missing_ok=True)
+
+    def truncate_after(self, last_step: int) -> None:
+        """Drop everything recorded after `last_step` (metrics, evals, frames): a run resumed from the checkpoint
+        of that step trains those steps again, and its record stays one row per step."""
+        truncate_metrics(self.path, last_step, METRICS_FILE)
+        truncate_metrics(self.path, last_step, EVALS_FILE)
+        self.truncate_frames(last_step)
+
+    def save_sample_grid(self, step: int, grid: np.ndarray) -> Path:
+        return save_sample_grid(self.path, step, grid)
+
+    def list_checkpoints(self) -> list[Path]:
+        return list_checkpoints(self.path)
+
+    def latest_checkpoint(self) -> Path | None:
+        return latest_checkpoint(self.path)
+
+    def last_checkpoint_step(self) -> int:
+        """The step of the latest checkpoint; 0 when there is none."""
+        latest = self.latest_checkpoint()
+        return checkpoint_step(latest) if latest is not None else 0
+
+    def save_checkpoint(self, state: dict, keep: int = KEEP_CHECKPOINTS) -> Path:
+        return save_checkpoint(self.path, state, keep)
+
+    # ---------------------------------------------------------------------------------- the writer's lock
+    def lock(self):
+        """See `lock_run`: the open lock file, held until closed; RunLockedError naming another holder."""
+        return lock_run(self.path)
+
+    def writer_pid(self) -> int | None:
+        return writer_pid(self.path)
 
 
 def resolve_runs_dir(runs_dir: str | os.PathLike | None = None) -> Path:
@@ -78,11 +240,11 @@ def find_run_dir(runs_dir: Path, name: str, demo_dir: Path = DEMO_RUNS_DIR) -> P
     if clean != name:
         return None
     for parent in (Path(runs_dir), Path(demo_dir)):
-        if (parent / clean / "config.json").is_file():
+        if RunFolder(parent / clean).is_run():
             return parent / clean
     for sweeps in (Path(runs_dir) / SWEEPS_SUBDIR, DEMO_SWEEPS_DIR):
         for sweep in _sweeps_named_like(sweeps, clean):
-            if (sweep / clean / "config.json").is_file():
+            if RunFolder(sweep / clean).is_run():
                 return sweep / clean
     return None
 
@@ -107,9 +269,8 @@ def new_run_dir(runs_dir: Path, cfg: TrainConfig, name: str | None = None) -> Pa
     base = sanitize_run_name(name or f"{cfg.dataset}-{cfg.family}-{time.strftime('%Y%m%d-%H%M%S')}")
     path = make_unique_dir(runs_dir, base)
     try:
-        (path / "checkpoints").mkdir()
-        (path / "samples").mkdir()
-        atomic_write_text(path / "config.json", cfg.to_json())
+        RunFolder(path).make_subdirs()
+        RunFolder(path).write_config(cfg)
     except OSError:  # a full disk: no half-made run folder left behind
         shutil.rmtree(path, ignore_errors=True)
         raise
@@ -150,9 +311,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def read_config(run_dir: Path) -> TrainConfig:
-    path = Path(run_dir) / "config.json"
+    path = RunFolder(run_dir).config_file
     if not path.exists():
-        raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
+        raise FileNotFoundError(f"{run_dir} is not a run folder (no {CONFIG_FILE})")
     try:
         return TrainConfig.from_json(path.read_text())
     except (ValueError, TypeError, UnicodeDecodeError) as e:  # truncated, bit-flipped, edited by hand
@@ -165,7 +326,7 @@ def read_config(run_dir: Path) -> TrainConfig:
 def lock_run(run_dir: Path):
     """Take the run's lock for this process and return the open lock file (closing it releases the lock; so
     does the process dying, even by SIGKILL). A second writer gets RunLockedError naming the holder."""
-    path = Path(run_dir) / ".lock"
+    path = RunFolder(run_dir).lock_file
     handle = open(path, "a+")  # noqa: SIM115 - held open for the whole run
     try:
         import fcntl
@@ -191,7 +352,7 @@ def writer_pid(run_dir: Path) -> int | None:
     cannot refuse a writer. On Linux the kernel's lock table (/proc/locks) says whether the lock is held; elsewhere,
     whether the process named in the lock file is alive (a process that let go of the lock but lives on reads
     as the writer there)."""
-    path = Path(run_dir) / ".lock"
+    path = RunFolder(run_dir).lock_file
     try:
         text, inode = path.read_text().strip(), path.stat().st_ino
     except OSError:
@@ -219,7 +380,12 @@ def writer_pid(run_dir: Path) -> int | None:
 # --------------------------------------------------------------------------------------- checkpoints
 
 def checkpoint_path(run_dir: Path, step: int) -> Path:
-    return Path(run_dir) / "checkpoints" / f"step_{step:08d}.pt"
+    return RunFolder(run_dir).checkpoint_file(step)
+
+
+def checkpoint_step(path: Path) -> int:
+    """The step a checkpoint file holds, from its name (step_NNNNNNNN.pt)."""
+    return int(Path(path).stem[5:])
 
 
 def save_checkpoint(run_dir: Path, state: dict, keep: int = KEEP_CHECKPOINTS) -> Path:
@@ -237,8 +403,8 @@ def save_checkpoint(run_dir: Path, state: dict, keep: int = KEEP_CHECKPOINTS) ->
 
 def list_checkpoints(run_dir: Path) -> list[Path]:
     """Checkpoints of a run, oldest first (by step number: past step 99,999,999 the names grow a digit)."""
-    found = (Path(run_dir) / "checkpoints").glob("step_*.pt")
-    return sorted((p for p in found if p.stem[5:].isdigit()), key=lambda p: int(p.stem[5:]))
+    found = RunFolder(run_dir).checkpoints_dir.glob("step_*.pt")
+    return sorted((p for p in found if p.stem[5:].isdigit()), key=checkpoint_step)
 
 
 def _verified_payload(path: Path, data: bytes) -> bytes:
@@ -299,11 +465,11 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 
 # --------------------------------------------------------------------------------------- metrics
 
-def metrics_path(run_dir: Path, filename: str = "metrics.csv") -> Path:
+def metrics_path(run_dir: Path, filename: str = METRICS_FILE) -> Path:
     return Path(run_dir) / filename
 
 
-def append_metrics(run_dir: Path, frame: pd.DataFrame, filename: str = "metrics.csv") -> None:
+def append_metrics(run_dir: Path, frame: pd.DataFrame, filename: str = METRICS_FILE) -> None:
     """Append rows; if the write fails (a full disk) the file is cut back to its old size, so it never keeps
     part of them. Unbuffered: a buffered file would retry the failed flush when cut back, and fail again."""
     path = Path(run_dir) / filename
@@ -333,7 +499,7 @@ def _cut_torn_line(f) -> int:
     return size
 
 
-def read_metrics(run_dir: Path, filename: str = "metrics.csv") -> pd.DataFrame:
+def read_metrics(run_dir: Path, filename: str = METRICS_FILE) -> pd.DataFrame:
     """metrics.csv (per step) or evals.csv (in-training metrics) of a run; empty if none yet. A last line
     without its newline (the process was killed mid-write) is dropped; anything else that does not parse
     as a table of numbers with increasing steps is a RunFileError naming the file and the line."""
@@ -362,7 +528,7 @@ def read_metrics(run_dir: Path, filename: str = "metrics.csv") -> pd.DataFrame:
     return numeric
 
 
-def truncate_metrics(run_dir: Path, last_step: int, filename: str = "metrics.csv") -> None:
+def truncate_metrics(run_dir: Path, last_step: int, filename: str = METRICS_FILE) -> None:
     """Drop rows after `last_step`, so a run resumed from a checkpoint keeps one continuous record."""
     frame = read_metrics(run_dir, filename)
     if len(frame) and frame["step"].max() > last_step:
@@ -373,7 +539,7 @@ def truncate_metrics(run_dir: Path, last_step: int, filename: str = "metrics.csv
 def save_sample_grid(run_dir: Path, step: int, grid: np.ndarray) -> Path:
     from PIL import Image
 
-    path = Path(run_dir) / "samples" / f"step_{step:08d}.png"
+    path = RunFolder(run_dir).frame_file(step, ".png")
     png = io.BytesIO()
     grey = grid.ndim == 3 and (grid == grid[..., :1]).all()  # MNIST-like: one channel is a third of the bytes
     Image.fromarray(grid[..., 0] if grey else grid).save(png, format="PNG")
@@ -409,10 +575,10 @@ def list_runs(runs_dir: Path, sweeps: bool = False) -> list[RunInfo]:
     if sweeps and (runs_dir / SWEEPS_SUBDIR).is_dir():
         folders += [p for sweep in (runs_dir / SWEEPS_SUBDIR).iterdir() if sweep.is_dir() for p in sweep.iterdir()]
     for p in folders:
-        if not (p / "config.json").exists():
+        folder = RunFolder(p)
+        if not folder.is_run():
             continue
-        ckpt = latest_checkpoint(p)
-        step = int(ckpt.stem.split("_")[1]) if ckpt else 0
+        step = folder.last_checkpoint_step()
         try:
             cfg, err = read_config(p), None
         except RunFileError as e:

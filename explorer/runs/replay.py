@@ -26,8 +26,8 @@ import pandas as pd
 from explorer.game.config import TrainConfig
 from explorer.metrics.toy import Toy1DView, Toy2DView, optimal_d
 from explorer.runs import folder as runs_io
+from explorer.runs.folder import RunFolder
 
-FRAME_SUFFIXES = (".png", ".npz")
 TOY_REAL_POINTS = 500  # real points kept in a 2D frame (the data do not change; the figure needs a cloud)
 TOY_FAKE_POINTS = 1000  # generated points kept in a 2D frame
 MAX_FRAME_BYTES = 4 * 1024**2  # an npz frame above this is not one the runner wrote (import refuses it)
@@ -63,7 +63,7 @@ def toy_frame_bytes(view: Toy1DView | Toy2DView) -> bytes:
 
 
 def save_toy_frame(run_dir: Path, step: int, view: Toy1DView | Toy2DView) -> Path:
-    path = Path(run_dir) / "samples" / f"step_{step:08d}.npz"
+    path = RunFolder(run_dir).frame_file(step, ".npz")
     runs_io.atomic_write_bytes(path, toy_frame_bytes(view))
     return path
 
@@ -119,19 +119,12 @@ def load_grid(path: Path) -> np.ndarray:
 
 def frame_steps(run_dir: Path) -> list[tuple[int, Path]]:
     """(step, path) of a run's recorded frames (grids or toy frames), in step order."""
-    found = []
-    for p in (Path(run_dir) / "samples").glob("step_*"):
-        number = p.stem[5:]
-        if p.suffix in FRAME_SUFFIXES and len(number) >= 8 and number.isdigit():
-            found.append((int(number), p))
-    return sorted(found)
+    return RunFolder(run_dir).frames()
 
 
 def truncate_frames(run_dir: Path, last_step: int) -> None:
     """Drop frames after `last_step` (a run resumed from an earlier checkpoint records them again)."""
-    for step, path in frame_steps(run_dir):
-        if step > last_step:
-            path.unlink(missing_ok=True)
+    RunFolder(run_dir).truncate_frames(last_step)
 
 
 def nearest_index(steps: np.ndarray, step: int) -> int:
@@ -157,9 +150,9 @@ class Recording:
     @classmethod
     def open(cls, run_dir: Path) -> Recording:
         """Read a run folder (RunFileError for a damaged config or CSV, naming the file)."""
-        run_dir = Path(run_dir)
-        return cls(run_dir, runs_io.read_config(run_dir), tuple(frame_steps(run_dir)),
-                   runs_io.read_metrics(run_dir), runs_io.read_metrics(run_dir, "evals.csv"))
+        folder = RunFolder(run_dir)
+        return cls(folder.path, folder.read_config(), tuple(folder.frames()), folder.read_metrics(),
+                   folder.read_evals())
 
     @property
     def name(self) -> str:
@@ -168,7 +161,7 @@ class Recording:
     def size_marks(self) -> tuple[int, int]:
         """(metrics.csv's size in bytes, frames on disk now): they change when the run has recorded more."""
         try:
-            size = runs_io.metrics_path(self.run_dir).stat().st_size
+            size = RunFolder(self.run_dir).metrics_file.stat().st_size
         except OSError:
             size = -1
         return size, len(frame_steps(self.run_dir))

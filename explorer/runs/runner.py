@@ -25,31 +25,32 @@ import time
 import traceback
 import weakref
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 import torch
 
 from explorer.game.config import ConfigError, TrainConfig
-from explorer.game.data import DataUnavailableError, load_dataset
+from explorer.game.data import DataUnavailableError
+from explorer.game.datasets import load_dataset
 from explorer.game.device import device_label, pick_device
 from explorer.game.models import Discriminator, Generator
 from explorer.game.trainer import METRICS, Trainer
 from explorer.plots.images import image_grid
 from explorer.runs import folder as runs_io
-from explorer.runs.folder import CheckpointError, RunFileError
+from explorer.runs.folder import CheckpointError, RunFileError, RunFolder
 from explorer.runs.health import HealthWatch
-from explorer.runs.replay import save_toy_frame, truncate_frames
+from explorer.runs.replay import save_toy_frame
+from explorer.runs.state import RunState
 
 # Failures whose message already says what happened and what to do: no traceback in the server's log.
 EXPECTED_FAILURES = (DataUnavailableError, CheckpointError, RunFileError, ConfigError, OSError)
-STATES = ("loading", "ready", "running", "paused", "diverged", "finished", "stopped", "error")
 COLUMNS = ("step", *METRICS, "samples_per_s")
 # How often the rows published meanwhile are appended to metrics.csv (and how late a reader of the file, not of
 # the snapshot, sees them). Each append costs ~2 ms of pandas on the training thread; at every publish (4 a
@@ -112,7 +113,7 @@ class Snapshot:
     name: str
     run_dir: Path | None
     config: TrainConfig
-    state: str
+    state: RunState  # what the run does and which commands act (a state given as its code becomes the member)
     step: int
     steps_per_s: float
     elapsed: float
@@ -138,6 +139,9 @@ class Snapshot:
     milestones: tuple[MilestoneHit, ...] = ()
     version: int = 0  # increases with every publish
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", RunState(self.state))  # an unknown code fails here, naming itself
+
     @property
     def metrics(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.metrics_array, columns=list(COLUMNS))
@@ -161,7 +165,20 @@ class Snapshot:
 
     @property
     def alive(self) -> bool:
-        return self.state in ("loading", "ready", "running", "paused", "diverged")
+        """The run may still train (RunState.alive)."""
+        return self.state.alive
+
+    @property
+    def halted(self) -> bool:
+        """Held by trouble a person must see to: diverged, or paused on a write that failed (free some space, then
+        Resume). Nothing trains until then, so a headless loop (Runner.wait) stops waiting."""
+        return self.state is RunState.DIVERGED or (self.state is RunState.PAUSED and bool(self.error))
+
+
+def ended_or_halted(snap: Snapshot) -> bool:
+    """Where a headless run stops waiting (Runner.wait's rule): it ended, or it is held by trouble that only a
+    person can clear."""
+    return snap.state.ended or snap.halted
 
 
 class _GrowingArray:
@@ -298,7 +315,9 @@ class Runner:
         self._rows_on_disk = 0  # metrics rows already in metrics.csv: a failed write is retried from here
         self._evals_on_disk = 0
         self._checkpoint_owed = False  # a checkpoint write failed: write one as soon as training goes on
-        self._lock_file = None  # the run folder's lock, held from start() to the worker's end
+        self._lock_file = None  # the run folder's lock, held from start() (or the first Resume/Step) to the end
+        self._truncate_owed = False  # claimed after the trainer was built: drop what lies past its checkpoint
+        self._opened: tuple[Path, int, dict] | None = None  # (file, mtime_ns, state) of the checkpoint open() read
         self._health: HealthWatch | None = None  # made with the trainer, from the config it trains with
         self._toy_history: list[ToyPoint] = []
         self._modes_history: list[ModesPoint] = []
@@ -309,25 +328,33 @@ class Runner:
         self._good: dict | None = None
         self._good_time = 0.0
         self._elapsed = 0.0
-        self._snap = Snapshot(self.name, self.run_dir, cfg, "ready", 0, 0.0, 0.0, "", cfg.lr_d, cfg.lr_g, cfg.k,
+        self._snap = Snapshot(self.name, self.run_dir, cfg, RunState.READY, 0, 0.0, 0.0, "", cfg.lr_d, cfg.lr_g, cfg.k,
                               self._metrics.view())
 
     # ------------------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, run_dir: str | Path, **kwargs) -> Runner:
-        """Reopen a run folder (e.g. after the process died); `start()` resumes from its last checkpoint."""
-        run_dir = Path(run_dir)
-        runner = cls(runs_io.read_config(run_dir), run_dir=run_dir, **kwargs)
-        ckpt = runs_io.latest_checkpoint(run_dir)
+    def open(cls, run_dir: str | Path, changes: Mapping[str, Any] | None = None, **kwargs) -> Runner:
+        """Reopen a run folder (e.g. after the process died); `start()` resumes from its last checkpoint.
+        `changes` (TrainConfig fields, e.g. {"steps": 5000}) apply to the saved config before the snapshot is made,
+        so it shows the new config; ConfigError for an unknown field or a bad value. Writing the changed config to
+        the folder is the caller's, once it holds the folder (cli.py). Each file is read once: the checkpoint's
+        state is kept for start(), which builds the models from it."""
+        folder = RunFolder(run_dir)
+        cfg = folder.read_config()
+        if changes:
+            cfg = TrainConfig.from_dict({**cfg.to_dict(), **changes})
+        runner = cls(cfg, run_dir=folder.path, **kwargs)
+        ckpt = folder.latest_checkpoint()
         if ckpt is not None:
-            runs_io.load_checkpoint(ckpt)  # fail now, with a clear message, if it is damaged
-            old = runs_io.read_metrics(run_dir)
-            step = int(ckpt.stem.split("_")[1])
+            modified = ckpt.stat().st_mtime_ns
+            runner._opened = (ckpt, modified, runs_io.load_checkpoint(ckpt))  # damaged: a clear error now
+            old = folder.read_metrics()
+            step = runs_io.checkpoint_step(ckpt)
             if len(old):
                 old = old[old["step"] <= step]
                 runner._metrics.extend(old.reindex(columns=list(COLUMNS)).to_numpy(dtype=float))
                 runner._rows_on_disk = len(old)
-            evals = runs_io.read_metrics(run_dir, "evals.csv")
+            evals = folder.read_evals()
             if len(evals):
                 rows = evals[evals["step"] <= step].to_dict("records")
                 runner._eval_history = [MappingProxyType(row) for row in rows]
@@ -336,23 +363,56 @@ class Runner:
                                    eval_history=tuple(runner._eval_history))
         return runner
 
+    def _checkpoint_state(self, device: str | torch.device) -> dict | None:
+        """The state of the run's latest checkpoint, for _build: the one open() read while it is still the latest
+        (taken once: it is not kept after), else read now (a Runner not made by open(), or a folder trained on
+        elsewhere since)."""
+        opened, self._opened = self._opened, None
+        ckpt = RunFolder(self.run_dir).latest_checkpoint() if self.run_dir else None
+        if ckpt is None:
+            return None
+        if opened is not None and opened[0] == ckpt and opened[1] == ckpt.stat().st_mtime_ns:
+            return opened[2]
+        return runs_io.load_checkpoint(ckpt, map_location=device)
+
     # ------------------------------------------------------------------------------ commands
     def start(self, paused: bool = False) -> Runner:
-        """Train on a background thread; raises RunLockedError if another process trains this run folder."""
+        """Train on a background thread; raises RunLockedError if another process trains this run folder.
+        A reopened run started paused is only looked at: it builds its models from the checkpoint, writes nothing
+        and takes no lock (a CLI may resume it meanwhile) until its first Resume or Step claims the folder."""
         if self._thread is not None:
             return self
-        self.claim()
+        if not (paused and self.save and not self._made_run_dir):
+            self.claim()
         self._paused = paused
-        self._set(state="loading")
+        self._set(state=RunState.LOADING)
         _STARTED.add(self)
         self._thread = threading.Thread(target=self._worker, name=f"train-{self.name}", daemon=True)
         self._thread.start()
         return self
 
     def claim(self) -> None:
-        """Take the run folder's lock (once): a second writer gets RunLockedError, before it writes anything."""
-        if self.save and self._lock_file is None:
-            self._lock_file = runs_io.lock_run(self.run_dir)
+        """Take the run folder's lock (once): a second writer gets RunLockedError, before it writes anything.
+        A run that was only looked at is refused too when its folder was trained on meanwhile (by a CLI, say):
+        going on from the older weights here would overwrite that work."""
+        if not self.save or self._lock_file is not None:
+            return
+        handle = runs_io.lock_run(self.run_dir)
+        t = self.trainer
+        if t is not None:
+            on_disk = runs_io.RunFolder(self.run_dir).last_checkpoint_step()
+            if on_disk > t.step_count:
+                handle.close()
+                raise runs_io.RunLockedError(
+                    f"Run {self.name} was trained on elsewhere while this view was open: its folder is at step "
+                    f"{on_disk:,}, this view at {t.step_count:,}. Open the run again to go on from there.")
+            self._truncate_owed = True
+        self._lock_file = handle
+
+    @property
+    def writes(self) -> bool:
+        """Whether this Runner writes to its run folder: only the holder of its lock does."""
+        return self._lock_file is not None
 
     def _release(self) -> None:
         if self._lock_file is not None:
@@ -364,12 +424,16 @@ class Runner:
         self._wake.set()
 
     def resume(self) -> None:
-        if self._snap.state in ("paused", "diverged", "running", "loading"):
+        """Go on training; RunLockedError when a run that was only looked at cannot claim its folder."""
+        self.claim()
+        if self._snap.state.in_use:  # a ready run is started instead (start())
             self._paused = False
             self._wake.set()
 
     def step_once(self, n: int = 1) -> None:
-        """While paused, run exactly n more steps (for walking a class through the game)."""
+        """While paused, run exactly n more steps (for walking a class through the game); RunLockedError as
+        for resume()."""
+        self.claim()
         self._paused = True
         with self._lock:
             self._step_budget += max(1, int(n))
@@ -384,6 +448,31 @@ class Runner:
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def wait(self, timeout: float | None = None, on_progress: Callable[[Snapshot], None] | None = None,
+             poll: float = 0.2, until: Callable[[Snapshot], bool] | None = None) -> Snapshot:
+        """Block until the run trains no more by itself and return the snapshot that said so: the one loop that
+        trains a run headless (the CLI's train, a sweep trial, a script). By default that is when it ended or halted
+        (`ended_or_halted`: nobody is there to press Resume); `until` sets another rule (a sweep trial that is only
+        scored also stops once paused). Every `poll` seconds `on_progress` gets the latest snapshot (a progress
+        bar). After `timeout` seconds it returns the snapshot of that moment, the rule not met.
+        It never stops the run, and Ctrl-C reaches the caller: the caller stops it. Keep the snapshot returned to
+        tell why it ended (a diverged run, once stopped, reads "stopped")."""
+        if poll <= 0:
+            raise ValueError(f"poll={poll!r} is not allowed: seconds between two looks, > 0")
+        if self.snapshot().state.can_start:
+            raise RuntimeError(f"run {self.name} was never started: call start() before wait()")
+        done = until or ended_or_halted
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            snap = self.snapshot()
+            if on_progress is not None:
+                on_progress(snap)
+            if done(snap):
+                return snap
+            if deadline is not None and time.monotonic() >= deadline:
+                return snap
+            time.sleep(poll if deadline is None else min(poll, max(0.0, deadline - time.monotonic())))
 
     def set_learning_rates(self, lr_d: float | None = None, lr_g: float | None = None) -> None:
         for name, v in (("lr_d", lr_d), ("lr_g", lr_g)):
@@ -431,16 +520,18 @@ class Runner:
         device = pick_device(self.cfg.device)
         dataset = load_dataset(self.cfg, device=device)
         trainer = Trainer(self.cfg, dataset, device)
-        ckpt = runs_io.latest_checkpoint(self.run_dir) if self.run_dir else None
-        if ckpt is not None:
-            trainer.load_state_dict(runs_io.load_checkpoint(ckpt, map_location=device))
-        if self.run_dir is not None and self.save:
-            # What was recorded after the checkpoint (everything, for a run killed before its first one) is
-            # trained again: drop it, so the record stays one row per step.
-            for filename in ("metrics.csv", "evals.csv"):
-                runs_io.truncate_metrics(self.run_dir, trainer.step_count, filename)
-            truncate_frames(self.run_dir, trainer.step_count)
+        state = self._checkpoint_state(device)
+        if state is not None:
+            trainer.load_state_dict(state)
+        if self.run_dir is not None and self.writes:
+            self._truncate_past(trainer.step_count)
         return trainer
+
+    def _truncate_past(self, step: int) -> None:
+        """What was recorded after the checkpoint (everything, for a run killed before its first one) is trained
+        again: drop it, so the record stays one row per step."""
+        RunFolder(self.run_dir).truncate_after(step)
+        self._truncate_owed = False
 
     def _worker(self) -> None:
         try:
@@ -463,6 +554,8 @@ class Runner:
     def _iteration(self, t: Trainer, hooks: _Hooks) -> bool:
         """Apply commands, then (unless paused) one step and the jobs due after it; True when finished."""
         self._apply_pending()
+        if self._truncate_owed:  # claimed by a Resume or Step after the models were built
+            self._truncate_past(t.step_count)
         if self._wait_while_paused():
             return False
         stepping = self._train_step(t)
@@ -471,7 +564,7 @@ class Runner:
     def _write_failed(self, e: OSError) -> None:
         self._paused = True
         self._checkpoint_owed = True
-        self._set(state="paused", error=f"Could not write to the run folder: {e.strerror or e} "
+        self._set(state=RunState.PAUSED, error=f"Could not write to the run folder: {e.strerror or e} "
                                         f"({e.filename or self.run_dir}). Nothing already on disk was replaced "
                                         f"and the run is paused with everything in memory: free some space, then "
                                         f"resume it (Resume on the Train page, or train --resume RUN_DIR).")
@@ -483,7 +576,7 @@ class Runner:
         if self._made_run_dir and self.trainer is None and run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)
             run_dir = None
-        self._set(state="error", error=message, run_dir=run_dir)
+        self._set(state=RunState.ERROR, error=message, run_dir=run_dir)
 
     def _on_start(self) -> Trainer:
         """Build (or restore) the trainer and publish a first snapshot with samples."""
@@ -492,22 +585,22 @@ class Runner:
         self._set(device=device_label(t.device), step=t.step_count, lr_d=t.lr_d, lr_g=t.lr_g, k=t.k)
         self._remember_good()
         self._publish(samples=True, record=t.step_count % self.cfg.sample_interval == 0)  # step 0: G untrained
-        self._set(state="paused" if self._paused else "running")
+        self._set(state=RunState.PAUSED if self._paused else RunState.RUNNING)
         return t
 
     def _wait_while_paused(self) -> bool:
         """True while paused with no Step budget: publish once on entering the pause, then wait for a command.
         Otherwise make sure the state says "running" (a Step from a pause leaves it "paused")."""
         if self._paused and self._step_budget == 0:
-            if self._snap.state == "running":
+            if self._snap.state is RunState.RUNNING:
                 if self._publish(samples=True):  # False: diverged, and that state must stay visible
-                    self._set(state="paused")
+                    self._set(state=RunState.PAUSED)
                 self._pauses += 1
             self._wake.wait(0.1)
             self._wake.clear()
             return True
-        if self._snap.state != "running" and not self._paused:
-            self._set(state="running", error=None)
+        if self._snap.state is not RunState.RUNNING and not self._paused:
+            self._set(state=RunState.RUNNING, error=None)
         return False
 
     def _train_step(self, t: Trainer) -> bool:
@@ -554,7 +647,7 @@ class Runner:
             self._publish(samples=True, record=True)
         self._write_metrics()  # the checkpoint never runs ahead of metrics.csv
         self._checkpoint()
-        self._set(state="finished" if finished else "stopped")
+        self._set(state=RunState.FINISHED if finished else RunState.STOPPED)
 
     def _apply_pending(self) -> None:
         with self._lock:
@@ -625,7 +718,7 @@ class Runner:
     def _write_metrics(self) -> None:
         """Append the rows not yet in metrics.csv (all or none: see folder.append_metrics)."""
         pending = self._metrics.view()[self._rows_on_disk:]
-        if self.save and len(pending):
+        if self.writes and len(pending):
             frame = pd.DataFrame(pending, columns=list(COLUMNS))
             frame["step"] = frame["step"].astype(np.int64)
             runs_io.append_metrics(self.run_dir, frame)
@@ -648,13 +741,13 @@ class Runner:
         t = self.trainer
         if t.dataset.kind == "image":
             grid = image_grid(t.sample())
-            if record:
+            if record and self.writes:
                 runs_io.save_sample_grid(self.run_dir, t.step_count, grid)
             return dict(samples=grid, samples_step=t.step_count)
         from explorer.metrics.toy import toy1d_view, toy2d_view
 
         view = toy1d_view(t) if t.dataset.kind == "toy1d" else toy2d_view(t)
-        if record:
+        if record and self.writes:
             save_toy_frame(self.run_dir, t.step_count, view)
         self._toy_history.append(ToyPoint(t.step_count, view.d_on_data, view.js, view.value))
         out = dict(toy=view, samples_step=t.step_count, toy_history=tuple(self._toy_history))
@@ -675,8 +768,8 @@ class Runner:
         self._eval_history.append(row)
         self._set(eval_history=tuple(self._eval_history))
         self._check_watch()
-        if self.save:
-            runs_io.append_metrics(self.run_dir, pd.DataFrame(self._eval_history[self._evals_on_disk:]), "evals.csv")
+        if self.writes:
+            RunFolder(self.run_dir).append_evals(pd.DataFrame(self._eval_history[self._evals_on_disk:]))
             self._evals_on_disk = len(self._eval_history)
 
     def _remember_good(self) -> None:
@@ -695,19 +788,19 @@ class Runner:
         t.set_k(k)
         self._health.reset()
         self._metrics.truncate(int(np.searchsorted(self._metrics.view()[:, 0], good_step, side="right")))
-        if self.save and self._rows_on_disk > self._metrics.n:
-            runs_io.truncate_metrics(self.run_dir, good_step, "metrics.csv")
-        if self.save:
-            truncate_frames(self.run_dir, good_step)
+        if self.writes and self._rows_on_disk > self._metrics.n:
+            RunFolder(self.run_dir).truncate_metrics(good_step)
+        if self.writes:
+            RunFolder(self.run_dir).truncate_frames(good_step)
         self._rows_on_disk = min(self._rows_on_disk, self._metrics.n)
         self._paused = True
         message = (f"{what} Now: lr_d={lr_d:g}, lr_g={lr_g:g}, k={k}, {self.cfg.optimizer}. The weights were "
                    f"restored to step {good_step} and the run is paused: change the settings, then press Resume.")
-        self._set(state="diverged", error=message, warning=None, step=good_step,
+        self._set(state=RunState.DIVERGED, error=message, warning=None, step=good_step,
                   metrics_array=self._metrics.view(), **self._samples())
 
     def _checkpoint(self) -> None:
-        if self.save and self.trainer is not None:
+        if self.writes and self.trainer is not None:
             runs_io.save_checkpoint(self.run_dir, self.trainer.state_dict())
 
 
@@ -798,7 +891,7 @@ class RunRegistry:
         A run still training or held paused stays (False)."""
         with self._lock:
             runner = self._runs.get(name)
-            if runner is None or (runner.snapshot().alive and runner.snapshot().state != "ready"):
+            if runner is None or runner.snapshot().state.in_use:
                 return False
             del self._runs[name]
             return True

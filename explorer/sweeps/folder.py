@@ -19,8 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from explorer import names
+from explorer.metrics.registry import figure_columns
 from explorer.runs import folder as runs_io
 from explorer.runs.folder import (
+    LOCK_FILE,
     SWEEPS_SUBDIR,
     RunLockedError,
     atomic_write_text,
@@ -32,20 +35,24 @@ from explorer.sweeps.spec import SweepSpec, SweepSpecError
 
 SPEC_FILE, RESULTS_FILE, PROGRESS_FILE = "sweep.json", "results.csv", "progress.json"
 
-# The final figures a trial reports, with what a person reads; a data set fills the ones that apply to it.
-FIGURES: dict[str, str] = {
-    "js": "JS divergence (nats)",
-    "d_on_data": "mean D(x) on data",
-    "modes_covered": "modes covered",
-    "high_quality_fraction": "high-quality samples",
-    "frechet_distance": "Frechet distance",
-    "classifier_score": "classifier score",
-    "classes_covered": "classes covered",
-    "steps_per_s": "steps/s",
-}
-# Lower is better for these; the heatmap's colour scale is turned so that "good" reads the same everywhere.
-LOWER_IS_BETTER = ("js", "frechet_distance")
+# The final figures a trial reports beside its metrics' (figure_labels()), with what a person reads: a toy's view of the
+# game first, the speed last. Lower is better for the JS divergence.
+TOY_FIGURES = {"js": "JS divergence (nats)", "d_on_data": "mean D(x) on data"}
+SPEED_FIGURES = {"steps_per_s": "steps/s"}
 STATES = ("finished", "diverged", "failed")
+
+
+def figure_labels() -> dict[str, str]:
+    """{column: what a person reads} of every final figure a trial may report: the toy's, then each metric's
+    (explorer.metrics.registry, as registered now), then the speed; a data set fills the ones that apply to it."""
+    return {**TOY_FIGURES, **{c: names.label("metric", c) for c in figure_columns()}, **SPEED_FIGURES}
+
+
+def lower_is_better(figure: str) -> bool:
+    """Whether a lower value of this figure is better: the heatmap's colour scale is turned so that "good" reads
+    the same everywhere."""
+    spec = figure_columns().get(figure)
+    return figure == "js" or (spec is not None and spec.better == "lower")
 
 
 def sweeps_dir(runs_dir: str | os.PathLike) -> Path:
@@ -83,7 +90,7 @@ def read_spec(sweep_dir: str | os.PathLike) -> SweepSpec:
 # ------------------------------------------------------------------------------ results
 
 def result_columns(spec: SweepSpec) -> list[str]:
-    return ["trial", "run", "state", *spec.axes, "seed", "step", *FIGURES, "seconds", "error"]
+    return ["trial", "run", "state", *spec.axes, "seed", "step", *figure_labels(), "seconds", "error"]
 
 
 def read_results(sweep_dir: str | os.PathLike, spec: SweepSpec | None = None) -> pd.DataFrame:
@@ -147,7 +154,7 @@ def lock_sweep(sweep_dir: str | os.PathLike):
 
 def is_running(sweep_dir: str | os.PathLike) -> bool:
     """True while a process holds the sweep's lock."""
-    if not (Path(sweep_dir) / ".lock").exists():
+    if not (Path(sweep_dir) / LOCK_FILE).exists():  # lock_run's file, here on the sweep folder
         return False
     try:
         handle = lock_run(Path(sweep_dir))

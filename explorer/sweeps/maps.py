@@ -17,17 +17,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from explorer.sweeps.folder import FIGURES, LOWER_IS_BETTER
+from explorer.sweeps.folder import figure_labels, lower_is_better
 
-# Columns of a results table that are not grid axes (folder.result_columns minus the spec's axes).
-NOT_AXES = frozenset(("trial", "run", "state", "seed", "step", "seconds", "error", *FIGURES))
+# Columns of a results table that are not grid axes (folder.result_columns minus the spec's axes and figures).
+NOT_AXES = frozenset(("trial", "run", "state", "seed", "step", "seconds", "error"))
 CELL_COLUMNS = ("x", "y", "x_label", "y_label", "status", "mean", "std", "n", "trials", "finished", "diverged",
                 "failed", "runs", "seeds", "values", "states")
 
 
 @dataclass(frozen=True)
 class StabilityMap:
-    figure: str  # a FIGURES column
+    figure: str  # a figure_labels() column
     x: str  # the axis across
     y: str | None  # the axis down (None: a sweep over one hyperparameter, one row of cells)
     cells: pd.DataFrame  # CELL_COLUMNS, one row per (y, x) in axis order, y slowest
@@ -42,11 +42,11 @@ class StabilityMap:
 
     @property
     def label(self) -> str:
-        return FIGURES.get(self.figure, self.figure)
+        return figure_labels().get(self.figure, self.figure)
 
     @property
     def lower_is_better(self) -> bool:
-        return self.figure in LOWER_IS_BETTER
+        return lower_is_better(self.figure)
 
     def cell(self, x_label: str, y_label: str) -> pd.Series | None:
         """The cell at these axis labels (as value_label writes them), or None."""
@@ -95,13 +95,15 @@ def axis_levels(values: Sequence[Any]) -> list[Any]:
 
 def sweep_axes(results: pd.DataFrame) -> list[str]:
     """The hyperparameters a results table varies (its grid's fields, in the spec's order)."""
-    return [c for c in results.columns if c not in NOT_AXES]
+    shown = figure_labels()
+    return [c for c in results.columns if c not in NOT_AXES and c not in shown]
 
 
 def offered_figures(results: pd.DataFrame) -> list[str]:
-    """The FIGURES columns with at least one value (a toy has no Frechet distance, a 1D toy no modes), in
-    FIGURES order."""
-    return [f for f in FIGURES if f in results.columns and pd.to_numeric(results[f], errors="coerce").notna().any()]
+    """The final figures (folder.figure_labels) with at least one value (a toy has no Frechet distance, a 1D toy no
+    modes), in that order."""
+    return [f for f in figure_labels()
+            if f in results.columns and pd.to_numeric(results[f], errors="coerce").notna().any()]
 
 
 def stability_map(results: pd.DataFrame, figure: str, x: str, y: str | None = None,

@@ -9,11 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from explorer.runs import folder as runs_io
-from explorer.runs.runner import Runner
+from explorer.runs.runner import Runner, Snapshot, ended_or_halted
+from explorer.runs.state import RunState
 from explorer.sweeps.folder import clean_row
 from explorer.sweeps.spec import Trial
-
-ENDED = ("finished", "stopped", "error", "diverged")
 
 
 def _runner_for(run_dir: Path, trial: Trial) -> Runner:
@@ -28,28 +27,35 @@ def _runner_for(run_dir: Path, trial: Trial) -> Runner:
 
 
 def final_figures(runner: Runner) -> dict[str, float]:
-    """The trial's figures at its last step (FIGURES): the toy view's JS, D on data and modes; for image data
-    sets with a classifier, Frechet distance, score and classes on 1,000 samples of G (or its average)."""
+    """The trial's figures at its last step (folder.figure_labels): the toy view's JS and D on data; each
+    applicable metric's figures on samples of G (or its average): modes covered on the mixtures (VEEGAN's 2,500
+    samples), Frechet distance, score and classes on 1,000 for image data sets with a classifier."""
     from explorer.metrics.evaluate import quick_metrics
+    from explorer.metrics.registry import figure_columns
 
     t = runner.trainer
     if t is None:
         return {}
+    real = t.dataset.x[:1000] if t.dataset.kind == "image" else None
+    m = quick_metrics(t.generator_for_eval(), runner.cfg, real, t.dataset.modes, t.dataset.mode_std)
+    figures = {k: v for k, v in m.items() if k in figure_columns()}
     if t.dataset.kind != "image":
         from explorer.metrics.toy import toy_summary
 
         toy = toy_summary(t)
-        out = {"js": toy["js_estimate"], "d_on_data": toy["d_on_data"]}
-        if t.dataset.modes is not None:  # VEEGAN's protocol: modes covered and high-quality share of 2,500
-            out.update(quick_metrics(t.generator_for_eval(), runner.cfg, None, t.dataset.modes, t.dataset.mode_std))
-        return out
-    m = quick_metrics(t.generator_for_eval(), runner.cfg, t.dataset.x[:1000], t.dataset.modes, t.dataset.mode_std)
+        return {"js": toy["js_estimate"], "d_on_data": toy["d_on_data"], **figures}
     snap = runner.snapshot()
     metrics = snap.metrics
-    out = {k: m[k] for k in ("frechet_distance", "classifier_score", "classes_covered") if k in m}
+    out = figures
     if len(metrics):  # D(x) on the last minibatch: D's own view of the data, as the Train page plots it
         out["d_on_data"] = float(metrics["d_x"].iloc[-1])
     return out
+
+
+def _scored(snap: Snapshot) -> bool:
+    """Where a trial that is only scored stops waiting: its models are built and it holds paused (or it ended or
+    halted, as any trial)."""
+    return ended_or_halted(snap) or snap.state is RunState.PAUSED
 
 
 def run_trial(trial: Trial, sweep_dir: Path, report: Callable[[int], None] | None = None,
@@ -68,19 +74,14 @@ def run_trial(trial: Trial, sweep_dir: Path, report: Callable[[int], None] | Non
         # scored: started paused, so not one step more is trained.
         scored_only = first_step >= trial.config.steps
         runner.start(paused=scored_only)
-        while True:
-            snap = runner.snapshot()
-            if report is not None:
-                report(snap.step)
-            if snap.state in ENDED or (snap.state == "paused" and (snap.error or scored_only)):
-                break
-            time.sleep(poll_seconds)
+        ended = runner.wait(on_progress=None if report is None else lambda s: report(s.step), poll=poll_seconds,
+                            until=_scored if scored_only else ended_or_halted)
         runner.stop()
-        snap = runner.snapshot() if snap.state != "diverged" else snap  # stopping a diverged run says "stopped"
+        snap = ended if ended.state is RunState.DIVERGED else runner.snapshot()  # once stopped it says "stopped"
         row["step"] = snap.step
-        if snap.state == "diverged":
+        if snap.state is RunState.DIVERGED:
             row.update(state="diverged", error=snap.error)
-        elif snap.state in ("error", "paused"):
+        elif snap.state in (RunState.ERROR, RunState.PAUSED):  # failed, or a failed write that Stop did not end
             row.update(state="failed", error=snap.error)
         elif snap.step < trial.config.steps:  # stopped from outside (the sweep interrupted): resumed later
             row.update(state="interrupted", error=f"stopped at step {snap.step} of {trial.config.steps}")
