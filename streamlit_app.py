@@ -12,7 +12,7 @@ import streamlit as st
 
 from app import home as home_parts
 from app import session
-from explorer.runs.tours import stop_runs
+from explorer.lessons.tours import stop_runs
 
 ROOT = Path(__file__).resolve().parent
 CSS = ROOT / "assets" / "style.css"
@@ -76,7 +76,7 @@ def pages() -> list:
 
 
 def leave_tour(url_path: str) -> None:
-    """This tab's tour runs stop once it shows another page (explorer.runs.tours.stop_runs says why): a lecturer
+    """This tab's tour runs stop once it shows another page (explorer.lessons.tours.stop_runs says why): a lecturer
     who moves on finds no paused tour run in Home's "Runs in progress"."""
     if url_path != "tours" and TOUR_STATE in st.session_state:
         stop_runs(session.registry(), st.session_state.pop(TOUR_STATE).get("runs", []))

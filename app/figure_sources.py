@@ -15,8 +15,9 @@ from app import session
 from explorer import names
 from explorer.game.config import TOYS, TrainConfig
 from explorer.game.models import Generator
-from explorer.runs import folder as runs_io
-from explorer.runs.folder import (
+from explorer.runs import run_folder
+from explorer.runs.registry import RunRegistry
+from explorer.runs.run_folder import (
     CheckpointError,
     RunLockedError,
     is_demo,
@@ -25,7 +26,7 @@ from explorer.runs.folder import (
     load_models,
     writer_pid,
 )
-from explorer.runs.runner import Runner, RunRegistry
+from explorer.runs.runner import Runner
 from explorer.runs.state import RunState
 
 NO_RUN = "—"
@@ -120,7 +121,7 @@ def image_source(reg: RunRegistry, key: str) -> LoadedG | None:
             if r.cfg.dataset not in TOYS and r.trainer is not None and r.snapshot().state is not RunState.ERROR}
     # The user's saved runs, then the bundled demos (read-only: only their checkpoint is read).
     mine = list_runs(reg.runs_dir)
-    demos = [i for i in list_runs(runs_io.DEMO_RUNS_DIR) if i.name not in {m.name for m in mine}]
+    demos = [i for i in list_runs(run_folder.DEMO_RUNS_DIR) if i.name not in {m.name for m in mine}]
     saved = {i.name: i for i in [*mine, *demos]
              if i.config is not None and i.config.dataset not in TOYS and i.step > 0}
     toys_only = not live and not saved

@@ -16,14 +16,14 @@ import streamlit as st
 
 from app import config_form, session, status
 from explorer import names
-from explorer.game.presets import PRESET_NOTES, PRESETS, preset
+from explorer.lessons.presets import PRESET_NOTES, PRESETS, preset
 from explorer.metrics.toy import Toy1DView
-from explorer.plots.paper import figure1
-from explorer.runs.folder import DEMO_RUNS_DIR, RunFileError
+from explorer.plots.toys import figure1
+from explorer.runs.registry import RunRegistry
 from explorer.runs.replay import FrameError, Recording
-from explorer.runs.runner import RunRegistry
+from explorer.runs.run_folder import DEMO_RUNS_DIR, RunFileError
 
-DEMO = "figure1-gaussian"  # explorer.runs.demos.DEMOS: Figure 1's Gaussian, 61 frames over 3,000 steps
+DEMO = "figure1-gaussian"  # explorer.lessons.demo_runs.DEMOS: Figure 1's Gaussian, 61 frames over 3,000 steps
 FIGURE1_PRESET = "Figure 1: 1D Gaussian"  # the preset that trains what the demo recorded
 TICK_SECONDS = 0.7  # one recorded frame per tick: the whole run in about 45 s
 HOLD_TICKS = 4  # the last frame stays this many ticks before the loop starts again

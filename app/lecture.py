@@ -18,8 +18,8 @@ import streamlit as st
 from app import presentation
 from explorer.metrics.toy import Toy1DView, Toy2DView
 from explorer.plots import training
-from explorer.plots.paper import figure1, gan_lab_figure
 from explorer.plots.style import for_projector
+from explorer.plots.toys import figure1, gan_lab_figure
 
 CHART = {"displayModeBar": False}  # a live chart redrawn every second: no toolbar to flicker
 # Points per curve in the live charts: a bucket's min and max per ~3 pixels of a half-width chart, so a spike

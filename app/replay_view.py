@@ -15,11 +15,11 @@ import streamlit as st
 from app import lecture
 from explorer.metrics.toy import Toy1DView, Toy2DView
 from explorer.plots import training as plots
-from explorer.plots.evaluation import eval_curves_figure
 from explorer.plots.images import image_grid
-from explorer.plots.paper import modes_history_figure, toy_metrics_figure
-from explorer.runs.folder import RunFileError, RunFolder
+from explorer.plots.metric_curves import eval_curves_figure
+from explorer.plots.toys import modes_history_figure, toy_metrics_figure
 from explorer.runs.replay import FrameError, Recording, frame_steps
+from explorer.runs.run_folder import RunFileError, RunFolder
 
 PLAY_SECONDS = 0.4  # one frame per tick while playing
 CHART = {"displaylogo": False}  # the toolbar (on hover) keeps its camera: a chart as PNG

@@ -18,12 +18,14 @@ import streamlit as st
 
 from app import session
 from explorer import names
+from explorer.lessons.demo_runs import DEMOS
 from explorer.plots import style
 from explorer.plots.compare import band_figure, overlay_figure
-from explorer.runs import archive, catalog
-from explorer.runs.archive import ArchiveError
-from explorer.runs.demos import DEMOS
-from explorer.runs.folder import (
+from explorer.runs import catalog, exporters
+from explorer.runs.exporters import ExportError
+from explorer.runs.importer import ArchiveError
+from explorer.runs.registry import RunRegistry
+from explorer.runs.run_folder import (
     CONFIG_FILE,
     EVALS_FILE,
     CheckpointError,
@@ -32,7 +34,7 @@ from explorer.runs.folder import (
     RunLockedError,
     read_config,
 )
-from explorer.runs.runner import RunRegistry, Snapshot
+from explorer.runs.runner import Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLAY_PAGE = "pages/replay.py"
@@ -188,7 +190,7 @@ def _import() -> None:
 # ------------------------------------------------------------------------------------------ downloads
 
 def _file_bytes(writer, run_dir: Path) -> bytes:
-    """What an archive writer (export_zip, write_gif, ...) writes for a run, as bytes: written to memory."""
+    """What an exporter (export_zip, write_gif, ...) writes for a run, as bytes: written to memory."""
     out = io.BytesIO()
     writer(run_dir, out)
     return out.getvalue()
@@ -199,7 +201,7 @@ class MediaJob:
     how far it got (15-25 s for a few hundred frames). The thread writes only this object, never Streamlit; the
     page reads `fraction` and, once `finished`, takes `media` (MEDIA_KEY's dict)."""
 
-    KINDS = (("gif", archive.write_gif), ("mp4", archive.write_mp4))
+    KINDS = (("gif", exporters.write_gif), ("mp4", exporters.write_mp4))
 
     def __init__(self, name: str, run_dir: Path, only: tuple[str, ...] = ("gif", "mp4")):
         self.name = name
@@ -231,7 +233,7 @@ class MediaJob:
             self.kind, self.done, self.total = kind, 0, 0
             try:
                 self.media[kind] = _file_bytes(partial(writer, progress=self._progress), run_dir)
-            except (ArchiveError, RunFileError, OSError) as e:
+            except (ExportError, RunFileError, OSError) as e:
                 self.media[f"{kind}_error"] = str(e)
             except Exception as e:  # a frame that fails to draw: said on the page, not lost with the thread
                 self.media[f"{kind}_error"] = f"Could not make the {kind.upper()}: {type(e).__name__}: {e}"
@@ -263,13 +265,13 @@ def _downloads(row: pd.Series) -> None:
     name, path = row["name"], Path(row["path"])
     st.markdown("**Downloads**")
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Run folder (.zip)", data=partial(_file_bytes, archive.export_zip, path),
+    c1.download_button("Run folder (.zip)", data=partial(_file_bytes, exporters.export_zip, path),
                        file_name=f"{name}.zip", mime="application/zip", on_click="ignore", key="runs_dl_zip",
                        width="stretch", help="The whole run (config, metrics, samples, checkpoints): import it "
                                              "here or with `python -m explorer import`.")
     metrics_file = RunFolder(path).metrics_file
     has_metrics = metrics_file.is_file()
-    c2.download_button("Metrics (.csv)", data=partial(_file_bytes, archive.export_metrics_csv, path),
+    c2.download_button("Metrics (.csv)", data=partial(_file_bytes, exporters.export_metrics_csv, path),
                        file_name=f"{name}-metrics.csv", mime="text/csv", on_click="ignore", key="runs_dl_csv",
                        width="stretch", disabled=not has_metrics,
                        help="One row per step." if has_metrics else f"This run has no {metrics_file.name} yet.")
@@ -281,9 +283,9 @@ def _downloads(row: pd.Series) -> None:
     if job is not None:  # another run's, too: it says whose, and its files wait for that run to be opened
         media_progress()
     try:
-        archive.require("mp4")
+        exporters.require("mp4")
         mp4_missing = None
-    except ArchiveError as e:
+    except ExportError as e:
         mp4_missing = str(e)
     media = st.session_state.get(MEDIA_KEY)
     if media and media["run"] == name:
@@ -483,7 +485,7 @@ def table(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def uploader() -> None:
-    """Import a zip made by Export: checked by archive.import_zip, once per uploaded file."""
+    """Import a zip made by Export: checked by importer.import_zip, once per uploaded file."""
     st.file_uploader("Import a run (.zip made by Export)", type="zip", key=UPLOAD_KEY, on_change=_import,
                      help="The zip is checked before anything is written: only a run's own files, sizes within "
                           "limits, a valid config, checkpoints that load safely. It becomes a run like any other.")

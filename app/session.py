@@ -14,8 +14,9 @@ from pathlib import Path
 import streamlit as st
 
 from explorer import names
-from explorer.runs.folder import RunFolder, find_run_dir, is_demo, list_runs, resolve_runs_dir, sanitize_run_name
-from explorer.runs.runner import Runner, RunRegistry
+from explorer.runs.registry import RunRegistry
+from explorer.runs.run_folder import RunFolder, find_run_dir, is_demo, list_runs, resolve_runs_dir, sanitize_run_name
+from explorer.runs.runner import Runner
 
 RUN_KEY = "run"
 TRAIN_PAGE = "pages/train.py"

@@ -23,10 +23,12 @@ from explorer import names
 from explorer.game.config import TOYS, ConfigError, TrainConfig
 from explorer.metrics.registry import headline_metrics
 from explorer.plots.sweep import stability_figure
-from explorer.runs import folder as runs_io
+from explorer.runs import run_folder
 from explorer.sweeps import maps
-from explorer.sweeps.demo import DEMO_SWEEP, DEMO_SWEEP_NOTE
-from explorer.sweeps.folder import (
+from explorer.sweeps.demo_sweep import DEMO_SWEEP, DEMO_SWEEP_NOTE
+from explorer.sweeps.process import log_tail, start_sweep_process, stop_sweep_process
+from explorer.sweeps.spec import SweepSpec, SweepSpecError, parse_grid, parse_seeds
+from explorer.sweeps.sweep_folder import (
     SweepInfo,
     create_sweep,
     figure_labels,
@@ -35,8 +37,6 @@ from explorer.sweeps.folder import (
     read_progress,
     read_results,
 )
-from explorer.sweeps.process import log_tail, start_sweep_process, stop_sweep_process
-from explorer.sweeps.spec import SweepSpec, SweepSpecError, parse_grid, parse_seeds
 
 REPLAY_PAGE = "pages/replay.py"
 REPLAY_KEY = "replay_run"  # the run pages/replay.py shows
@@ -124,7 +124,7 @@ def _resume(path: Path) -> None:
 
 def all_sweeps(runs_dir: Path) -> list[SweepInfo]:
     """The user's sweeps (newest first), then the bundled ones whose name no sweep of the user's has."""
-    sweeps = list_sweeps(runs_dir, demo_dir=runs_io.DEMO_SWEEPS_DIR)
+    sweeps = list_sweeps(runs_dir, demo_dir=run_folder.DEMO_SWEEPS_DIR)
     mine = {s.name for s in sweeps if not s.demo}
     return [s for s in sweeps if not s.demo or s.name not in mine]
 
@@ -138,7 +138,7 @@ def pick(sweeps: list[SweepInfo], runs_dir: Path) -> SweepInfo:
     by_name = {s.name: s for s in sweeps}
     wanted = st.query_params.get("sweep") or st.session_state.get(SWEEP_KEY)
     if wanted and wanted not in by_name:
-        st.warning(f"There is no sweep {session.plain(wanted)} in {runs_dir / runs_io.SWEEPS_SUBDIR} or among the "
+        st.warning(f"There is no sweep {session.plain(wanted)} in {runs_dir / run_folder.SWEEPS_SUBDIR} or among the "
                    f"bundled ones (deleted, or renamed?): showing another.")
     if st.session_state.get(SWEEP_KEY) not in by_name or (wanted in by_name and wanted != st.session_state[SWEEP_KEY]):
         st.session_state[SWEEP_KEY] = wanted if wanted in by_name else next(iter(by_name))
@@ -148,7 +148,8 @@ def pick(sweeps: list[SweepInfo], runs_dir: Path) -> SweepInfo:
         return name + (" (bundled)" if s.demo else "") + (" (damaged)" if s.error else "")
 
     name = st.selectbox("Sweep", list(by_name), key=SWEEP_KEY, on_change=_picked, format_func=label,
-                        help=f"Your sweeps in {runs_dir / runs_io.SWEEPS_SUBDIR}, newest first, then the bundled one.")
+                        help=f"Your sweeps in {runs_dir / run_folder.SWEEPS_SUBDIR}, newest first, then the bundled "
+                             "one.")
     if st.query_params.get("sweep") != name:
         st.query_params["sweep"] = name
     return by_name[name]
@@ -396,7 +397,7 @@ def spec_from_form(name: str, dataset: str, axes: list[tuple[str, str]], seeds: 
                              f"(`python -m explorer sweep` has no limit).")
     try:
         name = name.strip() or f"{dataset}-sweep-{time.strftime('%Y%m%d-%H%M%S')}"
-        spec = SweepSpec(name=runs_io.sanitize_run_name(name), dataset=dataset, preset=None, overrides=(),
+        spec = SweepSpec(name=run_folder.sanitize_run_name(name), dataset=dataset, preset=None, overrides=(),
                          grid=parse_grid(grid_items), seeds=parse_seeds(seeds.strip()), steps=int(steps))
     except ValueError as e:  # SweepSpecError, or the name's
         raise SweepSpecError(str(e).replace("--grid ", "").replace("--seeds ", "seeds ")) from None

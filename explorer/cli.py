@@ -16,8 +16,8 @@ from pathlib import Path
 
 from explorer.game.config import DATASETS, TOYS, ConfigError, TrainConfig
 from explorer.game.data import DataUnavailableError
-from explorer.game.presets import PRESETS, preset
-from explorer.runs.folder import LOCK_FILE, METRICS_FILE, CheckpointError, resolve_runs_dir
+from explorer.lessons.presets import PRESETS, preset
+from explorer.runs.run_folder import LOCK_FILE, METRICS_FILE, CheckpointError, resolve_runs_dir
 
 
 def _train_parser(sub: argparse._SubParsersAction) -> None:
@@ -68,7 +68,7 @@ def _bench_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quality", type=float, default=0.0, metavar="SECONDS",
                    help="instead of the speed bench: train the 'MNIST in a minute' preset for SECONDS (e.g. 60) and "
                         "print the classifier score, Frechet distance and classes at 10, 30 and 60 s")
-    from explorer.gpu_report import add_report_arguments
+    from explorer.bench.gpu_report import add_report_arguments
 
     add_report_arguments(p)  # --report and its flags: issue 15's whole GPU report, one command
     p.set_defaults(func=cmd_bench)
@@ -76,16 +76,16 @@ def _bench_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> dict | None:
     if args.report:
-        from explorer.gpu_report import main_report
+        from explorer.bench.gpu_report import main_report
 
         return main_report(args)
     if args.quality:  # run_quality refuses a budget that is not > 0
-        from explorer.quality import main_quality
+        from explorer.bench.quality import main_quality
 
         return main_quality(args)
     if args.batch_size < 1 or args.seconds <= 0 or args.rounds < 1:
         raise ValueError("--batch-size and --rounds must be >= 1 and --seconds > 0")
-    from explorer.bench import main_bench
+    from explorer.bench.speed import main_bench
 
     return main_bench(args)
 
@@ -118,7 +118,7 @@ def cmd_train(args: argparse.Namespace) -> dict:
     from tqdm import tqdm
 
     from explorer.game.config import parse_overrides
-    from explorer.runs.folder import RunFolder
+    from explorer.runs.run_folder import RunFolder
     from explorer.runs.runner import Runner, Snapshot
     from explorer.runs.state import RunState
 
@@ -225,8 +225,8 @@ def spec_from_args(args: argparse.Namespace):
 def cmd_sweep(args: argparse.Namespace) -> dict:
     from tqdm import tqdm
 
-    from explorer.sweeps.folder import RESULTS_FILE, create_sweep, read_results, read_spec
     from explorer.sweeps.launch import SweepOptions, run_sweep
+    from explorer.sweeps.sweep_folder import RESULTS_FILE, create_sweep, read_results, read_spec
 
     if args.cpus < 0 or args.gpus_per_trial < 0 or args.max_concurrent < 0:
         raise ValueError("--cpus, --gpus-per-trial and --max-concurrent cannot be negative")
@@ -279,8 +279,8 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> dict:
-    from explorer.metrics.evaluate import PAPER_TABLE1, REFERENCE_ROW, evaluate_reference
-    from explorer.runs.scoring import evaluate_run
+    from explorer.metrics.protocol import PAPER_TABLE1, REFERENCE_ROW, evaluate_reference
+    from explorer.runs.checkpoint_scores import evaluate_run
 
     if bool(args.run_dir) == bool(args.samples_from):
         raise ValueError("give a RUN_DIR or --samples-from DATASET-SPLIT (one of the two)")
@@ -328,8 +328,8 @@ def _export_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> dict:
-    from explorer.runs import archive
-    from explorer.runs.folder import read_config
+    from explorer.runs import exporters
+    from explorer.runs.run_folder import read_config
 
     run_dir = _run_folder(args.run, args.runs_dir)
     if not (args.zip or args.csv or args.gif or args.mp4 or args.tensorboard):
@@ -337,28 +337,28 @@ def cmd_export(args: argparse.Namespace) -> dict:
     # Everything that can refuse does so before the first file is written.
     read_config(run_dir)
     if args.gif or args.mp4:
-        archive.frames_to_animate(run_dir)
+        exporters.frames_to_animate(run_dir)
     if args.mp4:
-        archive.require("mp4")
+        exporters.require("mp4")
     if args.tensorboard:
-        archive.require("tensorboard")
+        exporters.require("tensorboard")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = run_dir.resolve().name
     movie = f"{name}-{'figure' if read_config(run_dir).dataset in TOYS else 'samples'}"
     written = {"run_dir": str(run_dir)}
     if args.zip:
-        written["zip"] = str(archive.export_zip(run_dir, out / f"{name}.zip"))
+        written["zip"] = str(exporters.export_zip(run_dir, out / f"{name}.zip"))
     if args.csv:
-        written["csv"] = str(archive.export_metrics_csv(run_dir, out / f"{name}-metrics.csv"))
+        written["csv"] = str(exporters.export_metrics_csv(run_dir, out / f"{name}-metrics.csv"))
     if args.gif:
-        archive.write_gif(run_dir, out / f"{movie}.gif")
+        exporters.write_gif(run_dir, out / f"{movie}.gif")
         written["gif"] = str(out / f"{movie}.gif")
     if args.mp4:
-        archive.write_mp4(run_dir, out / f"{movie}.mp4")
+        exporters.write_mp4(run_dir, out / f"{movie}.mp4")
         written["mp4"] = str(out / f"{movie}.mp4")
     if args.tensorboard:
-        written["tensorboard"] = str(archive.write_tensorboard(run_dir, Path(args.tensorboard)))
+        written["tensorboard"] = str(exporters.write_tensorboard(run_dir, Path(args.tensorboard)))
     return written
 
 
@@ -375,8 +375,8 @@ def _import_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> dict:
-    from explorer.runs.archive import import_zip
-    from explorer.runs.folder import RunFolder
+    from explorer.runs.importer import import_zip
+    from explorer.runs.run_folder import RunFolder
 
     run_dir = import_zip(Path(args.zip), resolve_runs_dir(args.runs_dir), name=args.name)
     return {"run_dir": str(run_dir), "name": run_dir.name, "step": RunFolder(run_dir).last_checkpoint_step()}
@@ -399,7 +399,7 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sample(args: argparse.Namespace) -> dict:
-    from explorer.runs.archive import sample_grid, write_png
+    from explorer.runs.exporters import sample_grid, write_png
 
     run_dir = _run_folder(args.run, args.runs_dir)
     grid, step = sample_grid(run_dir, args.n, args.seed, Path(args.checkpoint) if args.checkpoint else None,

@@ -39,7 +39,7 @@ STATE_LABELS = {"loading": "loading models", "ready": "ready to start", "running
 # States that are plain English already and read as themselves (lower case: a status line and the browser tests
 # read "paused", "finished" inside a sentence).
 PLAIN_STATES = ("paused", "diverged", "finished", "stopped", "damaged", "failed")
-# What a metric is called, wherever it is read: the evaluation protocol's metrics (explorer.metrics.evaluate.METRICS),
+# What a metric is called, wherever it is read: the evaluation protocol's metrics (explorer.metrics.protocol.METRICS),
 # the columns of evals.csv, the trainer's per-step columns, and the comparison table's "metric.key" columns.
 METRIC_LABELS = {
     # the protocol's metrics (Evaluate's choice)
@@ -139,7 +139,7 @@ def metric_title(code: str) -> str:
 
 
 def metric_column_label(column: str) -> str:
-    """A column of Evaluate's comparison table (plots.evaluation.flatten_result) for people:
+    """A column of Evaluate's comparison table (plots.metric_curves.flatten_result) for people:
     'fid.frechet_distance' -> 'Frechet distance', 'parzen.mean' -> 'Parzen log-likelihood', 'G' -> "G's weights"."""
     if column in METRIC_LABELS:
         return METRIC_LABELS[column]

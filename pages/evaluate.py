@@ -1,7 +1,8 @@
 """Evaluate: score a saved run's checkpoint (Parzen window, classifier scores, modes), see its metric
 curves over training, and compare runs in one table. The bundled demos are listed too and scored read-only.
-The page only calls explorer.runs.scoring; a scoring takes 20 s to minutes, so it runs in a background thread
-that the page polls (a page script doing it would grey the page and lose the work on any click)."""
+The page only calls explorer.runs.checkpoint_scores; a scoring takes 20 s to minutes, so it runs in a background thread
+that the page polls (a page script doing it would grey the page and lose the work on any click), and Cancel ends
+it at its next progress report (a second or so)."""
 
 from __future__ import annotations
 
@@ -16,18 +17,22 @@ import streamlit as st
 from app import session
 from app.navigation import use_st_navigation
 from explorer import names
-from explorer.metrics.evaluate import PAPER_GAN, PAPER_TABLE1, REFERENCE_ROW
+from explorer.lessons.demo_runs import DEMOS
+from explorer.metrics.protocol import PAPER_GAN, PAPER_TABLE1, REFERENCE_ROW
 from explorer.metrics.registry import METRICS, applicable_metrics, metric
-from explorer.plots.evaluation import eval_curves_figure, flatten_result
-from explorer.runs.demos import DEMOS
-from explorer.runs.folder import DEMO_RUNS_DIR, RunFileError, RunFolder, RunInfo, list_checkpoints, list_runs
-from explorer.runs.scoring import evaluate_run
+from explorer.plots.metric_curves import eval_curves_figure, flatten_result
+from explorer.runs.checkpoint_scores import evaluate_run
+from explorer.runs.run_folder import DEMO_RUNS_DIR, RunFileError, RunFolder, RunInfo, list_checkpoints, list_runs
 
 use_st_navigation()  # first: see app/navigation.py
 
 RESULTS_KEY = "eval_results"  # the comparison table's rows, one per finished evaluation of this session
 JOB_KEY = "eval_job"          # the evaluation of this session, running or done (kept across page changes)
 POLL_SECONDS = 1.0
+
+
+class EvaluationCancelled(Exception):
+    """Raised from the progress callback once Cancel is pressed."""
 
 
 @dataclass
@@ -42,15 +47,26 @@ class EvaluationJob:
     result: dict | None = None
     error: str | None = None
     collected: bool = False  # its row is in the comparison table
+    cancelled: bool = False  # Cancel pressed: the thread stops at its next progress report
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def report(self, fraction: float, message: str) -> None:
+        """The scoring's progress; raising here is how a Cancel stops it (the scoring reports every batch)."""
         with self.lock:
+            if self.cancelled:
+                raise EvaluationCancelled
             self.fraction, self.message = min(1.0, fraction), message
+
+    def cancel(self) -> None:
+        with self.lock:
+            self.cancelled = True
 
     def run(self, run_dir: Path, **kwargs) -> None:
         try:
             result = evaluate_run(run_dir, on_progress=self.report, **kwargs)
+        except EvaluationCancelled:
+            with self.lock:
+                self.error = "cancelled"
         except Exception as e:  # missing data set, damaged checkpoint, missing classifier weights: say which
             with self.lock:
                 self.error = f"{type(e).__name__}: {e}"
@@ -124,13 +140,19 @@ def job_view(job: EvaluationJob | None) -> None:
         return
     with job.lock:
         fraction, message, result, error = job.fraction, job.message, job.result, job.error
+    if error == "cancelled":
+        st.info(f"Evaluation of {job.run_name} cancelled: nothing was recorded. Press Evaluate to start again.")
+        return
     if error is not None:
         st.error(f"Evaluation of {job.run_name} failed: {error}")
         return
     if result is None:
         elapsed = time.monotonic() - job.started
-        st.progress(fraction, text=f"Evaluating {job.run_name}: {message} · {elapsed:.0f} s "
-                                   "(you may open other pages meanwhile; it goes on)")
+        bar, stop = st.columns([5, 1], vertical_alignment="bottom")
+        bar.progress(fraction, text=f"Evaluating {job.run_name}: {message} · {elapsed:.0f} s "
+                                    "(you may open other pages meanwhile; it goes on)")
+        stop.button("Cancel", key="eval_cancel", on_click=job.cancel, disabled=job.cancelled, width="stretch",
+                    help="Stop this evaluation at its next progress report; nothing is recorded.")
         return
     if not job.collected:
         job.collected = True

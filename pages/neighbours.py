@@ -16,8 +16,8 @@ from explorer.game.data import Dataset, DataUnavailableError
 from explorer.game.datasets import load_dataset
 from explorer.metrics import neighbours
 from explorer.plots import latent
-from explorer.plots import paper as figures
 from explorer.plots.images import neighbour_pairs_image
+from explorer.plots.neighbours import distance_histogram
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -79,6 +79,6 @@ copying = "Far below 1: samples sit closer to training images than unseen real i
 lecture.metrics("nn", [("median: generated → train", f"{report.sample_median:.2f}", None),
                        ("median: held-out real → train", f"{report.test_median:.2f}", None),
                        ("ratio", f"{report.ratio:.2f}", copying)])
-st.plotly_chart(figures.distance_histogram(report.sample_dist, report.test_dist), key="nn_hist",
+st.plotly_chart(distance_histogram(report.sample_dist, report.test_dist), key="nn_hist",
                 config={"displayModeBar": False})
 (st.warning if report.ratio < 0.9 else st.success)(report.verdict)

@@ -10,8 +10,8 @@ import streamlit as st
 from app import lecture, presentation, replay_view, runs_view, session
 from app.navigation import use_st_navigation
 from explorer import names
-from explorer.runs import folder as runs_io
-from explorer.runs.folder import DEMO_RUNS_DIR, list_runs
+from explorer.runs import run_folder
+from explorer.runs.run_folder import DEMO_RUNS_DIR, list_runs
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -28,10 +28,10 @@ runs = {i.name: i for i in list_runs(reg.runs_dir, sweeps=True) if i.config is n
 demos = {i.name: i for i in list_runs(DEMO_RUNS_DIR) if i.config is not None and i.name not in runs}
 choices = {**runs, **demos}
 wanted = st.query_params.get("run") or st.session_state.get(REPLAY_KEY)
-if wanted and wanted not in choices and (found := runs_io.find_run_dir(reg.runs_dir, wanted)) is not None:
+if wanted and wanted not in choices and (found := run_folder.find_run_dir(reg.runs_dir, wanted)) is not None:
     # A trial of the bundled sweep (the Sweeps page's cells open them): offered with the other trials of its sweep.
     trials = {i.name: i for i in list_runs(found.parent) if i.config is not None}
-    if runs_io.is_demo(found):
+    if run_folder.is_demo(found):
         demos.update(trials)
     choices.update(trials)
 if not choices:

@@ -8,8 +8,8 @@ import streamlit as st
 from app import lecture, presentation, session, status
 from app.navigation import use_st_navigation
 from explorer import names
-from explorer.game.presets import SIDE_BY_SIDE, SIDE_BY_SIDE_DATASETS, side_by_side
-from explorer.plots.paper import gradient_comparison_figure
+from explorer.lessons.presets import SIDE_BY_SIDE, SIDE_BY_SIDE_DATASETS, side_by_side
+from explorer.plots.toys import gradient_comparison_figure
 
 use_st_navigation()  # first: see app/navigation.py
 

@@ -9,7 +9,7 @@ import streamlit as st
 from app import session
 from app import sweep_view as view
 from app.navigation import use_st_navigation
-from explorer.runs.folder import SWEEPS_SUBDIR
+from explorer.runs.run_folder import SWEEPS_SUBDIR
 
 use_st_navigation()  # first: see app/navigation.py
 view.follow_replay()  # a cell or a seed was clicked: its run opens in Replay

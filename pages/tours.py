@@ -16,12 +16,12 @@ from app import lecture, presentation, session, status
 from app.navigation import use_st_navigation
 from explorer import names
 from explorer.game.config import TrainConfig
-from explorer.plots import paper
-from explorer.plots.evaluation import eval_curves_figure
+from explorer.lessons.tours import TOURS, Tour, begin_step, stop_runs
+from explorer.plots import toys
 from explorer.plots.images import image_grid
+from explorer.plots.metric_curves import eval_curves_figure
 from explorer.plots.style import mark_milestones
 from explorer.runs.state import RunState
-from explorer.runs.tours import TOURS, Tour, begin_step, stop_runs
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -168,14 +168,14 @@ def _figures(s, runs) -> None:
     with right:
         if tour.name == "minimax":  # G's gradient and D(G(z)): the stuck minimax run beside the fresh one
             frames = {r.snapshot().config.loss.replace("_", "-"): r.snapshot().metrics for r in runs}
-            fig = paper.gradient_comparison_figure(frames)
+            fig = toys.gradient_comparison_figure(frames)
             marks = [h for r in runs for h in r.snapshot().milestones]
             fig = mark_milestones(fig, [h.step for h in marks], [h.name for h in marks])
         elif s.modes_history:
             n_modes = getattr(s.toy, "n_modes", None)
-            fig = mark_milestones(paper.modes_history_figure(s.modes_frame, n_modes), *_marks(s))
+            fig = mark_milestones(toys.modes_history_figure(s.modes_frame, n_modes), *_marks(s))
         elif s.toy_history:
-            fig = mark_milestones(paper.toy_metrics_figure(s.toy_frame), *_marks(s))
+            fig = mark_milestones(toys.toy_metrics_figure(s.toy_frame), *_marks(s))
         elif s.eval_history:
             fig = mark_milestones(eval_curves_figure(s.eval_frame[["step", "classes_covered"]]), *_marks(s))
         else:

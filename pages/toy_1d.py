@@ -10,8 +10,8 @@ from app import figure_sources, lecture, presentation, session, status
 from app.navigation import use_st_navigation
 from explorer import names
 from explorer.game.config import TOYS_1D
-from explorer.game.presets import FIGURE1_PRESETS
-from explorer.plots import paper as figures
+from explorer.lessons.presets import FIGURE1_PRESETS
+from explorer.plots import toys as figures
 
 use_st_navigation()  # first: see app/navigation.py
 

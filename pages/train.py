@@ -21,11 +21,11 @@ from app import config_form, lecture, presentation, replay_view, session, status
 from app.navigation import use_st_navigation
 from explorer import names
 from explorer.game.config import TrainConfig
-from explorer.game.presets import PRESETS, preset
+from explorer.lessons.presets import PRESETS, preset
 from explorer.plots import training as plots
-from explorer.plots.evaluation import eval_curves_figure
 from explorer.plots.images import image_grid
-from explorer.runs.folder import RunLockedError
+from explorer.plots.metric_curves import eval_curves_figure
+from explorer.runs.run_folder import RunLockedError
 from explorer.runs.state import RunState
 
 use_st_navigation()  # first: see app/navigation.py

@@ -31,9 +31,9 @@ PREVIEW_IMAGES = 64
 LIMITS = (f"**A CSV** (`.csv`): one number per line (1D values) or two separated by a comma (x, y points), an "
           f"optional header line, {uploads.MIN_POINTS} to {uploads.MAX_POINTS:,} rows, at most "
           f"{uploads.MAX_CSV_BYTES // 1024**2} MB, finite numbers only.\n\n"
-          f"**A zip of images** (`.zip`): {uploads.MIN_IMAGES} to {uploads.MAX_IMAGES:,} PNG or JPEG files, grey or "
-          f"colour, each at most {uploads.MAX_IMAGE_PIXELS // 1024**2} megapixels; at most "
-          f"{uploads.MAX_ZIP_BYTES // 1024**2} MB. They are kept at {uploads.STORE_SIZE}x{uploads.STORE_SIZE} "
+          f"**A zip of images** (`.zip`): {uploads.MIN_IMAGES} to {uploads.IMAGE_ZIP.members:,} PNG or JPEG "
+          f"files, grey or colour, each at most {uploads.MAX_IMAGE_PIXELS // 1024**2} megapixels; at most "
+          f"{uploads.IMAGE_ZIP.zip_bytes // 1024**2} MB. They are kept at {uploads.STORE_SIZE}x{uploads.STORE_SIZE} "
           f"(squashed square, as the folder loader does) and train at 32x32 unless the config says otherwise.")
 
 

@@ -1,6 +1,6 @@
 """Train the demo runs shipped in assets/demo_runs/: `python scripts/make_demo_runs.py [--only NAME] [--out DIR]`.
 
-Each demo (explorer/runs/demos.py) is an ordinary run folder trained here on the CPU with its fixed seed: config,
+Each demo (explorer/lessons/demo_runs.py) is an ordinary run folder trained here on the CPU with its fixed seed: config,
 metrics, the frames replay plays, in-training metrics, and its last checkpoint only, without the optimizers' state
 (two thirds of an Adam checkpoint): enough for the Latent space and Nearest neighbours pages, and a copy resumes
 with fresh optimizer moments. A demo being made
@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from explorer.runs.demos import DEMOS, slim_for_shipping
-from explorer.runs.folder import DEMO_RUNS_DIR, RunFolder
+from explorer.lessons.demo_runs import DEMOS, slim_for_shipping
+from explorer.runs.run_folder import DEMO_RUNS_DIR, RunFolder
 from explorer.runs.runner import Runner
 
 

@@ -1,6 +1,6 @@
 """Train the sweep shipped in assets/demo_sweeps/: `python scripts/make_demo_sweep.py [--out DIR] [--cpus N]`.
 
-The sweep (explorer/sweeps/demo.py) runs on a local Ray like any `python -m explorer sweep`, into a temp folder,
+The sweep (explorer/sweeps/demo_sweep.py) runs on a local Ray like any `python -m explorer sweep`, into a temp folder,
 and the finished sweep folder is swapped in at the end, so an interrupted run leaves the old one whole. Each
 trial keeps what the Sweeps and Replay pages read (config, metrics, recorded frames) and drops its checkpoints:
 a toy's checkpoint is about 0.5 MB even without optimizer state, three times the rest of the trial, and a toy
@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from explorer.runs.folder import DEMO_SWEEPS_DIR, LOCK_FILE, RunFolder
-from explorer.sweeps.demo import DEMO_SWEEP
-from explorer.sweeps.folder import PROGRESS_FILE, create_sweep, read_results
+from explorer.runs.run_folder import DEMO_SWEEPS_DIR, LOCK_FILE, RunFolder
+from explorer.sweeps.demo_sweep import DEMO_SWEEP
 from explorer.sweeps.launch import SweepOptions, run_sweep
+from explorer.sweeps.sweep_folder import PROGRESS_FILE, create_sweep, read_results
 
 
 def folder_bytes(path: Path) -> int:

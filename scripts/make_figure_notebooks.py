@@ -49,8 +49,8 @@ FIGURE1 = [
           'train("Figure 1: 1D Gaussian", steps=STEPS, seed=SEED, runs_dir=RUNS, wait=HEADLESS)'),
     new_code_cell(
         "from explorer import Trainer, load_dataset\n"
-        "from explorer.game.presets import FIGURE1_PRESETS\n"
-        "from explorer.plots import paper as figures\n"
+        "from explorer.lessons.presets import FIGURE1_PRESETS\n"
+        "from explorer.plots import toys as figures\n"
         "from explorer.game.config import TrainConfig\n"
         "from explorer.metrics.toy import LOG4, toy1d_view\n\n"
         "cfg = TrainConfig(steps=STEPS, seed=SEED)  # the class defaults are the 1D toy of Figure 1\n"
@@ -74,7 +74,7 @@ FIGURE1 = [
         "## Section 3: minimax vs non-saturating from a poor G\n\n"
         "\"Early in learning, when G is poor, D can reject samples with high confidence ... log(1 - D(G(z))) "
         "saturates. Rather than training G to minimize log(1 - D(G(z))) we can train G to maximize log D(G(z)).\" "
-        "`explorer.game.presets.POOR_G` gives D a head start (SGD, k = 5, 50x G's learning rate) against a G "
+        "`explorer.lessons.presets.POOR_G` gives D a head start (SGD, k = 5, 50x G's learning rate) against a G "
         "whose first samples sit near 0, far from p_data at 2."),
     new_code_cell(
         "frames, ends = {}, {}\n"
@@ -107,8 +107,8 @@ FIGURE2 = [
     new_code_cell(
         "from PIL import Image\n"
         "from explorer import Trainer, load_dataset\n"
-        "from explorer.plots import paper as figures\n"
         "from explorer.plots import latent\n"
+        "from explorer.plots.neighbours import distance_histogram\n"
         "from explorer.plots.images import neighbour_pairs_image\n"
         "from explorer.metrics import neighbours\n"
         "from explorer.game.config import TrainConfig\n\n"
@@ -131,7 +131,7 @@ FIGURE2 = [
         "print(f'median distance to the nearest training image: generated {report.sample_median:.2f}, '\n"
         "      f'held-out real {report.test_median:.2f} (ratio {report.ratio:.2f})')\n"
         "print(report.verdict)\n"
-        "figures.distance_histogram(report.sample_dist, report.test_dist)"),
+        "distance_histogram(report.sample_dist, report.test_dist)"),
 ]
 
 FIGURE3 = [
@@ -185,7 +185,7 @@ TABLE1 = [
         "on a\nvalidation set, gives the mean log-likelihood of the MNIST test set: **225 ± 2** for the GAN. Real "
         "training images\nused as the samples score about **241** under the same protocol.\n\n"
         "This notebook trains the `Paper: MNIST MLPs (SGD)` preset (the MLPs and optimiser of the paper's own code) "
-        "with the\nengine, then scores it with `explorer.metrics.evaluate`, exactly as `python -m explorer evaluate "
+        "with the\nengine, then scores it with `explorer.metrics.protocol`, exactly as `python -m explorer evaluate "
         "RUN_DIR --metric parzen` does.\nThe preset also keeps a running average of G's weights (`g_average`, decay "
         "0.99999). Averaging never feeds back into\ntraining, so the game is the paper's; we score both the trained G "
         "and its average."),
@@ -201,7 +201,7 @@ TABLE1 = [
     new_code_cell(
         "import time\n"
         "from explorer import Trainer, load_dataset, pick_device, preset\n"
-        "from explorer.metrics.evaluate import PAPER_TABLE1, evaluate_reference, generate, score_samples\n"
+        "from explorer.metrics.protocol import PAPER_TABLE1, evaluate_reference, generate, score_samples\n"
         "from explorer.plots.images import image_grid\n\n"
         'cfg = preset("Paper: MNIST MLPs (SGD)", data_root=DATA_ROOT, device=DEVICE, steps=STEPS)\n'
         "device = pick_device(cfg.device)\n"

@@ -1,6 +1,6 @@
 """Measure what two lessons claim, headless, for seeds 0, 1 and 2: `python scripts/measure_lessons.py [PART ...]`.
 
-- `comparisons`: each Side by side comparison (explorer.game.presets.SIDE_BY_SIDE) on a data set (--dataset,
+- `comparisons`: each Side by side comparison (explorer.lessons.presets.SIDE_BY_SIDE) on a data set (--dataset,
   toy1d by default), both sides trained from the same seed as the page trains them: G's gradient norm and mean
   D(G(z)) over the first --early steps, JS (nats) at --early steps and at the end, and how far D is from the
   optimal D* (mean |D - D*| where the densities have mass) over the first --early steps.
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.game.presets import SIDE_BY_SIDE, side_by_side
+from explorer.lessons.presets import SIDE_BY_SIDE, side_by_side
+from explorer.lessons.tours import TOURS, begin_step
 from explorer.metrics.toy import Toy1DView
 from explorer.runs.replay import Recording
 from explorer.runs.runner import Runner
-from explorer.runs.tours import TOURS, begin_step
 
 SEEDS = (0, 1, 2)
 

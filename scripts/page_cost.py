@@ -31,7 +31,7 @@ from pathlib import Path
 
 from soak_browser import start_server, stop_server  # scripts/ is on sys.path when a script runs
 
-from explorer.runs.folder import RunFolder
+from explorer.runs.run_folder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -96,7 +96,7 @@ def cpu_seconds(roots: list[int]) -> float:
 
 def config_query(args: argparse.Namespace) -> dict[str, str]:
     from explorer.game.config import TrainConfig
-    from explorer.game.presets import preset
+    from explorer.lessons.presets import preset
 
     cfg = preset(args.preset) if args.preset else TrainConfig.for_dataset(args.dataset)
     cfg = cfg.replace(dataset=args.dataset, steps=0).with_overrides(args.overrides)
@@ -108,7 +108,7 @@ def config_query(args: argparse.Namespace) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", default="toy1d")
-    p.add_argument("--preset", help="start from a named preset (explorer.game.presets)")
+    p.add_argument("--preset", help="start from a named preset (explorer.lessons.presets)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE")
     p.add_argument("--data-root", help="where data sets live (for mnist)")
     p.add_argument("--rounds", type=int, default=4)

@@ -38,7 +38,7 @@ from explorer.game.models import sample_z
 from explorer.plots import latent
 from explorer.plots import training as plots
 from explorer.plots.images import image_grid
-from explorer.plots.paper import figure1, gan_lab_figure
+from explorer.plots.toys import figure1, gan_lab_figure
 from explorer.runs.runner import COLUMNS, ModesPoint, Runner, Snapshot, ToyPoint
 
 DATASETS = ("toy1d", "ring8", "mnist_subset")  # runs cycle through these: a 1D toy, a 2D toy, an image set

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from soak import vm_rss  # scripts/ is on sys.path when this file runs as a script
 
-from explorer.runs.folder import RunFolder
+from explorer.runs.run_folder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
-from explorer.game.presets import PRESETS
+from explorer.lessons.presets import PRESETS
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,8 +59,8 @@ def home_frame(at: AppTest) -> tuple[str, str]:
 
 def test_home_plays_the_figure1_demo_from_its_frames_and_loops(registry):
     from app import home
-    from explorer.runs.folder import DEMO_RUNS_DIR
     from explorer.runs.replay import Recording
+    from explorer.runs.run_folder import DEMO_RUNS_DIR
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
@@ -78,8 +78,8 @@ def test_home_plays_the_figure1_demo_from_its_frames_and_loops(registry):
 
 def test_home_frame_captions_say_what_the_frame_shows():
     from app import home
-    from explorer.runs.folder import DEMO_RUNS_DIR
     from explorer.runs.replay import Recording
+    from explorer.runs.run_folder import DEMO_RUNS_DIR
 
     rec = Recording.open(DEMO_RUNS_DIR / home.DEMO)
     first = home.frame_caption(0, rec.last_step, rec.frame_at(0)[1])
@@ -289,8 +289,8 @@ def test_the_train_page_shows_a_failed_write_and_a_warning_of_the_game(registry,
     """A run paused on a full disk, and D winning (section 3's poor G), as the page shows them."""
     import errno
 
-    from explorer.game.presets import preset
-    from explorer.runs import folder, health
+    from explorer.lessons.presets import preset
+    from explorer.runs import health, run_folder
 
     monkeypatch.setattr(health, "D_WINS_STEPS", 30)  # the poor G's D wins from the start: see it sooner
     runner = registry.start(preset("Minimax from a poor G", steps=0))
@@ -299,7 +299,7 @@ def test_the_train_page_shows_a_failed_write_and_a_warning_of_the_game(registry,
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(runner.run_dir / "metrics.csv"))
 
-    monkeypatch.setattr(folder, "append_metrics", disk_full)
+    monkeypatch.setattr(run_folder, "append_metrics", disk_full)
     wait_for(lambda: runner.snapshot().state == "paused" and runner.snapshot().error is not None)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()

@@ -21,18 +21,11 @@ from PIL import Image, ImageSequence
 
 from explorer import Runner, TrainConfig
 from explorer.cli import main
-from explorer.runs import folder as runs_io
-from explorer.runs import replay
-from explorer.runs.archive import (
-    ArchiveError,
-    ArchiveLimits,
-    export_zip,
-    import_zip,
-    run_files,
-    sample_steps,
-    write_gif,
-)
-from explorer.runs.folder import read_metrics
+from explorer.game.uploads import RUN_ZIP, ZipLimits
+from explorer.runs import replay, run_folder
+from explorer.runs.exporters import export_zip, run_files, sample_steps, write_gif
+from explorer.runs.importer import ArchiveError, import_zip
+from explorer.runs.run_folder import read_metrics
 from tests.conftest import ROOT
 
 # ------------------------------------------------------------------------------------------ runs to share
@@ -95,7 +88,7 @@ def test_export_then_import_gives_the_same_run_and_it_resumes(trained, runs_dir,
         assert read_metrics(imported, "evals.csv")["step"].tolist() == [30, 60]
     else:
         assert [step for step, _ in sample_steps(imported)] == [0, 20, 40, 60]
-    assert [r.name for r in runs_io.list_runs(runs_dir)].count(imported.name) == 1
+    assert [r.name for r in run_folder.list_runs(runs_dir)].count(imported.name) == 1
 
     runner = Runner.open(imported, changes={"steps": 70})  # a run like any other: it opens and goes on training
     assert runner.snapshot().step == 60
@@ -135,7 +128,7 @@ def with_checksum(state: dict) -> bytes:
     buffer = io.BytesIO()
     torch.save(state, buffer)
     payload = buffer.getvalue()
-    return payload + runs_io.CHECKSUM_TAG + hashlib.sha256(payload).hexdigest().encode()
+    return payload + run_folder.CHECKSUM_TAG + hashlib.sha256(payload).hexdigest().encode()
 
 
 def read_member(zip_path: Path, name: str) -> bytes:
@@ -163,9 +156,9 @@ def symlink(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def bad_zip(case: str, good: Path, path: Path, marker: Path) -> tuple[Path, str, ArchiveLimits]:
+def bad_zip(case: str, good: Path, path: Path, marker: Path) -> tuple[Path, str, ZipLimits]:
     """(zip, the member its refusal must name, limits) for one kind of bad zip."""
-    limits = ArchiveLimits()
+    limits = RUN_ZIP
     config = read_member(good, "digits/config.json")
     if case in ("../x", "/abs/config.json", "digits/../../b", "C:/x", "digits\\..\\x"):
         return rezip(good, path, add=[(zipfile.ZipInfo(case), b"x")]), case, limits
@@ -173,7 +166,7 @@ def bad_zip(case: str, good: Path, path: Path, marker: Path) -> tuple[Path, str,
         member = "digits/samples/step_00000080.png"
         return rezip(good, path, add=[(symlink(member), b"/etc/passwd")]), member, limits
     if case == "oversized member":
-        return rezip(good, path), "digits/checkpoints/step_00000030.pt", ArchiveLimits(member_bytes=1_000_000)
+        return rezip(good, path), "digits/checkpoints/step_00000030.pt", RUN_ZIP.replace(member_bytes=1_000_000)
     if case == "zip bomb":
         member = "digits/evals.csv"
         return rezip(good, path, add=[(member, b"\0" * 20_000_000)]), member, limits  # deflates ~1000:1
@@ -257,14 +250,14 @@ def test_a_bad_zip_is_refused_naming_the_member_and_nothing_is_written(good_zip,
 def test_the_booby_trapped_checkpoint_would_run_its_code_if_loaded_unsafely(tmp_path):
     """The trap in the test above is real: only weights_only=True kept it from running."""
     marker = tmp_path / "pwned"
-    payload = with_checksum({"G": Evil(marker)}).partition(runs_io.CHECKSUM_TAG)[0]
+    payload = with_checksum({"G": Evil(marker)}).partition(run_folder.CHECKSUM_TAG)[0]
     torch.load(io.BytesIO(payload), weights_only=False)
     assert marker.read_text() == "pwned"
 
 
 @pytest.mark.parametrize("limits, expected", [
-    (ArchiveLimits(members=3), "it has 8 members, over the limit of 3"),
-    (ArchiveLimits(total_bytes=1_000_000), "bytes uncompressed, over the limit of 1,000,000"),
+    (RUN_ZIP.replace(members=3), "it has 8 members, over the limit of 3"),
+    (RUN_ZIP.replace(total_bytes=1_000_000), "bytes uncompressed, over the limit of 1,000,000"),
 ])
 def test_a_zip_over_the_whole_zip_limits_is_refused(good_zip, tmp_path, limits, expected):
     runs_dir = tmp_path / "not-yet"  # an import that is refused does not even create the runs folder

@@ -10,7 +10,7 @@ from dataclasses import fields
 
 from explorer import names
 from explorer.game.config import TrainConfig
-from explorer.runs.folder import DEMO_SWEEPS_DIR
+from explorer.runs.run_folder import DEMO_SWEEPS_DIR
 from tests import test_browser
 from tests.test_browser import CHROMIUM, OUTPUT, _browser_or_skip, wait_idle, wait_until
 from tests.test_sweep_page import js_of, make_sweep, template  # noqa: F401 - template is a fixture

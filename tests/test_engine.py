@@ -141,7 +141,7 @@ def test_fresh_noise_and_reused_fake_batch_both_train():
 
 @pytest.mark.slow
 def test_g_average_is_a_running_mean_of_g_kept_in_checkpoints(tmp_path):
-    from explorer.runs.folder import load_models, save_checkpoint
+    from explorer.runs.run_folder import load_models, save_checkpoint
 
     cfg = TrainConfig.for_dataset("mnist_subset", model="paper", g_hidden=32, d_hidden=16, batch_size=16,
                                   g_average=0.75)
@@ -173,7 +173,7 @@ def test_g_average_is_a_running_mean_of_g_kept_in_checkpoints(tmp_path):
 def test_paper_preset_builds_the_2014_mnist_networks():
     from explorer.game.data import Dataset
     from explorer.game.models import Maxout
-    from explorer.game.presets import preset
+    from explorer.lessons.presets import preset
 
     cfg = preset("Paper: MNIST MLPs (SGD)")
     assert cfg.g_average == 0.99999  # evaluated with averaged weights; training is the paper's

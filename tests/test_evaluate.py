@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from explorer import Runner, TrainConfig
-from explorer.metrics.evaluate import MetricError, score_samples
-from explorer.runs.scoring import evaluate_run
+from explorer.metrics.protocol import MetricError, score_samples
+from explorer.runs.checkpoint_scores import evaluate_run
 from tests.conftest import ROOT
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer import Runner, TrainConfig
-from explorer.runs import folder as runs_io
+from explorer.runs import run_folder
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "pages" / "evaluate.py")
@@ -40,7 +40,7 @@ def evaluate(at: AppTest, timeout: float = 240.0) -> AppTest:
 
 
 def test_without_a_saved_run_or_demos_the_page_says_what_to_do(runs_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(runs_io, "DEMO_RUNS_DIR", tmp_path / "no-demos")  # an install without the demos
+    monkeypatch.setattr(run_folder, "DEMO_RUNS_DIR", tmp_path / "no-demos")  # an install without the demos
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     assert any("No saved run" in i.value for i in at.info)
@@ -59,7 +59,7 @@ def test_a_fresh_runs_folder_lists_the_demos_and_scores_one_without_writing_to_i
     assert at.multiselect[0].value == ["fid", "score", "coverage"]
     assert list(at.multiselect[0].options) == ["Parzen log-likelihood", "Frechet distance", "classifier score",
                                                "classes covered"]
-    demo = runs_io.DEMO_RUNS_DIR / "mnist-subset-digits"
+    demo = run_folder.DEMO_RUNS_DIR / "mnist-subset-digits"
     before = {p: p.stat().st_mtime_ns for p in demo.rglob("*")}
     at.multiselect[0].set_value(["score", "coverage"])
     at.select_slider[0].set_value(500)
@@ -72,7 +72,7 @@ def test_a_fresh_runs_folder_lists_the_demos_and_scores_one_without_writing_to_i
 
 
 def test_a_saved_ring_run_is_scored_and_its_training_curves_shown(runs_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(runs_io, "DEMO_RUNS_DIR", tmp_path / "no-demos")
+    monkeypatch.setattr(run_folder, "DEMO_RUNS_DIR", tmp_path / "no-demos")
     cfg = TrainConfig.for_dataset("ring8", steps=200, eval_interval=100)
     Runner(cfg, runs_dir=runs_dir).start().join(300)
     at = AppTest.from_file(PAGE, default_timeout=120).run()
@@ -86,7 +86,7 @@ def test_a_saved_ring_run_is_scored_and_its_training_curves_shown(runs_dir, tmp_
 
 
 def test_a_run_that_averages_g_offers_both_weights_and_the_table_says_which(runs_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(runs_io, "DEMO_RUNS_DIR", tmp_path / "no-demos")
+    monkeypatch.setattr(run_folder, "DEMO_RUNS_DIR", tmp_path / "no-demos")
     cfg = TrainConfig.for_dataset("mnist_subset", model="mlp", g_hidden=16, d_hidden=32, steps=30, g_average=0.9)
     Runner(cfg, runs_dir=runs_dir).start().join(300)
     at = AppTest.from_file(PAGE, default_timeout=180).run()
@@ -99,3 +99,25 @@ def test_a_run_that_averages_g_offers_both_weights_and_the_table_says_which(runs
     evaluate(at)
     table = at.dataframe[0].value
     assert table["G's weights"].tolist() == ["G as trained"] and 1.0 <= table["classifier score"].iloc[0] <= 10.0
+
+
+@pytest.mark.slow
+def test_cancel_stops_a_running_evaluation_and_records_nothing(runs_dir):
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    labels = list(at.selectbox[0].options)
+    at.selectbox[0].select_index(next(i for i, o in enumerate(labels) if o.startswith("mnist-subset-digits"))).run()
+    at.multiselect[0].set_value(["parzen"]).run()  # 10,000 samples: long enough to cancel half way
+    at.button[0].click().run()
+    end = time.monotonic() + 120
+    while "Parzen" not in " ".join(p.proto.text for p in at.get("progress")):  # sampling done, the window runs
+        assert time.monotonic() < end and not at.error, "the evaluation never reached its Parzen window"
+        time.sleep(0.5)
+        at.run()
+    at.button(key="eval_cancel").click().run()
+    end = time.monotonic() + 60
+    while not any("cancelled" in i.value for i in at.info):
+        assert time.monotonic() < end, "Cancel did not stop the evaluation"
+        time.sleep(0.5)
+        at.run()
+    assert not at.dataframe and not at.error  # nothing joined the comparison table
+    assert not at.button[0].disabled  # Evaluate can start another

@@ -1,4 +1,4 @@
-"""Long exports show progress: the GIF / MP4 writers report each frame drawn (explorer.runs.archive), and the Runs
+"""Long exports show progress: the GIF / MP4 writers report each frame drawn (explorer.runs.exporters), and the Runs
 page's "Make GIF and MP4" runs on a background thread with a progress bar, then offers the files."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import BinaryIO
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.runs import archive, replay
-from explorer.runs.folder import DEMO_RUNS_DIR
+from explorer.runs import exporters, replay
+from explorer.runs.run_folder import DEMO_RUNS_DIR
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def test_each_frame_drawn_is_reported_in_order(kind, tmp_path):
         pytest.importorskip("imageio_ffmpeg")
     run = short_run(tmp_path)
     heard: list[tuple[int, int]] = []
-    writer = archive.write_gif if kind == "gif" else archive.write_mp4
+    writer = exporters.write_gif if kind == "gif" else exporters.write_mp4
     n = writer(run, tmp_path / f"out.{kind}", progress=lambda done, total: heard.append((done, total)))
     assert n == 4 and heard == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert (tmp_path / f"out.{kind}").stat().st_size > 0

@@ -18,9 +18,9 @@ import pytest
 import torch
 
 from explorer import Runner, RunRegistry, TrainConfig
-from explorer.game.presets import preset
-from explorer.runs import folder as runs_io
-from explorer.runs.folder import (
+from explorer.lessons.presets import preset
+from explorer.runs import run_folder
+from explorer.runs.run_folder import (
     RunFileError,
     RunLockedError,
     latest_checkpoint,
@@ -53,7 +53,7 @@ def test_a_cli_run_killed_with_sigkill_resumes_with_no_gap_or_duplicate(tmp_path
                              "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     run_dir = tmp_path / "killed"
     try:
-        wait_for(lambda: runs_io.checkpoint_path(run_dir, 300).exists(), timeout=120)
+        wait_for(lambda: run_folder.checkpoint_path(run_dir, 300).exists(), timeout=120)
         # While it trains, a second writer is refused and changes nothing.
         config_before = (run_dir / "config.json").read_text()
         second = cli("train", "--resume", str(run_dir), "--steps", "50")
@@ -245,8 +245,8 @@ def test_a_full_disk_pauses_the_run_replaces_nothing_good_and_resume_goes_on(tmp
             filler = fill(runs_dir)
         else:  # simulated: every write of the run folder fails halfway from now on
             real_open, real_fdopen = open, os.fdopen
-            monkeypatch.setattr(runs_io, "open", lambda *a, **k: _FullDiskFile(real_open(*a, **k)), raising=False)
-            monkeypatch.setattr(runs_io.os, "fdopen", lambda *a, **k: _FullDiskFile(real_fdopen(*a, **k)))
+            monkeypatch.setattr(run_folder, "open", lambda *a, **k: _FullDiskFile(real_open(*a, **k)), raising=False)
+            monkeypatch.setattr(run_folder.os, "fdopen", lambda *a, **k: _FullDiskFile(real_fdopen(*a, **k)))
         wait_for(lambda: runner.snapshot().state == "paused" and runner.snapshot().error, timeout=120)
         snap = runner.snapshot()
         assert "No space left on device" in snap.error and "Nothing already on disk was replaced" in snap.error
@@ -273,7 +273,7 @@ def test_a_run_folder_that_cannot_be_created_is_an_error_with_nothing_left(tmp_p
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "runs" / "x" / "config.json"))
 
-    monkeypatch.setattr(runs_io, "atomic_write_text", no_space)
+    monkeypatch.setattr(run_folder, "atomic_write_text", no_space)
     out_dir = tmp_path / "runs"
     with pytest.raises(OSError):
         Runner(TrainConfig(), runs_dir=out_dir)

@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer import Runner, TrainConfig
-from explorer.runs import folder as runs_io
+from explorer.runs import run_folder
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +69,7 @@ def charts(at: AppTest) -> int:
 @pytest.mark.parametrize("page, needs", [("toy_1d", "No 1D run"), ("toy_2d", "No 2D run"),
                                          ("latent", "No image run"), ("neighbours", "No image run")])
 def test_a_page_without_a_run_says_what_to_do(registry, page, needs, tmp_path, monkeypatch):
-    monkeypatch.setattr(runs_io, "DEMO_RUNS_DIR", tmp_path / "no-demos")  # an install without the demos
+    monkeypatch.setattr(run_folder, "DEMO_RUNS_DIR", tmp_path / "no-demos")  # an install without the demos
     at = open_page(page)
     assert any(needs in i.value for i in at.info), [i.value for i in at.info]
     assert at.get("page_link"), "a link to the Train page"
@@ -88,7 +88,7 @@ def test_image_pages_open_on_the_bundled_digits_demo_on_a_fresh_runs_folder(regi
 
 @pytest.mark.slow
 def test_image_pages_explain_that_toys_do_not_apply(registry, runs_dir, saved_runs, tmp_path, monkeypatch):
-    monkeypatch.setattr(runs_io, "DEMO_RUNS_DIR", tmp_path / "no-demos")
+    monkeypatch.setattr(run_folder, "DEMO_RUNS_DIR", tmp_path / "no-demos")
     with_saved(runs_dir, saved_runs, "toy1d-saved")
     for page in ("latent", "neighbours"):
         at = open_page(page)
@@ -157,7 +157,7 @@ def test_a_cli_resume_succeeds_while_a_page_shows_the_same_saved_run(registry, r
     at = open_page(page)
     at.run()
     assert not at.exception, at.exception
-    assert runs_io.writer_pid(runs_dir / run) is None  # looking takes no lock...
+    assert run_folder.writer_pid(runs_dir / run) is None  # looking takes no lock...
     assert _folder_bytes(runs_dir / run) == before  # ...and writes nothing
     steps = SAVED[run].steps + 50
     out = subprocess.run([sys.executable, "-m", "explorer", "train", "--resume", str(runs_dir / run), "--steps",
@@ -166,7 +166,7 @@ def test_a_cli_resume_succeeds_while_a_page_shows_the_same_saved_run(registry, r
     assert json.loads(out.stdout.strip().splitlines()[-1])["steps"] == steps
     viewer = registry.get(run)
     if viewer is not None and viewer.trainer is not None:  # the Toy 1D page's view, at the old step
-        with pytest.raises(runs_io.RunLockedError, match="trained on elsewhere"):
+        with pytest.raises(run_folder.RunLockedError, match="trained on elsewhere"):
             viewer.resume()  # going on from older weights would overwrite the CLI's steps
     at.run()
     assert not at.exception, at.exception

@@ -1,4 +1,4 @@
-"""The paper's figure builders (explorer.plots.paper): pure data -> plotly figures, checked without Streamlit."""
+"""The paper's figure builders (explorer.plots.toys): pure data -> plotly figures, checked without Streamlit."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import pytest
 
 from explorer.game.config import TrainConfig
 from explorer.game.datasets import load_dataset
-from explorer.game.presets import FIGURE1_PRESETS
 from explorer.game.trainer import Trainer
+from explorer.lessons.presets import FIGURE1_PRESETS
 from explorer.metrics.toy import LOG4, Toy1DView, Toy2DView, optimal_d, toy1d_view, toy2d_view
-from explorer.plots import paper as figures
 from explorer.plots import style
+from explorer.plots import toys as figures
+from explorer.plots.neighbours import distance_histogram
 
 
 def gaussian(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
@@ -120,7 +121,7 @@ def test_modes_history_and_distance_histogram():
     fig = figures.modes_history_figure(hist, 8)
     assert list(fig.data[0].y) == [2, 7] and list(fig.data[1].y) == [8, 8]
     rng = np.random.default_rng(0)
-    fig = figures.distance_histogram(rng.normal(5, 1, 200), rng.normal(6, 1, 200))
+    fig = distance_histogram(rng.normal(5, 1, 200), rng.normal(6, 1, 200))
     assert [t.type for t in fig.data] == ["histogram", "histogram"]
     assert fig.data[0].xbins.size == fig.data[1].xbins.size  # the same bins, so they compare
     assert sum("median" in a.text for a in fig.layout.annotations) == 2

@@ -1,4 +1,4 @@
-"""`bench --device cuda --report` (explorer/gpu_report.py), as far as a CPU can try it: with no CUDA it refuses at
+"""`bench --device cuda --report` (explorer/bench/gpu_report.py), as far as a CPU can try it: with no CUDA it refuses at
 once; on the CPU, with tiny budgets, it runs every step, records each as ok or failed with its error, and a
 failing step never stops the next. Its speed and figures are not asserted: they are what it is for."""
 
@@ -13,8 +13,8 @@ import sys
 import pytest
 import torch
 
-from explorer import gpu_report
-from explorer.gpu_report import STEPS, StepFailed, StepRecord, main_report
+from explorer.bench import gpu_report
+from explorer.bench.gpu_report import STEPS, StepFailed, StepRecord, main_report
 from tests.conftest import ROOT, wait_for
 
 TINY = dict(device="cpu", skip_tests=True, paper_steps=10, parzen_samples=100, seconds=1.0, rounds=1, quality=2,
@@ -114,7 +114,7 @@ def test_the_cpu_dry_run_records_every_step_and_a_later_command_adds_to_the_same
 
 def test_a_killed_report_stops_its_step_and_leaves_the_report_so_far(tmp_path):
     out = tmp_path / "report"
-    code = ("import argparse; from explorer.gpu_report import main_report; "
+    code = ("import argparse; from explorer.bench.gpu_report import main_report; "
             f"main_report(argparse.Namespace(device='cpu', out={str(out)!r}, skip_bench=True, skip_quality=True, "
             "skip_paper=True, skip_tests=True))")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -17,8 +17,8 @@ from explorer.game.models import build_models
 from explorer.metrics import neighbours
 from explorer.metrics.classifier import load_classifier, predict_logits
 from explorer.plots import images, latent
-from explorer.runs import folder as runs_io
-from explorer.runs.folder import load_models
+from explorer.runs import run_folder
+from explorer.runs.run_folder import load_models
 from tests.conftest import ROOT
 
 
@@ -159,7 +159,7 @@ def test_the_digits_demo_interpolates_between_distinct_digits_from_the_default_s
     """Latent space on a fresh runs folder opens on the digits demo; on seeds 0, 1 and 2 its interpolation runs
     between two images that differ (pixel distance over a floor) and that our MNIST classifier reads as two
     different digits, and the walk around the first one crosses to other digits."""
-    cfg, G, _, _ = load_models(runs_io.DEMO_RUNS_DIR / DIGITS_DEMO)  # what the page shows: G's weight average
+    cfg, G, _, _ = load_models(run_folder.DEMO_RUNS_DIR / DIGITS_DEMO)  # what the page shows: G's weight average
     classifier = load_classifier("mnist")
     at = open_latent_page()
     assert at.selectbox(key="latent_saved").value == DIGITS_DEMO

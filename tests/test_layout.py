@@ -17,8 +17,8 @@ import pytest
 from tests.conftest import ROOT
 
 # explorer's sub-packages, lowest first: each may import only from itself and those before it. The top-level
-# modules (explorer/__init__.py, cli.py, bench.py, __main__.py) may import any of them.
-LAYERS = ("game", "metrics", "plots", "runs", "sweeps", "notebook")
+# modules (explorer/__init__.py, cli.py, __main__.py) may import any of them.
+LAYERS = ("game", "metrics", "plots", "runs", "lessons", "sweeps", "notebook", "bench")
 TOP = len(LAYERS)
 # Leaves below every layer: modules that import nothing from explorer, so any layer may use them (the labels
 # people read).

@@ -10,10 +10,10 @@ import pytest
 from explorer import names
 from explorer.game.config import TrainConfig
 from explorer.game.trainer import METRICS as TRAINER_COLUMNS
-from explorer.metrics.evaluate import METRICS
+from explorer.metrics.protocol import METRICS
 from explorer.runs.catalog import DISK_STATES
 from explorer.runs.state import RunState
-from explorer.sweeps.folder import STATES as TRIAL_STATES
+from explorer.sweeps.sweep_folder import STATES as TRIAL_STATES
 
 CHOICE_FIELDS = [f for f in fields(TrainConfig) if f.metadata.get("choices")]
 EVAL_COLUMNS = ("frechet_distance", "classifier_score", "classes_covered", "kl_to_uniform", "modes_covered",

@@ -17,7 +17,7 @@ from explorer.game.config import ConfigError, TrainConfig, log_stops
 from explorer.notebook import compare, replay, train
 from explorer.notebook.form import ConfigForm
 from explorer.notebook.static import WIDGET_VIEW
-from explorer.runs.folder import lock_run, writer_pid
+from explorer.runs.run_folder import lock_run, writer_pid
 from tests.conftest import ROOT, wait_for
 
 

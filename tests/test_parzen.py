@@ -61,3 +61,24 @@ def test_real_mnist_scores_above_noise_and_above_one_repeated_digit():
              for name, s in (("real", real), ("noise", noise), ("repeated", repeated))}
     assert score["real"] > score["repeated"] > score["noise"]
     assert score["real"] > 100  # 10,000 real digits give about 241 nats on the full protocol
+
+
+def test_the_protocol_reports_its_progress_batch_by_batch_and_stops_where_the_callback_raises():
+    torch.manual_seed(0)
+    samples, validation, test = torch.rand(300, 5), torch.rand(50, 5), torch.rand(80, 5)
+    seen: list[tuple[float, str]] = []
+    parzen_evaluate(samples, validation, test, batch_size=10, on_progress=lambda f, msg: seen.append((f, msg)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0) and len(seen) == 5 + 8
+    assert seen[0][1] == "choosing sigma on 50 validation images" and seen[-1][1] == "scoring 80 test images"
+    assert parzen_evaluate(samples, validation, test, batch_size=10) == parzen_evaluate(samples, validation, test)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_half(fraction: float, message: str) -> None:
+        if fraction >= 0.5:
+            raise Stop
+
+    with pytest.raises(Stop):
+        parzen_evaluate(samples, validation, test, batch_size=10, on_progress=stop_at_half)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from explorer.game.trainer import METRICS
-from explorer.plots import compare, evaluation, paper, points, style
+from explorer.plots import compare, metric_curves, neighbours, points, style, toys
 from explorer.plots import training as plots
 
 
@@ -85,7 +85,7 @@ def test_a_one_step_spike_survives_downsampling():
     assert max(g_loss.y) == 40.0 and 23_457 in list(g_loss.x)
     frame = m[["step", "grad_norm_g", "d_g_z"]].copy()
     frame.loc[777, "grad_norm_g"] = 1e3
-    grads = paper.gradient_comparison_figure({"run": frame}, max_points=400).data[0]
+    grads = toys.gradient_comparison_figure({"run": frame}, max_points=400).data[0]
     assert len(grads.x) <= 400 and max(grads.y) == 1e3
 
 
@@ -114,7 +114,7 @@ def test_empty_metrics_give_empty_traces():
 
 
 def test_the_train_pages_toy_views_from_a_real_trainer():
-    """The Train page draws the toys with the toy pages' renderers (paper.figure1, paper.gan_lab_figure),
+    """The Train page draws the toys with the toy pages' renderers (toys.figure1, toys.gan_lab_figure),
     compact: the densities and D without the z -> x row, real and generated points over D without arrows."""
     from explorer import TrainConfig, Trainer, load_dataset
     from explorer.metrics.toy import toy1d_view, toy2d_view
@@ -124,13 +124,13 @@ def test_the_train_pages_toy_views_from_a_real_trainer():
         trainer = Trainer(cfg, load_dataset(cfg))
         trainer.train(5)
         if dataset == "toy1d":
-            fig = paper.figure1(toy1d_view(trainer), height=300, show_mapping=False, show_d_star=False)
+            fig = toys.figure1(toy1d_view(trainer), height=300, show_mapping=False, show_d_star=False)
             assert {"p_data", "p_g (G(z) samples)", "D(x)"} <= set(names(fig))
             assert "x = G(z)" not in names(fig) and "yaxis2" not in fig.layout  # no mapping row
             low, high = fig.layout.yaxis.range
             assert low == 0 and high >= 1  # D's whole range [0, 1] is on the axis
         else:
-            fig = paper.gan_lab_figure(toy2d_view(trainer), height=380, show_gradient=False)
+            fig = toys.gan_lab_figure(toy2d_view(trainer), height=380, show_gradient=False)
             assert fig.data[0].type == "heatmap" and {"real (p_data)", "generated (p_g)"} <= set(names(fig))
             assert "G's step (-gradient)" not in names(fig)
 
@@ -138,8 +138,8 @@ def test_the_train_pages_toy_views_from_a_real_trainer():
 def test_one_palette_real_is_black_and_g_is_green_everywhere():
     from tests.test_figures import synthetic_view, toy2d_synthetic
 
-    by = {t.name: t for t in paper.figure1(synthetic_view(0.5)).data}
-    by2 = {t.name: t for t in paper.gan_lab_figure(toy2d_synthetic()).data}
+    by = {t.name: t for t in toys.figure1(synthetic_view(0.5)).data}
+    by2 = {t.name: t for t in toys.gan_lab_figure(toy2d_synthetic()).data}
     assert by["p_g (G(z) samples)"].line.color == by2["generated (p_g)"].marker.color == style.C_G
     assert by["p_data"].line.color == by2["real (p_data)"].marker.color == style.C_DATA
     traces = {t.name: t for f in (plots.loss_figure, plots.d_output_figure, plots.grad_norm_figure)
@@ -171,10 +171,10 @@ def test_every_builder_draws_a_figure_plotly_accepts():
     toy = pd.DataFrame({"step": np.arange(1, 51), "d_on_data": np.linspace(0.9, 0.5, 50),
                         "js": np.linspace(0.6, 0.01, 50), "value": np.linspace(-0.2, -1.38, 50)})
     figures = [plots.loss_figure(m, 20, 400), plots.d_output_figure(m), plots.grad_norm_figure(m, log_y=False),
-               paper.figure1(synthetic_view(0.5)), paper.figure1(synthetic_view(0.5), "t", show_mapping=False),
-               paper.figure1_strip([synthetic_view(0.5)] * 2, [10, 20]), paper.toy_metrics_figure(toy),
-               paper.gradient_comparison_figure({"a": m, "b": m}), paper.gan_lab_figure(toy2d_synthetic()),
-               paper.modes_history_figure(pd.DataFrame({"step": [1, 2], "modes_covered": [3, 5]}), 8)]
+               toys.figure1(synthetic_view(0.5)), toys.figure1(synthetic_view(0.5), "t", show_mapping=False),
+               toys.figure1_strip([synthetic_view(0.5)] * 2, [10, 20]), toys.toy_metrics_figure(toy),
+               toys.gradient_comparison_figure({"a": m, "b": m}), toys.gan_lab_figure(toy2d_synthetic()),
+               toys.modes_history_figure(pd.DataFrame({"step": [1, 2], "modes_covered": [3, 5]}), 8)]
     for fig in figures:
         checked = go.Figure(fig.to_dict())  # validates every property; raises on an unknown one
         assert len(checked.data) == len(fig.data) and checked.to_json()
@@ -182,7 +182,7 @@ def test_every_builder_draws_a_figure_plotly_accepts():
 
 def test_subplot_figures_keep_their_grid():
     """A figure built on a subplot grid still takes row/col updates (the tours mark milestones on every row)."""
-    fig = paper.toy_metrics_figure(pd.DataFrame({"step": [1, 2], "d_on_data": [0.9, 0.8], "js": [0.5, 0.4],
+    fig = toys.toy_metrics_figure(pd.DataFrame({"step": [1, 2], "d_on_data": [0.9, 0.8], "js": [0.5, 0.4],
                                                  "value": [-0.4, -0.6]}))
     style.mark_milestones(fig, [2], ["D at 1/2"])
     assert len(fig.layout.shapes) == 2  # one line in each row
@@ -199,7 +199,7 @@ def test_log_axes_show_only_as_many_ticks_as_fit():
     fig = plots.grad_norm_figure(pd.DataFrame({"step": np.arange(100), "grad_norm_d": np.geomspace(0.1, 1e4, 100),
                                                "grad_norm_g": np.ones(100)}), height=260)
     assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tickformat == "~g"
-    big = style.for_projector(paper.gradient_comparison_figure({"a": fake_metrics(50)}))
+    big = style.for_projector(toys.gradient_comparison_figure({"a": fake_metrics(50)}))
     assert big.layout.yaxis.type == "log" and big.layout.yaxis.dtick is not None
 
 
@@ -219,7 +219,7 @@ def test_title_and_legend_sit_above_the_plot_in_their_own_margin():
 
 def test_milestones_of_one_name_are_one_label_and_close_ones_are_stacked():
     toy = pd.DataFrame({"step": np.arange(0, 1001, 10), "d_on_data": 0.7, "js": 0.1, "value": -1.0})
-    fig = style.mark_milestones(paper.toy_metrics_figure(toy), [3, 800, 20], ["collapsed", "collapsed", "D → 1/2"])
+    fig = style.mark_milestones(toys.toy_metrics_figure(toy), [3, 800, 20], ["collapsed", "collapsed", "D → 1/2"])
     texts = {a.text: a for a in fig.layout.annotations}
     assert "collapsed · steps 3, 800" in texts and "D → 1/2 · step 20" in texts
     shifts = sorted(a.yshift or 0 for a in texts.values())
@@ -232,12 +232,12 @@ def test_the_toy_2d_caption_names_the_colours_the_colour_bar_shows():
     list: plotly.js reads the name "RdBu" the other way round from plotly.py)."""
     from tests.test_figures import toy2d_synthetic
 
-    heat = paper.gan_lab_figure(toy2d_synthetic()).data[0]
+    heat = toys.gan_lab_figure(toy2d_synthetic()).data[0]
     scale = [list(stop) for stop in heat.colorscale]
     assert not heat.reversescale and isinstance(style.HEATMAP, list)
     at_0, at_1 = style.colour_name(scale[0][1]), style.colour_name(scale[-1][1])
     assert (at_0, at_1) == style.scale_end_names(style.HEATMAP) == ("red", "blue")
-    caption = paper.gan_lab_caption()
+    caption = toys.gan_lab_caption()
     assert f"{at_1} where D says 'data' (D = 1)" in caption and f"{at_0} where it says 'generated' (D = 0)" in caption
     assert list(heat.colorbar.ticktext) == ["0: generated", "1/2", "1: data"]
     assert style.colour_name(style.C_G) == "green" and style.colour_name(style.C_DATA) == "black"
@@ -249,7 +249,7 @@ def test_eval_panels_wrap_their_titles_and_use_the_one_metric_table():
 
     evals = pd.DataFrame({"step": [1, 2], "frechet_distance": [9, 8], "classifier_score": [2, 3],
                           "classes_covered": [4, 5], "kl_to_uniform": [1, 0.5]})
-    fig = evaluation.eval_curves_figure(evals, height=260)
+    fig = metric_curves.eval_curves_figure(evals, height=260)
     titles = [a.text for a in fig.layout.annotations]
     assert [t.replace("<br>", " ") for t in titles] == [names.metric_title(c) for c in evals.columns[1:]]
     assert all(len(line) <= style.line_chars(style.NARROWEST_PX / 2) for t in titles for line in t.split("<br>"))
@@ -271,17 +271,17 @@ def _builders():
         "loss": lambda: plots.loss_figure(m, 20, height=420),
         "d_output": lambda: plots.d_output_figure(m, 20),
         "grad_norm": lambda: plots.grad_norm_figure(m, 20),
-        "figure1": lambda: paper.figure1(synthetic_view(0.5), height=420),
-        "figure1_compact": lambda: paper.figure1(synthetic_view(0.5), show_mapping=False, show_d_star=False,
+        "figure1": lambda: toys.figure1(synthetic_view(0.5), height=420),
+        "figure1_compact": lambda: toys.figure1(synthetic_view(0.5), show_mapping=False, show_d_star=False,
                                                  height=340),
-        "toy_metrics": lambda: style.mark_milestones(paper.toy_metrics_figure(toy, height=340), [3, 5, 48],
+        "toy_metrics": lambda: style.mark_milestones(toys.toy_metrics_figure(toy, height=340), [3, 5, 48],
                                                      ["collapsed", "collapsed", "D → 1/2"]),
-        "gradients": lambda: paper.gradient_comparison_figure({"minimax: G descends log(1 - D(G(z)))": m,
+        "gradients": lambda: toys.gradient_comparison_figure({"minimax: G descends log(1 - D(G(z)))": m,
                                                                "non-saturating: G ascends log D(G(z))": m}),
-        "gan_lab": lambda: paper.gan_lab_figure(toy2d_synthetic(), height=420),
-        "modes": lambda: paper.modes_history_figure(pd.DataFrame({"step": [1, 2, 3], "modes_covered": [3, 5, 8]}), 8),
-        "histogram": lambda: paper.distance_histogram(rng.normal(5, 1, 500), rng.normal(5.2, 1, 500)),
-        "evals": lambda: evaluation.eval_curves_figure(evals, height=260),
+        "gan_lab": lambda: toys.gan_lab_figure(toy2d_synthetic(), height=420),
+        "modes": lambda: toys.modes_history_figure(pd.DataFrame({"step": [1, 2, 3], "modes_covered": [3, 5, 8]}), 8),
+        "histogram": lambda: neighbours.distance_histogram(rng.normal(5, 1, 500), rng.normal(5.2, 1, 500)),
+        "evals": lambda: metric_curves.eval_curves_figure(evals, height=260),
         "overlay": lambda: compare.overlay_figure({f"run-{i}-ring8-seed{i}": m for i in range(4)}, "d_x",
                                                   "Mean D(x) on data", "D", reference=(0.5, "1/2 (p_g = p_data)"),
                                                   y_range=(0, 1), height=260),

@@ -7,9 +7,9 @@ from argparse import Namespace
 
 import pytest
 
+from explorer.bench.quality import checkpoints, main_quality, meets_target
 from explorer.game.config import TrainConfig
-from explorer.game.presets import MNIST_IN_A_MINUTE, PRESET_NOTES, PRESETS, preset
-from explorer.quality import checkpoints, main_quality, meets_target
+from explorer.lessons.presets import MNIST_IN_A_MINUTE, PRESET_NOTES, PRESETS, preset
 
 SNAPSHOT_KEYS = {"at_s", "seconds", "steps", "steps_per_s", "classifier_score", "frechet_distance",
                  "classes_covered", "kl_to_uniform", "precision", "recall", "meets_target"}

@@ -32,11 +32,11 @@ from explorer.metrics.registry import (
     unregister_metric,
 )
 from explorer.runs import catalog
+from explorer.runs.checkpoint_scores import evaluate_run
 from explorer.runs.runner import Runner
-from explorer.runs.scoring import evaluate_run
 from explorer.sweeps import maps
-from explorer.sweeps.folder import create_sweep, figure_labels, lower_is_better, read_results, write_results
 from explorer.sweeps.spec import SweepSpec
+from explorer.sweeps.sweep_folder import create_sweep, figure_labels, lower_is_better, read_results, write_results
 from explorer.sweeps.trial import run_trial
 from tests.conftest import ROOT
 

@@ -14,9 +14,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from explorer import Runner, TrainConfig
-from explorer.runs import folder as runs_io
-from explorer.runs import replay
-from explorer.runs.demos import DEMOS
+from explorer.lessons.demo_runs import DEMOS
+from explorer.runs import replay, run_folder
 from explorer.runs.replay import FrameError, Recording
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +110,7 @@ def test_a_frame_that_is_not_one_the_runner_writes_is_refused_by_name(recorded, 
 def test_a_resumed_run_records_again_from_its_checkpoint_the_same_frames(recorded, tmp_path):
     run = Path(shutil.copytree(recorded["toy"], tmp_path / "toy", ignore=shutil.ignore_patterns(".lock")))
     before = {step: path.read_bytes() for step, path in replay.frame_steps(run)}
-    runs_io.checkpoint_path(run, 120).unlink()  # as if killed after the checkpoint at step 60
+    run_folder.checkpoint_path(run, 120).unlink()  # as if killed after the checkpoint at step 60
     runner = Runner.open(run)
     runner.start().join(300)
     assert runner.snapshot().state == "finished", runner.snapshot().error
@@ -161,7 +160,7 @@ def test_the_replay_page_plays_a_bundled_demo_on_a_fresh_runs_folder(registry):
     assert "replay__figure1-gaussian_figure" in charts
     at.slider(key="replay__figure1-gaussian_step").set_value(1000).run()
     assert frame_caption(at).startswith("Frame recorded at step 1,000 (nearest to step 1,000")
-    assert not list(runs_io.DEMO_RUNS_DIR.glob("*/.lock"))  # replay never writes into a demo
+    assert not list(run_folder.DEMO_RUNS_DIR.glob("*/.lock"))  # replay never writes into a demo
 
 
 def test_a_finished_run_on_the_train_page_gets_the_timeline(registry, recorded):
@@ -180,17 +179,17 @@ def test_a_finished_run_on_the_train_page_gets_the_timeline(registry, recorded):
 
 @pytest.mark.parametrize("name", sorted(DEMOS))
 def test_each_bundled_demo_is_a_complete_run_made_by_its_script(name):
-    run = runs_io.DEMO_RUNS_DIR / name
-    assert runs_io.read_config(run) == DEMOS[name].config  # the script's config is what is shipped
+    run = run_folder.DEMO_RUNS_DIR / name
+    assert run_folder.read_config(run) == DEMOS[name].config  # the script's config is what is shipped
     rec = Recording.open(run)
     interval, steps = rec.config.sample_interval, rec.config.steps
     assert [s for s, _ in rec.frames] == list(range(0, steps + 1, interval))
     assert rec.metrics["step"].tolist() == list(range(1, steps + 1))
-    assert [p.name for p in runs_io.list_checkpoints(run)] == [f"step_{steps:08d}.pt"]
-    runs_io.load_checkpoint(runs_io.latest_checkpoint(run))
+    assert [p.name for p in run_folder.list_checkpoints(run)] == [f"step_{steps:08d}.pt"]
+    run_folder.load_checkpoint(run_folder.latest_checkpoint(run))
     assert not (run / ".lock").exists()
 
 
 def test_the_bundled_demos_stay_small():
-    total = sum(p.stat().st_size for p in runs_io.DEMO_RUNS_DIR.rglob("*") if p.is_file())
+    total = sum(p.stat().st_size for p in run_folder.DEMO_RUNS_DIR.rglob("*") if p.is_file())
     assert total < 8e6, f"assets/demo_runs is {total / 1e6:.1f} MB"

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from explorer import Runner, TrainConfig, Trainer, load_dataset
-from explorer.runs.folder import latest_checkpoint, load_checkpoint, save_checkpoint
+from explorer.runs.run_folder import latest_checkpoint, load_checkpoint, save_checkpoint
 from tests.conftest import wait_for
 
 # The training metrics (samples_per_s is a wall-clock rate, so it is left out).

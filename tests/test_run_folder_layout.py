@@ -1,4 +1,4 @@
-"""The run folder's layout has one owner, explorer/runs/folder.py (RunFolder): no other module names a run's files,
+"""The run folder's layout has one owner, explorer/runs/run_folder.py (RunFolder): no other module names a run's files,
 exports write to a stream as well as to a path, and a resumed run reads its config and its checkpoint once."""
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import pytest
 
 from explorer import Runner, TrainConfig
 from explorer.game.config import ConfigError
-from explorer.runs import archive
-from explorer.runs import folder as runs_io
-from explorer.runs.folder import RunFolder
+from explorer.runs import exporters, importer, run_folder
+from explorer.runs.run_folder import RunFolder
 from tests import test_browser
 from tests.conftest import ROOT
 from tests.test_browser import CHROMIUM, OUTPUT, _browser_or_skip, button, wait_idle
@@ -24,7 +23,7 @@ from tests.test_browser_runs import ARGS, ROW_HEIGHT
 
 server = test_browser.server  # streamlit on a free port with its own, empty, runs folder
 
-OWNER = ROOT / "explorer" / "runs" / "folder.py"
+OWNER = ROOT / "explorer" / "runs" / "run_folder.py"
 SOURCES = sorted({*ROOT.glob("explorer/**/*.py"), *ROOT.glob("app/**/*.py"), *ROOT.glob("pages/**/*.py"),
                   *ROOT.glob("scripts/**/*.py"), ROOT / "streamlit_app.py"} - {OWNER})
 # A run's file named in a string (a regex's escapes removed first). A name that only ends like one is another file:
@@ -72,7 +71,7 @@ def test_no_module_but_the_run_folder_names_a_run_file():
     hits = [f"{path.relative_to(ROOT)}:{line}: {text!r}" for path in SOURCES
             for line, text in run_file_names(path.read_text())
             if (path.relative_to(ROOT).as_posix(), text) not in NOT_RUN_FILES]
-    assert not hits, ("run files named outside explorer/runs/folder.py (use RunFolder's paths or folder's "
+    assert not hits, ("run files named outside explorer/runs/run_folder.py (use RunFolder's paths or folder's "
                       "constants):\n" + "\n".join(hits))
 
 
@@ -120,20 +119,20 @@ def test_truncate_after_drops_metrics_evals_and_frames_past_a_step(ring_run, tmp
 
 def test_exports_write_the_same_bytes_to_a_stream_as_to_a_file(ring_run, tmp_path):
     streamed = io.BytesIO()
-    assert archive.export_zip(ring_run, streamed) is streamed
-    on_disk = archive.export_zip(ring_run, tmp_path / "run.zip")
+    assert exporters.export_zip(ring_run, streamed) is streamed
+    on_disk = exporters.export_zip(ring_run, tmp_path / "run.zip")
     with zipfile.ZipFile(streamed) as a, zipfile.ZipFile(on_disk) as b:
         assert sorted(a.namelist()) == sorted(b.namelist())
         assert all(a.read(name) == b.read(name) for name in a.namelist())
-        assert f"{ring_run.name}/{runs_io.CONFIG_FILE}" in a.namelist()
+        assert f"{ring_run.name}/{run_folder.CONFIG_FILE}" in a.namelist()
 
     csv = io.BytesIO()
-    archive.export_metrics_csv(ring_run, csv)
+    exporters.export_metrics_csv(ring_run, csv)
     assert csv.getvalue() == RunFolder(ring_run).metrics_file.read_bytes()
 
     gif = io.BytesIO()
-    assert archive.write_gif(ring_run, gif) == 3
-    archive.write_gif(ring_run, tmp_path / "run.gif")
+    assert exporters.write_gif(ring_run, gif) == 3
+    exporters.write_gif(ring_run, tmp_path / "run.gif")
     assert gif.getvalue()[:6] == b"GIF89a" and gif.getvalue() == (tmp_path / "run.gif").read_bytes()
     assert not list(tmp_path.glob(".*.tmp"))  # the temp files beside the outputs were renamed or removed
 
@@ -141,39 +140,39 @@ def test_exports_write_the_same_bytes_to_a_stream_as_to_a_file(ring_run, tmp_pat
 def test_an_mp4_goes_to_a_stream_through_a_temp_file_of_its_own(ring_run, tmp_path):
     pytest.importorskip("imageio_ffmpeg")
     mp4 = io.BytesIO()
-    assert archive.write_mp4(ring_run, mp4) == 3
+    assert exporters.write_mp4(ring_run, mp4) == 3
     assert mp4.getvalue()[4:8] == b"ftyp"  # an MP4 whose index was written (ffmpeg seeks back in its own file)
 
 
 def test_a_zip_imports_from_a_stream_under_the_name_it_is_given(ring_run, tmp_path):
-    data = archive.export_zip(ring_run, io.BytesIO()).getvalue()
-    imported = archive.import_zip(io.BytesIO(data), tmp_path / "runs", zip_name="shared.zip")
+    data = exporters.export_zip(ring_run, io.BytesIO()).getvalue()
+    imported = importer.import_zip(io.BytesIO(data), tmp_path / "runs", zip_name="shared.zip")
     assert imported.name == ring_run.name
     assert RunFolder(imported).read_metrics().equals(RunFolder(ring_run).read_metrics())
     flat = io.BytesIO()
     with zipfile.ZipFile(flat, "w") as zf:  # no top folder: the run is named after the zip
-        zf.writestr(runs_io.CONFIG_FILE, RunFolder(ring_run).config_file.read_text())
-    assert archive.import_zip(io.BytesIO(flat.getvalue()), tmp_path / "runs", zip_name="shared.zip").name == "shared"
-    with pytest.raises(archive.ArchiveError, match=r"^Refused notes\.zip: not a zip file"):
-        archive.import_zip(io.BytesIO(b"not a zip"), tmp_path / "runs", zip_name="notes.zip")
+        zf.writestr(run_folder.CONFIG_FILE, RunFolder(ring_run).config_file.read_text())
+    assert importer.import_zip(io.BytesIO(flat.getvalue()), tmp_path / "runs", zip_name="shared.zip").name == "shared"
+    with pytest.raises(importer.ArchiveError, match=r"^Refused notes\.zip: not a zip file"):
+        importer.import_zip(io.BytesIO(b"not a zip"), tmp_path / "runs", zip_name="notes.zip")
 
 
 # ------------------------------------------------------------------------------------------ opening with changes
 
 def counting(monkeypatch, name: str) -> list:
     """Count calls of folder.`name` (what every reader of that file goes through)."""
-    calls, real = [], getattr(runs_io, name)
+    calls, real = [], getattr(run_folder, name)
 
     def counted(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(runs_io, name, counted)
+    monkeypatch.setattr(run_folder, name, counted)
     return calls
 
 
 def test_open_with_changes_shows_the_new_config_and_reads_the_checkpoint_once(ring_run, tmp_path, monkeypatch):
-    run_dir = archive.import_zip(archive.export_zip(ring_run, tmp_path / "run.zip"), tmp_path / "runs")
+    run_dir = importer.import_zip(exporters.export_zip(ring_run, tmp_path / "run.zip"), tmp_path / "runs")
     configs, checkpoints = counting(monkeypatch, "read_config"), counting(monkeypatch, "load_checkpoint")
     runner = Runner.open(run_dir, changes={"steps": 90, "lr_d": 1e-3})
     snap = runner.snapshot()
@@ -192,7 +191,7 @@ def test_open_with_changes_shows_the_new_config_and_reads_the_checkpoint_once(ri
 def test_a_cli_resume_reads_the_config_and_the_checkpoint_once(ring_run, tmp_path, monkeypatch, capsys):
     from explorer.cli import main
 
-    run_dir = archive.import_zip(archive.export_zip(ring_run, tmp_path / "run.zip"), tmp_path / "runs")
+    run_dir = importer.import_zip(exporters.export_zip(ring_run, tmp_path / "run.zip"), tmp_path / "runs")
     configs, checkpoints = counting(monkeypatch, "read_config"), counting(monkeypatch, "load_checkpoint")
     assert main(["train", "--resume", str(run_dir), "--steps", "80", "--set", "k=2", "--no-progress"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -206,7 +205,7 @@ def test_a_cli_resume_reads_the_config_and_the_checkpoint_once(ring_run, tmp_pat
 
 @pytest.mark.browser
 def test_the_runs_page_downloads_a_runs_zip_and_metrics_made_in_memory(server):
-    """The Runs page's zip and CSV are written to memory (archive's exporters to an io.BytesIO) and downloaded whole:
+    """The Runs page's zip and CSV are written to memory (the exporters, to an io.BytesIO) and downloaded whole:
     the zip holds every file of the run, byte for byte, and the CSV is the run's metrics file."""
     sync_playwright = _browser_or_skip()
     OUTPUT.mkdir(exist_ok=True)
@@ -224,7 +223,7 @@ def test_the_runs_page_downloads_a_runs_zip_and_metrics_made_in_memory(server):
             zip_button.wait_for(state="visible", timeout=60_000)
             wait_idle(page)
             name = page.locator("[data-testid='stHeadingWithActionElements'] h3").first.inner_text().strip()
-            run = RunFolder(runs_io.DEMO_RUNS_DIR / name)
+            run = RunFolder(run_folder.DEMO_RUNS_DIR / name)
             assert run.is_run(), name
             zip_button.scroll_into_view_if_needed()
             page.screenshot(path=str(OUTPUT / "runs_downloads.png"))

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from explorer import CheckpointError, Runner, RunRegistry, TrainConfig
-from explorer.runs import folder as runs_io
-from explorer.runs.folder import latest_checkpoint, list_checkpoints, list_runs, read_metrics, sanitize_run_name
+from explorer.runs import run_folder
+from explorer.runs.run_folder import latest_checkpoint, list_checkpoints, list_runs, read_metrics, sanitize_run_name
 from tests.conftest import wait_for
 
 
@@ -261,7 +261,7 @@ def test_run_names_cannot_escape_the_runs_directory(runs_dir):
 
 
 def test_models_of_a_live_run_and_of_a_saved_run_can_be_sampled(runs_dir):
-    from explorer.runs.folder import load_models
+    from explorer.runs.run_folder import load_models
 
     runner = Runner(TrainConfig(steps=0), runs_dir=runs_dir).start()
     wait_for(lambda: runner.snapshot().step > 20)
@@ -280,7 +280,7 @@ def test_a_reopened_run_started_paused_is_only_looked_at_until_resume_or_step_cl
     files = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"}
     viewer = Runner.open(run_dir).start(paused=True)
     wait_for(lambda: viewer.snapshot().toy is not None)
-    assert not viewer.writes and runs_io.writer_pid(run_dir) is None
+    assert not viewer.writes and run_folder.writer_pid(run_dir) is None
     viewer.stop()
     assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"} == files
     assert viewer.snapshot().state == "stopped"
@@ -290,7 +290,7 @@ def test_a_reopened_run_started_paused_is_only_looked_at_until_resume_or_step_cl
     again.start(paused=True)
     wait_for(lambda: again.trainer is not None)
     again.step_once(3)
-    assert again.writes and runs_io.writer_pid(run_dir) == os.getpid()
+    assert again.writes and run_folder.writer_pid(run_dir) == os.getpid()
     wait_for(lambda: again.snapshot().step == 123)
     again.stop()
-    assert again.snapshot().state == "stopped" and runs_io.latest_checkpoint(run_dir).name == "step_00000123.pt"
+    assert again.snapshot().state == "stopped" and run_folder.latest_checkpoint(run_dir).name == "step_00000123.pt"

@@ -3,7 +3,7 @@
 
 Three small runs are trained once for the module (two seeds of one toy1d config and a ring8 run that tracks
 modes); each test copies the ones it needs into its own runs folder. The bundled demos folder is pointed at a
-folder of the test's own (folder.DEMO_RUNS_DIR, read at call time by the catalog), so the tests do not depend on
+folder of the test's own (run_folder.DEMO_RUNS_DIR, read at call time by the catalog), so the tests do not depend on
 what assets/demo_runs/ holds.
 """
 
@@ -22,9 +22,10 @@ from streamlit.testing.v1 import AppTest
 
 from explorer import Runner, TrainConfig
 from explorer.plots.compare import band_figure, mean_std, overlay_figure
-from explorer.runs import catalog, folder, replay
-from explorer.runs.archive import ArchiveError, export_zip
-from explorer.runs.folder import RunLockedError, lock_run
+from explorer.runs import catalog, replay, run_folder
+from explorer.runs.exporters import export_zip
+from explorer.runs.importer import ArchiveError
+from explorer.runs.run_folder import RunLockedError, lock_run
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -52,7 +53,7 @@ def demos(tmp_path, monkeypatch) -> Path:
     """An empty bundled-demos folder of the test's own."""
     d = tmp_path / "demos"
     d.mkdir()
-    monkeypatch.setattr(folder, "DEMO_RUNS_DIR", d)
+    monkeypatch.setattr(run_folder, "DEMO_RUNS_DIR", d)
     return d
 
 
@@ -90,7 +91,7 @@ def test_the_table_lists_every_run_with_its_settings_state_and_best_metric(made,
     assert (a["state"], a["steps"]) == ("running", 75)  # what this server's runner says, not the disk
     assert rows.loc["ring", "state"] == "finished" and rows.loc["longer", "state"] == "stopped"
     assert rows.loc["ring", "steps"] == 60
-    modes = folder.read_metrics(made["ring"], "evals.csv")["modes_covered"].max()
+    modes = run_folder.read_metrics(made["ring"], "evals.csv")["modes_covered"].max()
     assert rows.loc["ring", "best_metric"] == f"modes {int(modes)}/8"
     # A toy without in-training metrics: the lowest JS its recorded frames reached.
     lowest_js = replay.toy_history(replay.frame_steps(made["a"]))["js"].min()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.game.presets import POOR_G, SIDE_BY_SIDE, side_by_side
+from explorer.lessons.presets import POOR_G, SIDE_BY_SIDE, side_by_side
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,11 +20,10 @@ from streamlit.testing.v1 import AppTest
 
 from explorer import Runner, TrainConfig
 from explorer.plots.sweep import stability_figure
-from explorer.runs import catalog
-from explorer.runs import folder as runs_io
+from explorer.runs import catalog, run_folder
 from explorer.sweeps import maps
-from explorer.sweeps.folder import create_sweep, is_running, read_results, result_columns, write_results
 from explorer.sweeps.spec import SweepSpec
+from explorer.sweeps.sweep_folder import create_sweep, is_running, read_results, result_columns, write_results
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,8 +79,8 @@ def demo_sweeps(tmp_path, monkeypatch) -> Path:
     """An empty bundled-sweeps folder of the test's own (read at call time by the page and find_run_dir)."""
     d = tmp_path / "demo_sweeps"
     d.mkdir()
-    monkeypatch.setattr(runs_io, "DEMO_SWEEPS_DIR", d)
-    monkeypatch.setattr(runs_io, "DEMO_RUNS_DIR", tmp_path / "no_demo_runs")
+    monkeypatch.setattr(run_folder, "DEMO_SWEEPS_DIR", d)
+    monkeypatch.setattr(run_folder, "DEMO_RUNS_DIR", tmp_path / "no_demo_runs")
     return d
 
 
@@ -223,7 +222,8 @@ def test_the_shipped_bundled_sweep_is_shown_when_it_exists(registry):
     """The real assets/demo_sweeps/ (until the bundled sweep lands, the page says there are none)."""
     at = sweeps_page()
     assert not at.exception
-    bundled = [p for p in runs_io.DEMO_SWEEPS_DIR.glob("*/sweep.json")] if runs_io.DEMO_SWEEPS_DIR.is_dir() else []
+    demos = run_folder.DEMO_SWEEPS_DIR
+    bundled = list(demos.glob("*/sweep.json")) if demos.is_dir() else []
     if bundled:
         assert at.selectbox(key="sweeps_pick").value in {p.parent.name for p in bundled}
         assert chart(at)["data"]

@@ -15,10 +15,17 @@ import pandas as pd
 import pytest
 
 from explorer.game.config import TrainConfig
-from explorer.runs.folder import find_run_dir, list_runs, read_config, read_metrics
-from explorer.sweeps.folder import create_sweep, figure_labels, read_progress, read_results, read_spec, write_results
+from explorer.runs.run_folder import find_run_dir, list_runs, read_config, read_metrics
 from explorer.sweeps.launch import SweepError, SweepOptions, run_sweep
 from explorer.sweeps.spec import SweepSpec, SweepSpecError, parse_grid, parse_seeds
+from explorer.sweeps.sweep_folder import (
+    create_sweep,
+    figure_labels,
+    read_progress,
+    read_results,
+    read_spec,
+    write_results,
+)
 from explorer.sweeps.trial import run_trial
 
 REPO = Path(__file__).resolve().parents[1]
@@ -247,9 +254,9 @@ def test_every_figure_has_a_label():
 
 
 def test_the_bundled_sweep_is_complete_and_is_the_scripts():
-    from explorer.runs.folder import DEMO_SWEEPS_DIR
     from explorer.runs.replay import frame_steps
-    from explorer.sweeps.demo import DEMO_SWEEP
+    from explorer.runs.run_folder import DEMO_SWEEPS_DIR
+    from explorer.sweeps.demo_sweep import DEMO_SWEEP
 
     path = DEMO_SWEEPS_DIR / DEMO_SWEEP.name
     assert read_spec(path) == DEMO_SWEEP

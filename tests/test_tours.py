@@ -1,4 +1,4 @@
-"""Guided tours (explorer/runs/tours.py, pages/tours.py): each tour shows what it says, for seeds 0, 1 and 2.
+"""Guided tours (explorer/lessons/tours.py, pages/tours.py): each tour shows what it says, for seeds 0, 1 and 2.
 
 Every tour is played headless as the page plays it: a Runner started paused, the step's milestone watched,
 resumed; it must pause by itself at the milestone within the step's budget, and the snapshot must say so.
@@ -14,10 +14,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.game.config import TrainConfig
-from explorer.plots import paper
+from explorer.lessons.tours import TOURS, Milestone, begin_step, d_of_g_z_below, d_on_data_near_half, reached_in_budget
+from explorer.plots import toys
 from explorer.plots.style import mark_milestones
 from explorer.runs.runner import COLUMNS, MilestoneHit, Runner, Snapshot
-from explorer.runs.tours import TOURS, Milestone, begin_step, d_of_g_z_below, d_on_data_near_half, reached_in_budget
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def test_mark_milestones_draws_a_labelled_line_on_every_panel():
 
     frame = pd.DataFrame({"step": [0, 100, 200], "d_on_data": [0.5, 0.8, 0.5], "js": [0.6, 0.1, 0.02],
                           "value": [0.0, -1.1, -1.3]})
-    fig = mark_milestones(paper.toy_metrics_figure(frame), [150], ["D → 1/2"])
+    fig = mark_milestones(toys.toy_metrics_figure(frame), [150], ["D → 1/2"])
     assert len(fig.layout.shapes) == 2 and fig.layout.shapes[0].x0 == 150
     assert any("D → 1/2" in a.text for a in fig.layout.annotations)
 
@@ -177,8 +177,8 @@ def test_page_shows_the_callout_at_a_milestone(registry):
 
 # ------------------------------------------------------------------------------------------ cleaning up
 def test_stop_runs_stops_the_live_ones_and_names_them(tmp_path):
-    from explorer.runs.runner import RunRegistry
-    from explorer.runs.tours import stop_runs
+    from explorer.lessons.tours import stop_runs
+    from explorer.runs.registry import RunRegistry
 
     reg = RunRegistry(tmp_path)
     paused = reg.start(TrainConfig(steps=0), paused=True)

@@ -206,7 +206,8 @@ GOOD = {f"{i}.png": png() for i in range(16)}
     ({**GOOD, "bomb.png": png_header_only(100_000, 100_000)}, {}, BIG, "refused by PIL's decompression-bomb check"),
     ({**GOOD, "huge.png": png_header_only(5000, 5000)}, {}, BIG, "is 5,000x5,000 pixels, over the limit"),
     ({**GOOD, "zeros.png": b"\0" * (3 * 1024**2)}, {}, BIG, "expands"),
-    ({f"{i}.png": png() for i in range(30)}, {}, UploadLimits(max_images=25), "more than 25 images"),
+    ({f"{i}.png": png() for i in range(30)}, {}, UploadLimits(images=uploads.IMAGE_ZIP.replace(members=25)),
+     "more than 25 images"),
     (dict(list(GOOD.items())[:5]), {}, BIG, "it holds 5 images; at least 16 are needed"),
 ], ids=["dotdot", "absolute", "symlink", "text-file", "fake-png", "gif", "pil-bomb", "too-many-pixels", "zip-bomb",
         "too-many-files", "too-few"])

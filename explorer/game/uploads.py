@@ -1,13 +1,15 @@
 """Your own data, checked: a CSV of 1D values or 2D points, or a zip of PNG/JPEG images, from bytes to arrays
 (runs/datasets.py keeps what passes in the runs folder; data.py loads a kept CSV through `read_points`).
 
-An upload is untrusted input and is treated as runs/archive.py treats a zip of a run: sizes and counts are
+An upload is untrusted input and is treated as runs/importer.py treats a zip of a run: sizes and counts are
 checked before anything is parsed or decoded, and every refusal (UploadError) says what is wrong, where (the
-line, the member) and what to do.
+line, the member) and what to do. What a zip may hold, the images' zip here and a run's zip there, is one
+`ZipLimits` record defined here (the lowest layer that reads a zip), so the two can never drift apart.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import stat
 import warnings
@@ -25,17 +27,50 @@ IMAGE_FORMATS = ("PNG", "JPEG")  # what PIL must find inside, whatever the name 
 # Left out of a zip without a word: what macOS's and Windows' zip tools add beside the images.
 SKIPPED_PARTS = ("__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini")
 
-# What an upload may be. A CSV: at least enough points to estimate a density from (the JS estimate, the
-# toy views); at most 200,000 rows (checked in about a second on a CPU, far more than a 1D/2D GAN needs);
-# 20 MB holds 200,000 rows of two numbers written with full precision, with room to spare. A zip:
-# Streamlit's own upload limit is 200 MB; 20,000 images at 64x64 colour are 245 MB in memory while they are
-# checked; 4096x4096 pixels is a large photo (PIL's own decompression-bomb check stops at 89 million); PNG
-# and JPEG barely compress, so a member that expands 100 times is a zip bomb.
-MIN_POINTS, MAX_POINTS, MAX_CSV_BYTES = 50, 200_000, 20 * 1024**2
-MIN_IMAGES, MAX_IMAGES = 16, 20_000
-MAX_ZIP_BYTES, MAX_IMAGE_BYTES, MAX_TOTAL_BYTES = 200 * 1024**2, 20 * 1024**2, 1024**3
-MAX_IMAGE_PIXELS = 4096 * 4096
+# A zip bomb: weights, PNGs and JPEGs barely compress and CSVs about 4x, while deflate bombs expand ~1000x; a
+# member smaller than the floor may compress any amount, as it cannot fill a disk.
 MAX_RATIO, RATIO_FLOOR_BYTES = 100.0, 1024**2
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """What an untrusted zip may hold, checked from its listing before anything is decompressed. The one record
+    for both zips the app takes: a data set's images (IMAGE_ZIP, here) and a run (RUN_ZIP, runs/importer.py)."""
+
+    members: int  # files it may hold (a run's files, or images)
+    member_bytes: int  # one member, uncompressed
+    total_bytes: int  # all members together, uncompressed
+    zip_bytes: int | None = None  # the zip itself, when it comes as bytes in memory (None: not checked)
+    ratio: float = MAX_RATIO  # uncompressed / compressed, for a member over ratio_floor_bytes
+    ratio_floor_bytes: int = RATIO_FLOOR_BYTES
+
+    def replace(self, **changes: int | float | None) -> ZipLimits:
+        return dataclasses.replace(self, **changes)
+
+    def ratio_problem(self, info: zipfile.ZipInfo) -> str | None:
+        """Why a member is a zip bomb, if it is: it expands more than `ratio` times (and is not tiny)."""
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > self.ratio_floor_bytes and ratio > self.ratio:
+            return f"expands {ratio:,.0f} times when decompressed, over the limit of {self.ratio:g} (a zip bomb)"
+        return None
+
+
+# A run's zip: far above any real run, far below what would fill a disk. The largest configs (g_hidden=2048,
+# Adam, a weight average) write checkpoints of a few hundred MB, and a run keeps 5 of them; a run that sampled
+# every 0.4 s (the runner's fastest) for 11 hours holds 100,000 grids.
+RUN_ZIP = ZipLimits(members=100_000, member_bytes=1024**3, total_bytes=2 * 1024**3)
+# An images' zip: Streamlit's own upload limit is 200 MB; 20,000 images at 64x64 colour are 245 MB in memory
+# while they are checked; no one image needs more than 20 MB.
+IMAGE_ZIP = ZipLimits(members=20_000, member_bytes=20 * 1024**2, total_bytes=1024**3, zip_bytes=200 * 1024**2)
+
+# What else an upload may be. A CSV: at least enough points to estimate a density from (the JS estimate, the
+# toy views); at most 200,000 rows (checked in about a second on a CPU, far more than a 1D/2D GAN needs);
+# 20 MB holds 200,000 rows of two numbers written with full precision, with room to spare. An images' zip
+# holds at least 16 images; 4096x4096 pixels is a large photo (PIL's own decompression-bomb check stops at
+# 89 million).
+MIN_POINTS, MAX_POINTS, MAX_CSV_BYTES = 50, 200_000, 20 * 1024**2
+MIN_IMAGES = 16
+MAX_IMAGE_PIXELS = 4096 * 4096
 
 CSV_HELP = ("Each line holds one number (1D values) or two separated by a comma (x, y points); only the first "
             "line may be a header")
@@ -53,13 +88,8 @@ class UploadLimits:
     max_points: int = MAX_POINTS
     csv_bytes: int = MAX_CSV_BYTES
     min_images: int = MIN_IMAGES
-    max_images: int = MAX_IMAGES
-    zip_bytes: int = MAX_ZIP_BYTES
-    image_bytes: int = MAX_IMAGE_BYTES
-    total_bytes: int = MAX_TOTAL_BYTES
     pixels: int = MAX_IMAGE_PIXELS
-    ratio: float = MAX_RATIO
-    ratio_floor_bytes: int = RATIO_FLOOR_BYTES
+    images: ZipLimits = IMAGE_ZIP  # the zip's own limits: its size, the images' count, sizes and ratios
 
 
 DEFAULT_LIMITS = UploadLimits()
@@ -154,8 +184,9 @@ def validate_image_zip(data: bytes, limits: UploadLimits = DEFAULT_LIMITS) -> np
     """The images of a zip, squashed to STORE_SIZE x STORE_SIZE as the folder loader resizes (bicubic, from
     RGB): uint8 (N, S, S) when every image is grey, else (N, S, S, 3). Only PNG and JPEG files; no path that
     leaves the zip, no link, sizes and counts within `limits`; PIL's decompression-bomb check on."""
-    if len(data) > limits.zip_bytes:
-        raise UploadError(f"it is {len(data):,} bytes, over the limit of {limits.zip_bytes:,}: zip fewer or "
+    zip_bytes = limits.images.zip_bytes
+    if zip_bytes is not None and len(data) > zip_bytes:
+        raise UploadError(f"it is {len(data):,} bytes, over the limit of {zip_bytes:,}: zip fewer or "
                           f"smaller images")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -189,20 +220,20 @@ def _image_members(infos: list[zipfile.ZipInfo], limits: UploadLimits) -> list[z
                               f"are taken; zip again without the others")
         if info.flag_bits & 0x1:
             raise UploadError(f"member {_quote(name)} is encrypted: zip it without a password")
-        if info.file_size > limits.image_bytes:
+        zipped = limits.images
+        if info.file_size > zipped.member_bytes:
             raise UploadError(f"member {_quote(name)} is {info.file_size:,} bytes, over the limit of "
-                              f"{limits.image_bytes:,} for one image: shrink it")
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > limits.ratio_floor_bytes and ratio > limits.ratio:
-            raise UploadError(f"member {_quote(name)} expands {ratio:,.0f} times when decompressed, over the limit "
-                              f"of {limits.ratio:g} (a zip bomb)")
+                              f"{zipped.member_bytes:,} for one image: shrink it")
+        bomb = zipped.ratio_problem(info)
+        if bomb:
+            raise UploadError(f"member {_quote(name)} {bomb}")
         total += info.file_size
-        if total > limits.total_bytes:
-            raise UploadError(f"its images add up to more than {limits.total_bytes:,} bytes uncompressed: zip "
+        if total > zipped.total_bytes:
+            raise UploadError(f"its images add up to more than {zipped.total_bytes:,} bytes uncompressed: zip "
                               f"fewer or smaller images")
         out.append(info)
-        if len(out) > limits.max_images:
-            raise UploadError(f"it holds more than {limits.max_images:,} images: zip at most that many")
+        if len(out) > zipped.members:
+            raise UploadError(f"it holds more than {zipped.members:,} images: zip at most that many")
     if len(out) < limits.min_images:
         raise UploadError(f"it holds {len(out)} image{'s' * (len(out) != 1)}; at least {limits.min_images} are "
                           f"needed (PNG or JPEG files)")

@@ -2,7 +2,7 @@
 distribution of sample-to-nearest-train distances beside that of held-out real images.
 
 Pure maths: the pairs are drawn by explorer.plots.images.neighbour_pairs_image, the distances by
-explorer.plots.paper.distance_histogram."""
+explorer.plots.neighbours.distance_histogram."""
 
 from __future__ import annotations
 

@@ -173,7 +173,8 @@ def _parzen(s: Scoring) -> dict:
     validation, test, _ = parzen_data(s.cfg, s.data_root)
     s.report(0.1, f"Parzen window: choosing sigma on {len(validation)} validation images")
     flat = s.samples.reshape(len(s.samples), -1).to(s.device)
-    return {"parzen": parzen_evaluate(flat, validation.to(s.device), test.to(s.device), progress=s.progress)}
+    return {"parzen": parzen_evaluate(flat, validation.to(s.device), test.to(s.device), progress=s.progress,
+                                      on_progress=lambda f, msg: s.report(0.1 + 0.7 * f, f"Parzen window: {msg}"))}
 
 
 def _uses_inception(s: Scoring) -> bool:

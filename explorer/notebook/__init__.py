@@ -28,7 +28,7 @@ __all__ = ["train", "replay", "compare", "TrainPanel", "ReplayPanel", "ComparePa
 def train(what: str | TrainConfig | Runner | None = None, *, dataset: str | None = None, start: bool = False,
           wait: bool = False, runs_dir: str | Path | None = None, name: str | None = None,
           **changes) -> TrainPanel:
-    """A live training panel. `what` is a preset's name (explorer.game.presets.PRESETS), a TrainConfig, or a
+    """A live training panel. `what` is a preset's name (explorer.lessons.presets.PRESETS), a TrainConfig, or a
     Runner already training in this kernel (the panel attaches to it; two panels on one run agree); or give
     `dataset=` for that data set's recommended defaults. Field `changes` (steps=500, loss="minimax", ...) go on
     top. `start=True` presses Start; `wait=True` starts and returns when the run ends, so the cell's output shows

@@ -3,7 +3,7 @@ figures, in one widget, over an ordinary Runner (its run folder is one the app, 
 
 The Runner trains on its own thread; the panel reads its snapshot from the kernel's event loop (poll.Poller) and
 redraws only what changed: the curves when rows were added, the game when a new toy view or sample grid was
-published. Figures are the dashboard's builders (plots.training, plots.paper) in plotly FigureWidgets, updated in
+published. Figures are the dashboard's builders (plots.training, plots.toys) in plotly FigureWidgets, updated in
 place (`LiveFigure`): one restyle message per trace, not a new figure.
 """
 
@@ -22,15 +22,15 @@ from PIL import Image
 
 from explorer import names
 from explorer.game.config import TOYS_1D, ConfigError, TrainConfig
-from explorer.game.presets import preset
+from explorer.lessons.presets import preset
 from explorer.metrics.toy import Toy1DView, Toy2DView
 from explorer.notebook import static
 from explorer.notebook.form import LIVE_FIELDS, ConfigForm
 from explorer.notebook.poll import Poller
 from explorer.plots import training
 from explorer.plots.frames import toy_frame
-from explorer.plots.paper import figure1, gan_lab_figure
-from explorer.runs.folder import RunLockedError
+from explorer.plots.toys import figure1, gan_lab_figure
+from explorer.runs.run_folder import RunLockedError
 from explorer.runs.runner import COLUMNS, Runner, Snapshot
 from explorer.runs.state import RunState
 

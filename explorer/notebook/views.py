@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 
 from explorer import names
 from explorer.game.config import TrainConfig
+from explorer.lessons.demo_runs import DEMOS
 from explorer.notebook import static
 from explorer.notebook.live import (
     CHART_SIZE,
@@ -35,8 +36,8 @@ from explorer.plots import style
 from explorer.plots.compare import band_figure, overlay_figure
 from explorer.plots.frames import toy_frame
 from explorer.runs import catalog
-from explorer.runs.demos import DEMOS
-from explorer.runs.folder import (
+from explorer.runs.replay import Recording
+from explorer.runs.run_folder import (
     RunFileError,
     RunFolder,
     find_run_dir,
@@ -45,7 +46,6 @@ from explorer.runs.folder import (
     resolve_runs_dir,
     writer_pid,
 )
-from explorer.runs.replay import Recording
 from explorer.runs.runner import Runner
 
 PLAY_MS = 400  # one frame per tick while playing (the Replay page's pace)

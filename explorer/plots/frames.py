@@ -1,6 +1,6 @@
 """The toy figures as pixels, for animations (GIF, MP4) of a recorded run.
 
-plotly draws every figure the pages show (plots.paper), but turning a plotly figure into pixels needs a browser
+plotly draws every figure the pages show (plots.toys), but turning a plotly figure into pixels needs a browser
 (kaleido drives Chrome), too slow and too fragile for a few hundred frames on a user's machine. These draw the
 same panels with matplotlib's Agg canvas (no display, no pyplot state: safe on any thread), in the same palette
 (plots.style), so a frame of the GIF reads like the page: p_data black dotted, p_g green, D blue dashed.

@@ -4,7 +4,7 @@ No Streamlit here, so every chart is unit-tested on its own (tests/test_plots.py
 the runner's metrics frame (columns `step` + trainer.METRICS); the x axis is always the step. Long series
 are smoothed first (a trailing mean over `smooth` steps) and then downsampled to at most `max_points`
 points per trace (style.downsample_indices: a bucket's min and max, so a one-step spike stays visible), so a
-figure re-sent every second stays small however long the run. The toy views are drawn by plots.paper
+figure re-sent every second stays small however long the run. The toy views are drawn by plots.toys
 (figure1, gan_lab_figure), the same renderers the toy pages use.
 """
 

@@ -3,8 +3,8 @@ bundled demo into the user's runs, and group runs that differ only in their seed
 
 The table is read from the folders alone (config.json, the checkpoints' names, evals.csv, file sizes): no
 checkpoint is loaded, so 200 runs list in well under a second. A run being trained holds its folder's lock
-(folder.lock_run); rename and delete take that lock without waiting, so they refuse such a run instead of
-pulling its folder away under the trainer. Bundled demos (folder.DEMO_RUNS_DIR) are read-only: they are
+(run_folder.lock_run); rename and delete take that lock without waiting, so they refuse such a run instead of
+pulling its folder away under the trainer. Bundled demos (run_folder.DEMO_RUNS_DIR) are read-only: they are
 listed, replayed, compared, exported and copied, never renamed or deleted.
 """
 
@@ -24,9 +24,8 @@ import pandas as pd
 from explorer.game.config import TrainConfig
 from explorer.game.datasets import DATASET_REGISTRY
 from explorer.metrics.registry import headline_metrics
-from explorer.runs import archive, replay
-from explorer.runs import folder as runs_io
-from explorer.runs.folder import CONFIG_FILE, RunFileError, RunFolder
+from explorer.runs import importer, replay, run_folder
+from explorer.runs.run_folder import CONFIG_FILE, RunFileError, RunFolder
 
 COLUMNS = ("name", "dataset", "model", "loss", "k", "lr_d", "lr_g", "steps", "state", "best_metric", "created",
            "size_bytes", "seed", "sweep", "demo", "path", "reason")
@@ -84,7 +83,7 @@ def _disk_state(cfg: TrainConfig, step: int) -> str:
     return "finished" if cfg.steps > 0 and step >= cfg.steps else "stopped"
 
 
-def _row(info: runs_io.RunInfo, demo: bool, live_states: Mapping[str, str], live_steps: Mapping[str, int]) -> dict:
+def _row(info: run_folder.RunInfo, demo: bool, live_states: Mapping[str, str], live_steps: Mapping[str, int]) -> dict:
     files = _files(info.path)
     row = dict.fromkeys(COLUMNS)
     row.update(name=info.name, steps=max(info.step, live_steps.get(info.name, 0)), created=files.oldest,
@@ -139,7 +138,7 @@ def _best_metric_cached(run_dir: str, mtime_ns: int, size: int, dataset: str) ->
 
 def run_table(runs_dir: Path, demo_dir: Path | None = None, live_states: Mapping[str, str] | None = None,
               live_steps: Mapping[str, int] | None = None) -> pd.DataFrame:
-    """One row per run folder in runs_dir, then per bundled demo in demo_dir (folder.DEMO_RUNS_DIR by default;
+    """One row per run folder in runs_dir, then per bundled demo in demo_dir (run_folder.DEMO_RUNS_DIR by default;
     a missing folder lists none), newest first within each. Columns (COLUMNS):
 
     name, dataset, model (the family actually used), loss, k, lr_d, lr_g, seed; steps (the last checkpointed
@@ -152,11 +151,11 @@ def run_table(runs_dir: Path, demo_dir: Path | None = None, live_states: Mapping
     otherwise).
 
     A demo whose name a run of the user's also has is left out: that name opens the user's run everywhere
-    (folder.find_run_dir), so listing both would show one run twice under one name."""
-    demo_dir = Path(runs_io.DEMO_RUNS_DIR if demo_dir is None else demo_dir)
+    (run_folder.find_run_dir), so listing both would show one run twice under one name."""
+    demo_dir = Path(run_folder.DEMO_RUNS_DIR if demo_dir is None else demo_dir)
     live_states, live_steps = live_states or {}, live_steps or {}
-    mine = runs_io.list_runs(runs_dir, sweeps=True)
-    demos = [] if _same_folder(runs_dir, demo_dir) else runs_io.list_runs(demo_dir)
+    mine = run_folder.list_runs(runs_dir, sweeps=True)
+    demos = [] if _same_folder(runs_dir, demo_dir) else run_folder.list_runs(demo_dir)
     taken = {info.name for info in mine}
     rows = [_row(info, False, live_states, live_steps) for info in mine]
     rows += [_row(info, True, {}, {}) for info in demos if info.name not in taken]
@@ -177,10 +176,10 @@ def _same_folder(a: Path, b: Path) -> bool:
 def _own_run(runs_dir: Path, name: str, action: str, demo_dir: Path | None) -> Path:
     """The folder of the user's run `name` inside runs_dir, or CatalogError saying why `action` cannot touch
     it (a demo, a name that is not a run's, a folder that is not a run)."""
-    demo_dir = Path(runs_io.DEMO_RUNS_DIR if demo_dir is None else demo_dir)
+    demo_dir = Path(run_folder.DEMO_RUNS_DIR if demo_dir is None else demo_dir)
     runs_dir = Path(runs_dir)
     try:
-        clean = runs_io.sanitize_run_name(name)
+        clean = run_folder.sanitize_run_name(name)
     except ValueError:
         clean = None
     if clean != name:
@@ -189,8 +188,8 @@ def _own_run(runs_dir: Path, name: str, action: str, demo_dir: Path | None) -> P
     mine = path.is_dir() and not path.is_symlink() and RunFolder(path).is_run()
     if mine and path.resolve().parent == runs_dir.resolve() and not _same_folder(runs_dir, demo_dir):
         return path
-    trial = runs_io.find_run_dir(runs_dir, name, demo_dir)
-    if trial is not None and trial.parent.parent == runs_dir / runs_io.SWEEPS_SUBDIR:
+    trial = run_folder.find_run_dir(runs_dir, name, demo_dir)
+    if trial is not None and trial.parent.parent == runs_dir / run_folder.SWEEPS_SUBDIR:
         sweep = trial.parent.name
         raise CatalogError(f"{name} is part of sweep {sweep}: the sweep's results table names it, so it cannot be "
                            f"{action}d on its own. Its sweep folder is {trial.parent}.")
@@ -222,10 +221,10 @@ def rename_run(runs_dir: Path, old: str, new: str, demo_dir: Path | None = None)
     """Rename the user's run `old` to `new` (sanitised: folder.sanitize_run_name) and return its new folder.
     Refuses, with CatalogError, a demo, a name already taken (by a run or a demo), and with RunLockedError a
     run being trained or held paused by any process."""
-    demo_dir = Path(runs_io.DEMO_RUNS_DIR if demo_dir is None else demo_dir)
+    demo_dir = Path(run_folder.DEMO_RUNS_DIR if demo_dir is None else demo_dir)
     source = _own_run(runs_dir, old, "rename", demo_dir)
     try:
-        clean = runs_io.sanitize_run_name(new)
+        clean = run_folder.sanitize_run_name(new)
     except ValueError as e:
         raise CatalogError(f"Cannot rename {old}: the new {e}.") from None
     if clean == old:
@@ -259,14 +258,14 @@ def copy_demo(runs_dir: Path, name: str, demo_dir: Path | None = None) -> Path:
     unique: folder.make_unique_dir; never the demo's own name, which would hide the demo). Files only, no
     lock or temp files, with the usual permissions (a demo installed read-only gives a writable copy);
     config.json is copied last, so a half-made copy is never listed as a run. Returns the new folder."""
-    demo_dir = Path(runs_io.DEMO_RUNS_DIR if demo_dir is None else demo_dir)
+    demo_dir = Path(run_folder.DEMO_RUNS_DIR if demo_dir is None else demo_dir)
     source = demo_dir / name
-    if runs_io.find_run_dir(runs_dir, name, demo_dir) != source:
+    if run_folder.find_run_dir(runs_dir, name, demo_dir) != source:
         raise CatalogError(f"There is no bundled demo run {name!r} in {demo_dir}: nothing to copy.")
     base = f"{name}-copy"
     while (demo_dir / base).exists():  # a demo named like the copy: step past it
         base += "-copy"
-    target = runs_io.make_unique_dir(Path(runs_dir), base)
+    target = run_folder.make_unique_dir(Path(runs_dir), base)
     folder = RunFolder(source)
     try:
         files = [p for p in sorted(source.rglob("*"))
@@ -312,12 +311,12 @@ def groups_differ_only_in_seed(configs: Mapping[str, TrainConfig]) -> bool:
 # --------------------------------------------------------------------------------------- import
 
 def import_upload(filename: str, data: bytes, runs_dir: Path) -> Path:
-    """An uploaded zip (its name and bytes) imported as a new run (archive.import_zip does every check and
+    """An uploaded zip (its name and bytes) imported as a new run (importer.import_zip does every check and
     raises ArchiveError with the reason; nothing is then written to runs_dir). The bytes are read from memory;
     the upload's own file name (sanitised) is what import_zip's messages name and what names the run when the
     zip has no top folder."""
     try:
-        zip_name = runs_io.sanitize_run_name(Path(filename).stem) + ".zip"
+        zip_name = run_folder.sanitize_run_name(Path(filename).stem) + ".zip"
     except ValueError:
         zip_name = "upload.zip"
-    return archive.import_zip(io.BytesIO(data), Path(runs_dir), zip_name=zip_name)
+    return importer.import_zip(io.BytesIO(data), Path(runs_dir), zip_name=zip_name)

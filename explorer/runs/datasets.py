@@ -21,7 +21,7 @@ from PIL import Image
 
 from explorer.game.config import TrainConfig
 from explorer.game.uploads import DEFAULT_LIMITS, UploadError, UploadLimits, validate_image_zip, validate_points_csv
-from explorer.runs.folder import sanitize_run_name
+from explorer.runs.run_folder import sanitize_run_name
 
 DATASETS_FOLDER = ".datasets"  # in the runs folder; a dot name, so no run can have it and list_runs passes it by
 POINTS_SUFFIX = ".csv"

@@ -25,8 +25,8 @@ import pandas as pd
 
 from explorer.game.config import TrainConfig
 from explorer.metrics.toy import Toy1DView, Toy2DView, optimal_d
-from explorer.runs import folder as runs_io
-from explorer.runs.folder import RunFolder
+from explorer.runs import run_folder
+from explorer.runs.run_folder import RunFolder
 
 TOY_REAL_POINTS = 500  # real points kept in a 2D frame (the data do not change; the figure needs a cloud)
 TOY_FAKE_POINTS = 1000  # generated points kept in a 2D frame
@@ -64,7 +64,7 @@ def toy_frame_bytes(view: Toy1DView | Toy2DView) -> bytes:
 
 def save_toy_frame(run_dir: Path, step: int, view: Toy1DView | Toy2DView) -> Path:
     path = RunFolder(run_dir).frame_file(step, ".npz")
-    runs_io.atomic_write_bytes(path, toy_frame_bytes(view))
+    run_folder.atomic_write_bytes(path, toy_frame_bytes(view))
     return path
 
 

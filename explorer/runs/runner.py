@@ -4,7 +4,7 @@ The worker thread never touches a UI. It publishes a `Snapshot` (under a lock) a
 readers get the latest one without waiting for training. A NaN/inf loss or exploding gradients restore the
 last good weights, pause the run and say what diverged (see health.py); Resume continues with whatever
 settings were changed meanwhile. A write that fails (a full disk) pauses the run with everything still in
-memory; Resume writes what is owed. One process trains a run folder at a time (folder.lock_run).
+memory; Resume writes what is owed. One process trains a run folder at a time (run_folder.lock_run).
 
 After each step the worker runs the periodic jobs that are due, each under its own name and rule (see
 `_Hooks`): publish a snapshot, append metrics.csv, sample, record a replay frame, evaluate, checkpoint, finish. The
@@ -12,6 +12,10 @@ live view samples by time (what a page can show); the recording is on multiples 
 frames are evenly spaced and the same for the same config (replay.py reads them back). Everything besides the step
 is kept small or batched (measured by `python -m explorer bench`, docs/benchmarks.md): one host sync per publish,
 metrics appended to disk about once a second, the good weights refreshed in place every few seconds.
+
+The parts it drives, one job each: snapshot.py (what readers see), recorder.py (what the run writes, and what a
+failed write owes), recovery.py (the health watch and the last good weights), registry.py (RunRegistry and the
+exit hook that stops started runs; re-exported here, as are the snapshot's records and COLUMNS).
 """
 
 from __future__ import annotations
@@ -26,14 +30,11 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
-from operator import attrgetter
+from dataclasses import dataclass, replace
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from explorer.game.config import ConfigError, TrainConfig
@@ -41,168 +42,28 @@ from explorer.game.data import DataUnavailableError
 from explorer.game.datasets import load_dataset
 from explorer.game.device import device_label, pick_device
 from explorer.game.models import Discriminator, Generator
-from explorer.game.trainer import METRICS, Trainer
+from explorer.game.trainer import Trainer
 from explorer.plots.images import image_grid
-from explorer.runs import folder as runs_io
-from explorer.runs.folder import CheckpointError, RunFileError, RunFolder
-from explorer.runs.health import HealthWatch
-from explorer.runs.replay import save_toy_frame
+from explorer.runs import run_folder
+from explorer.runs.recorder import COLUMNS, Recorder
+from explorer.runs.recovery import Recovery
+from explorer.runs.run_folder import CheckpointError, RunFileError, RunFolder
+from explorer.runs.snapshot import MilestoneHit, ModesPoint, Snapshot, ToyPoint, Watch, ended_or_halted
 from explorer.runs.state import RunState
+
+# Re-exported from their own modules for the many `from explorer.runs.runner import ...`.
+__all__ = ["COLUMNS", "EXPECTED_FAILURES", "MilestoneHit", "ModesPoint", "Runner", "Snapshot", "ToyPoint", "Watch",
+           "ended_or_halted", "failure_message"]
 
 # Failures whose message already says what happened and what to do: no traceback in the server's log.
 EXPECTED_FAILURES = (DataUnavailableError, CheckpointError, RunFileError, ConfigError, OSError)
-COLUMNS = ("step", *METRICS, "samples_per_s")
 # How often the rows published meanwhile are appended to metrics.csv (and how late a reader of the file, not of
 # the snapshot, sees them). Each append costs ~2 ms of pandas on the training thread; at every publish (4 a
 # second) that was 0.3-0.6% of an MNIST run's time. A run killed in between loses only rows after its last
 # checkpoint, which a resumed run trains again anyway.
 WRITE_SECONDS = 1.0
-# How often the weights the run would go back to on divergence are refreshed (copied in place, see _copy_state).
+# How often the weights the run would go back to on divergence are refreshed (copied in place: recovery.py).
 GOOD_SECONDS = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class ToyPoint:
-    """The toy view's summary at one sampled step (Snapshot.toy_history)."""
-
-    step: int
-    d_on_data: float  # mean D(x) over the data; 1/2 at the optimum
-    js: float  # Jensen-Shannon divergence estimate between p_data and p_g, in nats
-    value: float  # C(G) = -log 4 + 2 JSD: the game's value with D at its optimum D*
-
-
-@dataclass(frozen=True, slots=True)
-class ModesPoint:
-    """Modes of a 2D mixture covered by G at one sampled step (Snapshot.modes_history)."""
-
-    step: int
-    modes_covered: int
-
-
-@dataclass(frozen=True, slots=True)
-class MilestoneHit:
-    """A watched milestone reached (Snapshot.milestones): where, which, and what it measured."""
-
-    step: int
-    name: str
-    message: str
-
-
-class Watch(Protocol):
-    """What Runner.watch takes (tours.Milestone is one): a name, and a pure test of a snapshot that returns
-    what it saw (a short message) once the milestone is reached after step `since`, else None. It runs in the
-    worker after each publish, so it may only read the snapshot's small records and last rows."""
-
-    name: str
-
-    def __call__(self, snap: Snapshot, since: int) -> str | None: ...
-
-
-def _records_frame(records: tuple, kind: type) -> pd.DataFrame:
-    """One row per record, one column per field (in field order), also when there are no records yet."""
-    names = [f.name for f in fields(kind)]
-    row = attrgetter(*names)  # a tuple of the fields, without dataclasses.asdict's deep copy
-    return pd.DataFrame([row(r) for r in records], columns=names)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A consistent, read-only copy of a run's state. `metrics` is built on demand from an array view
-    that the worker never writes again, so taking a snapshot costs no copy."""
-
-    name: str
-    run_dir: Path | None
-    config: TrainConfig
-    state: RunState  # what the run does and which commands act (a state given as its code becomes the member)
-    step: int
-    steps_per_s: float
-    elapsed: float
-    device: str
-    lr_d: float
-    lr_g: float
-    k: int
-    metrics_array: np.ndarray = field(repr=False)  # (steps, len(COLUMNS))
-    samples: np.ndarray | None = field(default=None, repr=False)  # uint8 grid (H, W, 3) from the fixed z
-    samples_step: int = 0
-    toy: object | None = field(default=None, repr=False)  # toy.Toy1DView / Toy2DView
-    toy_history: tuple[ToyPoint, ...] = ()  # one per sampled step on toys
-    modes_history: tuple[ModesPoint, ...] = ()  # one per sampled step on 2D mixture toys
-    # Read-only {"step": ..., metric: value} rows every cfg.eval_interval steps. Mappings, not a record type:
-    # the metric names depend on the dataset (quick_metrics) and the rows round-trip through evals.csv.
-    eval_history: tuple[Mapping[str, float], ...] = ()
-    error: str | None = None  # why the run diverged, failed, or paused on a failed write
-    warning: str | None = None  # a sign of trouble while it lasts (D winning), the run going on
-    # A watched milestone (Runner.watch) that was reached: its message ("D on data = 0.52 ... at step 1,250"),
-    # the step it paused at, and every milestone reached so far (a chart marks them).
-    milestone: str | None = None
-    milestone_step: int = 0
-    milestones: tuple[MilestoneHit, ...] = ()
-    version: int = 0  # increases with every publish
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "state", RunState(self.state))  # an unknown code fails here, naming itself
-
-    @property
-    def metrics(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.metrics_array, columns=list(COLUMNS))
-        frame["step"] = frame["step"].astype(np.int64)
-        return frame
-
-    @property
-    def toy_frame(self) -> pd.DataFrame:
-        """toy_history with columns step, d_on_data, js, value."""
-        return _records_frame(self.toy_history, ToyPoint)
-
-    @property
-    def modes_frame(self) -> pd.DataFrame:
-        """modes_history with columns step, modes_covered."""
-        return _records_frame(self.modes_history, ModesPoint)
-
-    @property
-    def eval_frame(self) -> pd.DataFrame:
-        """eval_history with columns step and the dataset's metrics."""
-        return pd.DataFrame(list(self.eval_history))
-
-    @property
-    def alive(self) -> bool:
-        """The run may still train (RunState.alive)."""
-        return self.state.alive
-
-    @property
-    def halted(self) -> bool:
-        """Held by trouble a person must see to: diverged, or paused on a write that failed (free some space, then
-        Resume). Nothing trains until then, so a headless loop (Runner.wait) stops waiting."""
-        return self.state is RunState.DIVERGED or (self.state is RunState.PAUSED and bool(self.error))
-
-
-def ended_or_halted(snap: Snapshot) -> bool:
-    """Where a headless run stops waiting (Runner.wait's rule): it ended, or it is held by trouble that only a
-    person can clear."""
-    return snap.state.ended or snap.halted
-
-
-class _GrowingArray:
-    """Append-only rows; `view()` returns rows [:n] that later appends never modify."""
-
-    def __init__(self, cols: int):
-        self._a, self.n = np.zeros((1024, cols)), 0
-
-    def extend(self, rows: np.ndarray) -> None:
-        if self.n + len(rows) > len(self._a):
-            bigger = np.zeros((max(2 * len(self._a), self.n + len(rows)), self._a.shape[1]))
-            bigger[: self.n] = self._a[: self.n]
-            self._a = bigger  # old views keep the old buffer
-        self._a[self.n: self.n + len(rows)] = rows
-        self.n += len(rows)
-
-    def truncate(self, n: int) -> None:
-        # Copy, so snapshots already handed out keep their rows.
-        self._a, self.n = self._a.copy(), min(self.n, n)
-
-    def view(self) -> np.ndarray:
-        v = self._a[: self.n]
-        v.flags.writeable = False
-        return v
 
 
 # ---------------------------------------------------------------------------------- hooks and their due rules
@@ -298,7 +159,7 @@ class Runner:
         self.run_dir = run_dir
         self._made_run_dir = save and run_dir is None  # a run that fails before its first step leaves nothing
         if self._made_run_dir:
-            self.run_dir = runs_io.new_run_dir(runs_io.resolve_runs_dir(runs_dir), cfg, name)
+            self.run_dir = run_folder.new_run_dir(run_folder.resolve_runs_dir(runs_dir), cfg, name)
         self.name = self.run_dir.name if self.run_dir else (name or f"{cfg.dataset}-unsaved")
         self.publish_seconds, self.sample_seconds = publish_seconds, sample_seconds
         self.write_seconds = WRITE_SECONDS
@@ -311,25 +172,19 @@ class Runner:
         self._step_budget = 0  # steps to run while paused (Step button)
         self._pending: dict[str, float] = {}
         self._watch: tuple[Watch, int] | None = None  # (milestone, the step it was set at): see watch()
-        self._metrics = _GrowingArray(len(COLUMNS))
-        self._rows_on_disk = 0  # metrics rows already in metrics.csv: a failed write is retried from here
-        self._evals_on_disk = 0
-        self._checkpoint_owed = False  # a checkpoint write failed: write one as soon as training goes on
-        self._lock_file = None  # the run folder's lock, held from start() (or the first Resume/Step) to the end
+        # What the run writes, and the lock that lets it: held from start() (or the first Resume/Step) to the end.
+        self._recorder = Recorder(self.run_dir if save else None)
         self._truncate_owed = False  # claimed after the trainer was built: drop what lies past its checkpoint
         self._opened: tuple[Path, int, dict] | None = None  # (file, mtime_ns, state) of the checkpoint open() read
-        self._health: HealthWatch | None = None  # made with the trainer, from the config it trains with
+        self._recovery: Recovery | None = None  # made with the trainer, from the config it trains with
         self._toy_history: list[ToyPoint] = []
         self._modes_history: list[ModesPoint] = []
-        self._eval_history: list[Mapping[str, float]] = []
         self._rate_marks: deque[tuple[float, int, int]] = deque()
         self._pauses = 0  # counted, so the steps/s window never spans one
         self._thread: threading.Thread | None = None
-        self._good: dict | None = None
-        self._good_time = 0.0
         self._elapsed = 0.0
         self._snap = Snapshot(self.name, self.run_dir, cfg, RunState.READY, 0, 0.0, 0.0, "", cfg.lr_d, cfg.lr_g, cfg.k,
-                              self._metrics.view())
+                              self._recorder.metrics.view())
 
     # ------------------------------------------------------------------------------ opening
     @classmethod
@@ -347,20 +202,11 @@ class Runner:
         ckpt = folder.latest_checkpoint()
         if ckpt is not None:
             modified = ckpt.stat().st_mtime_ns
-            runner._opened = (ckpt, modified, runs_io.load_checkpoint(ckpt))  # damaged: a clear error now
-            old = folder.read_metrics()
-            step = runs_io.checkpoint_step(ckpt)
-            if len(old):
-                old = old[old["step"] <= step]
-                runner._metrics.extend(old.reindex(columns=list(COLUMNS)).to_numpy(dtype=float))
-                runner._rows_on_disk = len(old)
-            evals = folder.read_evals()
-            if len(evals):
-                rows = evals[evals["step"] <= step].to_dict("records")
-                runner._eval_history = [MappingProxyType(row) for row in rows]
-                runner._evals_on_disk = len(rows)
-            runner._snap = replace(runner._snap, step=step, metrics_array=runner._metrics.view(),
-                                   eval_history=tuple(runner._eval_history))
+            runner._opened = (ckpt, modified, run_folder.load_checkpoint(ckpt))  # damaged: a clear error now
+            step = run_folder.checkpoint_step(ckpt)
+            runner._recorder.load(folder, step)
+            runner._snap = replace(runner._snap, step=step, metrics_array=runner._recorder.metrics.view(),
+                                   eval_history=tuple(runner._recorder.evals))
         return runner
 
     def _checkpoint_state(self, device: str | torch.device) -> dict | None:
@@ -373,7 +219,7 @@ class Runner:
             return None
         if opened is not None and opened[0] == ckpt and opened[1] == ckpt.stat().st_mtime_ns:
             return opened[2]
-        return runs_io.load_checkpoint(ckpt, map_location=device)
+        return run_folder.load_checkpoint(ckpt, map_location=device)
 
     # ------------------------------------------------------------------------------ commands
     def start(self, paused: bool = False) -> Runner:
@@ -395,29 +241,14 @@ class Runner:
         """Take the run folder's lock (once): a second writer gets RunLockedError, before it writes anything.
         A run that was only looked at is refused too when its folder was trained on meanwhile (by a CLI, say):
         going on from the older weights here would overwrite that work."""
-        if not self.save or self._lock_file is not None:
-            return
-        handle = runs_io.lock_run(self.run_dir)
         t = self.trainer
-        if t is not None:
-            on_disk = runs_io.RunFolder(self.run_dir).last_checkpoint_step()
-            if on_disk > t.step_count:
-                handle.close()
-                raise runs_io.RunLockedError(
-                    f"Run {self.name} was trained on elsewhere while this view was open: its folder is at step "
-                    f"{on_disk:,}, this view at {t.step_count:,}. Open the run again to go on from there.")
+        if self._recorder.claim(self.name, None if t is None else t.step_count) and t is not None:
             self._truncate_owed = True
-        self._lock_file = handle
 
     @property
     def writes(self) -> bool:
         """Whether this Runner writes to its run folder: only the holder of its lock does."""
-        return self._lock_file is not None
-
-    def _release(self) -> None:
-        if self._lock_file is not None:
-            self._lock_file.close()
-            self._lock_file = None
+        return self._recorder.writes
 
     def pause(self) -> None:
         self._paused = True
@@ -528,9 +359,8 @@ class Runner:
         return trainer
 
     def _truncate_past(self, step: int) -> None:
-        """What was recorded after the checkpoint (everything, for a run killed before its first one) is trained
-        again: drop it, so the record stays one row per step."""
-        RunFolder(self.run_dir).truncate_after(step)
+        """What was recorded after the checkpoint is trained again: drop it (Recorder.truncate_past)."""
+        self._recorder.truncate_past(step)
         self._truncate_owed = False
 
     def _worker(self) -> None:
@@ -549,7 +379,7 @@ class Runner:
             if not isinstance(e, EXPECTED_FAILURES) and not _out_of_memory(e):
                 traceback.print_exc()  # a bug: the server log keeps the details for a bug report
         finally:
-            self._release()
+            self._recorder.release()
 
     def _iteration(self, t: Trainer, hooks: _Hooks) -> bool:
         """Apply commands, then (unless paused) one step and the jobs due after it; True when finished."""
@@ -563,7 +393,7 @@ class Runner:
 
     def _write_failed(self, e: OSError) -> None:
         self._paused = True
-        self._checkpoint_owed = True
+        self._recorder.write_failed()
         self._set(state=RunState.PAUSED, error=f"Could not write to the run folder: {e.strerror or e} "
                                         f"({e.filename or self.run_dir}). Nothing already on disk was replaced "
                                         f"and the run is paused with everything in memory: free some space, then "
@@ -581,9 +411,9 @@ class Runner:
     def _on_start(self) -> Trainer:
         """Build (or restore) the trainer and publish a first snapshot with samples."""
         self.trainer = t = self._build()
-        self._health = HealthWatch(self.cfg)
+        self._recovery = Recovery(self.cfg)
         self._set(device=device_label(t.device), step=t.step_count, lr_d=t.lr_d, lr_g=t.lr_g, k=t.k)
-        self._remember_good()
+        self._recovery.remember(t)
         self._publish(samples=True, record=t.step_count % self.cfg.sample_interval == 0)  # step 0: G untrained
         self._set(state=RunState.PAUSED if self._paused else RunState.RUNNING)
         return t
@@ -632,20 +462,19 @@ class Runner:
                 hooks.write.ran(now)
         if hooks.evaluate.due(step):
             self._evaluate()
-        if hooks.checkpoint.due(step) or self._checkpoint_owed:
+        if hooks.checkpoint.due(step) or self._recorder.checkpoint_owed:
             # Metrics on disk first: a run killed after this checkpoint resumes from it with no gap in
             # metrics.csv; and the weights saved have passed the health checks up to this step.
             if not self._publish():
                 return False
             self._checkpoint()
-            self._checkpoint_owed = False
         return finished
 
     def _on_end(self, finished: bool) -> None:
         """A checkpoint at the end either way; a stopped run first publishes what it had not yet."""
         if not finished:
             self._publish(samples=True, record=True)
-        self._write_metrics()  # the checkpoint never runs ahead of metrics.csv
+        self._recorder.write_metrics()  # the checkpoint never runs ahead of metrics.csv
         self._checkpoint()
         self._set(state=RunState.FINISHED if finished else RunState.STOPPED)
 
@@ -670,7 +499,7 @@ class Runner:
         changes: dict = {}
         if n_new:
             first = t.step_count - n_new + 1
-            alarm = self._health.check(rows, first)
+            alarm = self._recovery.check(rows, first)
             if alarm is not None and alarm.stops_run:
                 self._diverged(alarm.message)
                 return False
@@ -680,15 +509,15 @@ class Runner:
             block[:, 0] = np.arange(first, first + n_new)
             block[:, 1:-1] = rows
             block[:, -1] = rate * t.cfg.batch_size * (t.k + 1)
-            self._metrics.extend(block)
-            if time.perf_counter() - self._good_time > GOOD_SECONDS:
-                self._remember_good()
+            self._recorder.add_rows(block)
+            if self._recovery.older_than(GOOD_SECONDS):
+                self._recovery.remember(t)
         else:
             rate = self._snap.steps_per_s
         if write:
-            self._write_metrics()  # also what a failed write still owes
+            self._recorder.write_metrics()  # also what a failed write still owes
         changes.update(step=t.step_count, steps_per_s=rate, elapsed=self._elapsed,
-                       metrics_array=self._metrics.view())
+                       metrics_array=self._recorder.metrics.view())
         if samples:
             changes.update(self._samples(record=record and self.save))
         self._set(**changes)
@@ -715,15 +544,6 @@ class Runner:
         self._set(milestone=message, milestone_step=step,
                   milestones=(*snap.milestones, MilestoneHit(step, milestone.name, message)))
 
-    def _write_metrics(self) -> None:
-        """Append the rows not yet in metrics.csv (all or none: see folder.append_metrics)."""
-        pending = self._metrics.view()[self._rows_on_disk:]
-        if self.writes and len(pending):
-            frame = pd.DataFrame(pending, columns=list(COLUMNS))
-            frame["step"] = frame["step"].astype(np.int64)
-            runs_io.append_metrics(self.run_dir, frame)
-            self._rows_on_disk += len(pending)
-
     def _rate(self, step: int, window: float = 3.0) -> float:
         """Steps per wall-clock second over the last few seconds of running (pauses excluded)."""
         now = time.perf_counter()
@@ -741,14 +561,14 @@ class Runner:
         t = self.trainer
         if t.dataset.kind == "image":
             grid = image_grid(t.sample())
-            if record and self.writes:
-                runs_io.save_sample_grid(self.run_dir, t.step_count, grid)
+            if record:
+                self._recorder.save_grid(t.step_count, grid)
             return dict(samples=grid, samples_step=t.step_count)
         from explorer.metrics.toy import toy1d_view, toy2d_view
 
         view = toy1d_view(t) if t.dataset.kind == "toy1d" else toy2d_view(t)
-        if record and self.writes:
-            save_toy_frame(self.run_dir, t.step_count, view)
+        if record:
+            self._recorder.save_toy(t.step_count, view)
         self._toy_history.append(ToyPoint(t.step_count, view.d_on_data, view.js, view.value))
         out = dict(toy=view, samples_step=t.step_count, toy_history=tuple(self._toy_history))
         if getattr(view, "modes_covered", None) is not None:
@@ -759,83 +579,31 @@ class Runner:
     def _evaluate(self) -> None:
         """Sampled metrics every eval_interval steps, on a copy of G or its weight average (the trainer's G
         stays in train mode)."""
-        from explorer.metrics.evaluate import quick_metrics
+        from explorer.metrics.protocol import quick_metrics
 
         t = self.trainer
-        row = MappingProxyType({"step": t.step_count,  # read-only: every later snapshot shares this row
-                                **quick_metrics(copy.deepcopy(t.generator_for_eval()), self.cfg, t.dataset.x[:1000],
-                                                t.dataset.modes, t.dataset.mode_std)})
-        self._eval_history.append(row)
-        self._set(eval_history=tuple(self._eval_history))
+        self._recorder.add_eval({"step": t.step_count,
+                                 **quick_metrics(copy.deepcopy(t.generator_for_eval()), self.cfg, t.dataset.x[:1000],
+                                                 t.dataset.modes, t.dataset.mode_std)})
+        self._set(eval_history=tuple(self._recorder.evals))
         self._check_watch()
-        if self.writes:
-            RunFolder(self.run_dir).append_evals(pd.DataFrame(self._eval_history[self._evals_on_disk:]))
-            self._evals_on_disk = len(self._eval_history)
-
-    def _remember_good(self) -> None:
-        """The weights (and everything else of the trainer's state) that a divergence goes back to."""
-        self._good = _copy_state(self.trainer.state_dict(), into=self._good)
-        self._good_time = time.perf_counter()
+        self._recorder.write_evals()
 
     def _diverged(self, what: str) -> None:
         """Put the last good weights back, drop the metrics recorded since, pause, and say why."""
         t = self.trainer
-        good_step = int(self._good["step"])
-        lr_d, lr_g, k = t.lr_d, t.lr_g, t.k
-        # A copy: the optimizers keep the tensors they are given, which would tie the good state to training.
-        t.load_state_dict(copy.deepcopy(self._good))
-        t.set_learning_rates(lr_d, lr_g)  # keep any settings the user changed since
-        t.set_k(k)
-        self._health.reset()
-        self._metrics.truncate(int(np.searchsorted(self._metrics.view()[:, 0], good_step, side="right")))
-        if self.writes and self._rows_on_disk > self._metrics.n:
-            RunFolder(self.run_dir).truncate_metrics(good_step)
-        if self.writes:
-            RunFolder(self.run_dir).truncate_frames(good_step)
-        self._rows_on_disk = min(self._rows_on_disk, self._metrics.n)
+        lr_d, lr_g, k = t.lr_d, t.lr_g, t.k  # kept by the restore: any settings the user changed since
+        good_step = self._recovery.restore(t)
+        self._recorder.rewind(good_step)
         self._paused = True
         message = (f"{what} Now: lr_d={lr_d:g}, lr_g={lr_g:g}, k={k}, {self.cfg.optimizer}. The weights were "
                    f"restored to step {good_step} and the run is paused: change the settings, then press Resume.")
         self._set(state=RunState.DIVERGED, error=message, warning=None, step=good_step,
-                  metrics_array=self._metrics.view(), **self._samples())
+                  metrics_array=self._recorder.metrics.view(), **self._samples())
 
     def _checkpoint(self) -> None:
-        if self.writes and self.trainer is not None:
-            runs_io.save_checkpoint(self.run_dir, self.trainer.state_dict())
-
-
-def _copy_state(state: object, into: object = None) -> object:
-    """A deep copy of a state dict, written into the tensors of `into` (an earlier copy of the same state)
-    wherever shape, dtype and device match: refreshing the good weights every few seconds then costs a memory
-    copy instead of a deepcopy's allocations (~4x faster on the MNIST MLPs). Everything else is copied anew."""
-    if isinstance(state, torch.Tensor):
-        if (isinstance(into, torch.Tensor) and into.shape == state.shape and into.dtype == state.dtype
-                and into.device == state.device):
-            return into.copy_(state)
-        return state.detach().clone()
-    if isinstance(state, dict):  # an OrderedDict stays one, with its _metadata (a module's state_dict)
-        into = into if isinstance(into, dict) else {}
-        out = type(state)((key, _copy_state(value, into.get(key))) for key, value in state.items())
-        if hasattr(state, "_metadata"):
-            out._metadata = copy.deepcopy(state._metadata)
-        return out
-    if isinstance(state, (list, tuple)):
-        into = into if isinstance(into, (list, tuple)) and len(into) == len(state) else (None,) * len(state)
-        return type(state)(_copy_state(value, old) for value, old in zip(state, into, strict=True))
-    return copy.deepcopy(state)
-
-
-# Every started Runner, so that a process that exits (the server stopped with Ctrl-C or SIGTERM, a notebook
-# kernel shut down) first stops its runs: each writes its checkpoint, and no training thread is still inside
-# torch when the interpreter tears down (that aborted the process: "terminate called without an active
-# exception", and the steps since the last checkpoint were lost).
-_STARTED: weakref.WeakSet[Runner] = weakref.WeakSet()
-
-
-@atexit.register
-def _stop_runs_at_exit() -> None:
-    for runner in list(_STARTED):
-        runner.stop(wait=True, timeout=30.0)
+        if self.trainer is not None:
+            self._recorder.checkpoint(self.trainer.state_dict())
 
 
 def _out_of_memory(e: BaseException) -> bool:
@@ -857,52 +625,13 @@ def failure_message(e: BaseException, cfg: TrainConfig) -> str:
     return f"{type(e).__name__}: {e}"
 
 
-class RunRegistry:
-    """Process-wide, thread-safe set of runs (the app keeps one in st.cache_resource)."""
+# Every started Runner is stopped when the process exits (the server stopped with Ctrl-C or SIGTERM, a notebook
+# kernel shut down): each writes its checkpoint, and no training thread is still inside torch when the interpreter
+# tears down (that aborted the process: "terminate called without an active exception").
+_STARTED: weakref.WeakSet[Runner] = weakref.WeakSet()
 
-    def __init__(self, runs_dir: str | Path | None = None):
-        self.runs_dir = runs_io.resolve_runs_dir(runs_dir)
-        self._runs: dict[str, Runner] = {}
-        self._lock = threading.Lock()
 
-    def start(self, cfg: TrainConfig, name: str | None = None, paused: bool = False) -> Runner:
-        runner = Runner(cfg, runs_dir=self.runs_dir, name=name)
-        with self._lock:
-            self._runs[runner.name] = runner
-        return runner.start(paused=paused)
-
-    def open(self, run_dir: str | Path) -> Runner:
-        """A saved run, reopened (not started) and registered; an already-registered one is returned."""
-        name = Path(run_dir).name
-        with self._lock:
-            if name in self._runs:
-                return self._runs[name]
-        runner = Runner.open(run_dir)
-        with self._lock:
-            return self._runs.setdefault(name, runner)
-
-    def get(self, name: str) -> Runner | None:
-        with self._lock:
-            return self._runs.get(name)
-
-    def forget(self, name: str) -> bool:
-        """Drop a run that trains no more (finished, stopped, failed, or reopened and never started), so its name
-        means its folder as it is on disk now: after a rename or a delete, or to resume it with a fresh Runner.
-        A run still training or held paused stays (False)."""
-        with self._lock:
-            runner = self._runs.get(name)
-            if runner is None or runner.snapshot().state.in_use:
-                return False
-            del self._runs[name]
-            return True
-
-    def runners(self) -> list[Runner]:
-        with self._lock:
-            return list(self._runs.values())
-
-    def active(self) -> list[Runner]:
-        return [r for r in self.runners() if r.snapshot().alive]
-
-    def stop_all(self) -> None:
-        for r in self.runners():
-            r.stop(wait=True)
+@atexit.register
+def _stop_runs_at_exit() -> None:
+    for runner in list(_STARTED):
+        runner.stop(wait=True, timeout=30.0)

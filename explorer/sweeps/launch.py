@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.game.data import DATA_ENV, resolve_data_root
-from explorer.sweeps.folder import lock_sweep, read_results, read_spec, write_progress, write_results
 from explorer.sweeps.spec import SweepSpec
+from explorer.sweeps.sweep_folder import lock_sweep, read_results, read_spec, write_progress, write_results
 
 PROGRESS_SECONDS = 1.0  # how often a trial reports its step, and progress.json is rewritten
 

@@ -1,4 +1,4 @@
-"""The stability map's data: a sweep's results table (folder.read_results) reduced to one row per cell of two
+"""The stability map's data: a sweep's results table (sweep_folder.read_results) reduced to one row per cell of two
 chosen hyperparameters, the mean of a chosen figure over the cell's seeds, its spread, and what became of each
 trial. Pure pandas: the figure is explorer.plots.sweep, the page pages/sweeps.py.
 
@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from explorer.sweeps.folder import figure_labels, lower_is_better
+from explorer.sweeps.sweep_folder import figure_labels, lower_is_better
 
-# Columns of a results table that are not grid axes (folder.result_columns minus the spec's axes and figures).
+# Columns of a results table that are not grid axes (sweep_folder.result_columns minus the spec's axes and figures).
 NOT_AXES = frozenset(("trial", "run", "state", "seed", "step", "seconds", "error"))
 CELL_COLUMNS = ("x", "y", "x_label", "y_label", "status", "mean", "std", "n", "trials", "finished", "diverged",
                 "failed", "runs", "seeds", "values", "states")
@@ -100,8 +100,8 @@ def sweep_axes(results: pd.DataFrame) -> list[str]:
 
 
 def offered_figures(results: pd.DataFrame) -> list[str]:
-    """The final figures (folder.figure_labels) with at least one value (a toy has no Frechet distance, a 1D toy no
-    modes), in that order."""
+    """The final figures (sweep_folder.figure_labels) with at least one value (a toy has no Frechet distance, a 1D
+    toy no modes), in that order."""
     return [f for f in figure_labels()
             if f in results.columns and pd.to_numeric(results[f], errors="coerce").notna().any()]
 

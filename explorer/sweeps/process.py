@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from explorer.sweeps.folder import is_running, read_progress
+from explorer.sweeps.sweep_folder import is_running, read_progress
 
 LOG_FILE = "sweep.log"  # the sweep process's stderr: Ray's messages, a failure's traceback
 

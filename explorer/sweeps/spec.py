@@ -10,8 +10,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from explorer.game.config import ConfigError, TrainConfig, parse_value
-from explorer.game.presets import PRESETS, preset
-from explorer.runs.folder import sanitize_run_name
+from explorer.lessons.presets import PRESETS, preset
+from explorer.runs.run_folder import sanitize_run_name
 
 # A sweep of hundreds of trials is a typo more often than a plan: past this the spec asks for --max-trials.
 MAX_TRIALS = 1000

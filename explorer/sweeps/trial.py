@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from explorer.runs import folder as runs_io
+from explorer.runs import run_folder
 from explorer.runs.runner import Runner, Snapshot, ended_or_halted
 from explorer.runs.state import RunState
-from explorer.sweeps.folder import clean_row
 from explorer.sweeps.spec import Trial
+from explorer.sweeps.sweep_folder import clean_row
 
 
 def _runner_for(run_dir: Path, trial: Trial) -> Runner:
@@ -20,17 +20,17 @@ def _runner_for(run_dir: Path, trial: Trial) -> Runner:
     run. An attempt that stopped before its first checkpoint left only files of steps that will be trained
     again: they are removed so the metrics are not written twice."""
     if run_dir.is_dir():
-        if runs_io.latest_checkpoint(run_dir) is not None:
+        if run_folder.latest_checkpoint(run_dir) is not None:
             return Runner.open(run_dir)
         shutil.rmtree(run_dir)
     return Runner(trial.config, runs_dir=run_dir.parent, name=trial.name)
 
 
 def final_figures(runner: Runner) -> dict[str, float]:
-    """The trial's figures at its last step (folder.figure_labels): the toy view's JS and D on data; each
+    """The trial's figures at its last step (sweep_folder.figure_labels): the toy view's JS and D on data; each
     applicable metric's figures on samples of G (or its average): modes covered on the mixtures (VEEGAN's 2,500
     samples), Frechet distance, score and classes on 1,000 for image data sets with a classifier."""
-    from explorer.metrics.evaluate import quick_metrics
+    from explorer.metrics.protocol import quick_metrics
     from explorer.metrics.registry import figure_columns
 
     t = runner.trainer

@@ -21,8 +21,8 @@ import pandas as pd
 
 from explorer import names
 from explorer.metrics.registry import figure_columns
-from explorer.runs import folder as runs_io
-from explorer.runs.folder import (
+from explorer.runs import run_folder
+from explorer.runs.run_folder import (
     LOCK_FILE,
     SWEEPS_SUBDIR,
     RunLockedError,
@@ -184,7 +184,7 @@ class SweepInfo:
 def list_sweeps(runs_dir: str | os.PathLike, demo_dir: Path | None = None) -> list[SweepInfo]:
     """The user's sweeps, newest first, then the bundled ones (in demo_dir, by default folder.DEMO_SWEEPS_DIR);
     a damaged sweep carries its error."""
-    demo_dir = runs_io.DEMO_SWEEPS_DIR if demo_dir is None else demo_dir
+    demo_dir = run_folder.DEMO_SWEEPS_DIR if demo_dir is None else demo_dir
     out = []
     for parent, demo in ((sweeps_dir(runs_dir), False), (demo_dir, True)):
         if parent is None or not Path(parent).is_dir():

@@ -22,13 +22,13 @@ from collections.abc import Callable
 
 import torch
 
-from explorer.bench import load_average
+from explorer.bench.speed import load_average
 from explorer.game.datasets import load_dataset
 from explorer.game.device import device_label, pick_device
 from explorer.game.models import Generator
-from explorer.game.presets import MNIST_IN_A_MINUTE, preset
 from explorer.game.trainer import Trainer
-from explorer.metrics.evaluate import generate
+from explorer.lessons.presets import MNIST_IN_A_MINUTE, preset
+from explorer.metrics.protocol import generate
 
 FRACTIONS = (1 / 6, 1 / 2, 1.0)  # of the budget: 10, 30 and 60 s for a minute
 TARGET = {"classifier_score": 8.0, "frechet_distance": 30.0, "classes_covered": 10}

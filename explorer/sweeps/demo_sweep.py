@@ -1,4 +1,4 @@
-"""The sweep shipped in assets/demo_sweeps/ (folder.DEMO_SWEEPS_DIR), so the Sweeps page shows a stability map
+"""The sweep shipped in assets/demo_sweeps/ (run_folder.DEMO_SWEEPS_DIR), so the Sweeps page shows a stability map
 on a fresh offline machine. `python scripts/make_demo_sweep.py` trains it again."""
 
 from __future__ import annotations

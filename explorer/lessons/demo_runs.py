@@ -1,4 +1,4 @@
-"""The demo runs shipped in assets/demo_runs/ (folder.DEMO_RUNS_DIR): what each shows, and the config that
+"""The demo runs shipped in assets/demo_runs/ (run_folder.DEMO_RUNS_DIR): what each shows, and the config that
 trains it. `python scripts/make_demo_runs.py` trains them again; the pages read them like any saved run."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.game.config import TrainConfig
-from explorer.game.presets import MINUTE_MNIST
-from explorer.runs.folder import RunFolder, load_checkpoint
+from explorer.lessons.presets import MINUTE_MNIST
+from explorer.runs.run_folder import RunFolder, load_checkpoint
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from explorer.game.config import TrainConfig
 from explorer.game.data import load_torchvision, resolve_data_root
 from explorer.game.datasets import load_dataset
 from explorer.game.models import build_models
-from explorer.runs.folder import METRICS_FILE
+from explorer.runs.run_folder import METRICS_FILE
 from explorer.runs.state import RunState
 
 # ---------------------------------------------------------------------------------------- the baseline

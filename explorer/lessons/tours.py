@@ -15,8 +15,9 @@ from types import MappingProxyType
 import numpy as np
 
 from explorer.game.config import IMAGE_DEFAULTS, TrainConfig
-from explorer.game.presets import POOR_G
-from explorer.runs.runner import COLUMNS, Runner, RunRegistry, Snapshot, ToyPoint
+from explorer.lessons.presets import POOR_G
+from explorer.runs.registry import RunRegistry
+from explorer.runs.runner import COLUMNS, Runner, Snapshot, ToyPoint
 
 _D_G_Z, _GRAD_G = COLUMNS.index("d_g_z"), COLUMNS.index("grad_norm_g")
 

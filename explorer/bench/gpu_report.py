@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from explorer.runs.folder import RunFolder
+from explorer.runs.run_folder import RunFolder
 
-ROOT = Path(__file__).resolve().parents[1]  # the checkout: tests/ and pytest.ini live here
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: tests/ and pytest.ini live here
 PAPER_PRESET = "Paper: MNIST MLPs (SGD)"
 PAPER_GAN_ROW = (225.0, 2.0)  # Table 1, "Adversarial nets" on MNIST: mean and standard error (nats)
 TARGET_RATIO = 10.0  # the goal on a GPU: the engine at >= 10x the conventional loop
@@ -245,7 +245,7 @@ def _device_facts(run, env: dict) -> dict:
     facts.update(_nvidia_smi(env))
     facts["commit"] = _git(["rev-parse", "--short", "HEAD"])
     facts["uncommitted_changes"] = bool(_git(["status", "--porcelain", "--untracked-files=no"]))
-    from explorer.bench import cpu_name
+    from explorer.bench.speed import cpu_name
 
     facts["cpu"] = cpu_name()
     return facts
@@ -416,7 +416,7 @@ class _Report:
               file=sys.stderr, flush=True)
 
     def write(self, finished: bool = False) -> dict:
-        from explorer.runs.folder import atomic_write_text
+        from explorer.runs.run_folder import atomic_write_text
 
         report = {"version": REPORT_VERSION, "device": self.device, "started": self.started,
                   "updated": time.strftime("%Y-%m-%d %H:%M:%S %z"), "finished": finished,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from explorer.metrics.evaluate import Progress, generate, samples_to_score, score_samples
-from explorer.runs.folder import load_models
+from explorer.metrics.protocol import Progress, generate, samples_to_score, score_samples
+from explorer.runs.run_folder import load_models
 
 
 def evaluate_run(run_dir: str | Path, metrics: list[str], checkpoint: str | Path | None = None,

@@ -1,6 +1,6 @@
 """How good is a run, in numbers: the paper's Parzen window, classifier-space scores, 2D mode coverage.
 
-`score_samples` scores samples of G (`explorer.runs.scoring.evaluate_run` draws them from a saved
+`score_samples` scores samples of G (`explorer.runs.checkpoint_scores.evaluate_run` draws them from a saved
 checkpoint); `evaluate_reference` scores real images used as samples (our reference row
 beside Table 1); `quick_metrics` is the cheap subset the runner computes during training.
 """
