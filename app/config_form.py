@@ -22,21 +22,18 @@ from explorer import names
 from explorer.game.config import (
     DATASETS,
     POINTS,
-    TOYS_1D,
     ConfigError,
     TrainConfig,
     field_applies,
     log_stops,
-    model_family,
 )
-from explorer.game.models import DEFAULTS as FAMILY_DEFAULTS
+from explorer.game.models import AUTO_SIZES, auto_size
 
 CONFIG_KEY = "train_cfg"
 WIDGET_PREFIX = "cfg_"
 URL_KEY = "url_config"  # the config part of the URL as last read or written by this session
 URL_NOTE_KEY = "url_note"  # what a link held that could not be used
 APP_PARAMS = ("run", "present", "tour", "step", "embed", "embed_options")  # not the config's
-AUTO_SIZES = ("z_dim", "g_hidden", "d_hidden")  # 0 means "the family's default": shown as the value it becomes
 
 
 def _fields() -> dict[str, Any]:
@@ -116,18 +113,10 @@ def field_widget(name: str, value: Any, *, key: str, container=st, on_change=Non
                                   format="%.6f" if hi - lo < 0.01 else "%.4f", **common)
 
 
-def auto_value(name: str, values: dict[str, Any]) -> int:
-    """What 0 becomes for z_dim, g_hidden and d_hidden: the family's default (z_dim: the toy's own dimension)."""
-    family = model_family(values.get("model", "auto"), values.get("dataset"))
-    if name == "z_dim" and family == "toy":
-        return 1 if values.get("dataset") in TOYS_1D else 2
-    return FAMILY_DEFAULTS[family][name]
-
-
 def _field(name: str, f: Any, values: dict[str, Any], container) -> None:
     values[name] = field_widget(name, values.get(name, f.default), key=WIDGET_PREFIX + name, container=container)
     if name in AUTO_SIZES and values[name] == 0:
-        container.caption(f"0 = auto: {auto_value(name, values)}")
+        container.caption(f"0 = auto: {auto_size(name, values.get('model', 'auto'), values.get('dataset'))}")
 
 
 def config_sidebar() -> tuple[TrainConfig | None, ConfigError | None]:

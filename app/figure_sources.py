@@ -15,15 +15,14 @@ from app import session
 from explorer import names
 from explorer.game.config import TOYS, TrainConfig
 from explorer.game.models import Generator
-from explorer.runs import run_folder
 from explorer.runs.registry import RunRegistry
 from explorer.runs.run_folder import (
     CheckpointError,
     RunLockedError,
-    is_demo,
     latest_checkpoint,
     list_runs,
     load_models,
+    visible_runs,
     writer_pid,
 )
 from explorer.runs.runner import Runner
@@ -120,9 +119,7 @@ def image_source(reg: RunRegistry, key: str) -> LoadedG | None:
     live = {r.name: r for r in reversed(reg.runners())
             if r.cfg.dataset not in TOYS and r.trainer is not None and r.snapshot().state is not RunState.ERROR}
     # The user's saved runs, then the bundled demos (read-only: only their checkpoint is read).
-    mine = list_runs(reg.runs_dir)
-    demos = [i for i in list_runs(run_folder.DEMO_RUNS_DIR) if i.name not in {m.name for m in mine}]
-    saved = {i.name: i for i in [*mine, *demos]
+    saved = {i.name: i for i in visible_runs(reg.runs_dir)
              if i.config is not None and i.config.dataset not in TOYS and i.step > 0}
     toys_only = not live and not saved
     if toys_only:
@@ -146,7 +143,7 @@ def image_source(reg: RunRegistry, key: str) -> LoadedG | None:
     name = c2.selectbox("Run", list(saved), key=f"{key}_saved",
                         format_func=lambda n: f"{n} ({names.label('dataset', saved[n].config.dataset)}, "
                                               f"{names.step_label(saved[n].step)}"
-                                              f"{', bundled demo' if is_demo(saved[n].path) else ''})")
+                                              f"{', bundled demo' if saved[n].demo else ''})")
     info = saved[name]
     try:
         ckpt = latest_checkpoint(info.path)

@@ -34,7 +34,7 @@ from explorer.runs.run_folder import (
     RunLockedError,
     read_config,
 )
-from explorer.runs.runner import Snapshot
+from explorer.runs.snapshot import Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLAY_PAGE = "pages/replay.py"

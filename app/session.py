@@ -9,13 +9,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import streamlit as st
 
 from explorer import names
 from explorer.runs.registry import RunRegistry
-from explorer.runs.run_folder import RunFolder, find_run_dir, is_demo, list_runs, resolve_runs_dir, sanitize_run_name
+from explorer.runs.run_folder import find_run_dir, is_demo, list_runs, resolve_runs_dir
 from explorer.runs.runner import Runner
 
 RUN_KEY = "run"
@@ -79,14 +78,8 @@ def find_runner(reg: RunRegistry, name: str) -> Runner | None:
     runner = reg.get(name)
     if runner is not None:
         return runner
-    try:
-        run_dir = Path(reg.runs_dir) / sanitize_run_name(name)
-    except ValueError:
-        return None
-    if not RunFolder(run_dir).is_run():  # a trial of one of the user's sweeps (RUNS/sweeps/SWEEP/NAME)?
-        found = find_run_dir(reg.runs_dir, name)
-        run_dir = found if found is not None and not is_demo(found) else run_dir
-    if RunFolder(run_dir).is_run():
+    run_dir = find_run_dir(reg.runs_dir, name)  # the user's run, or a trial of one of their sweeps; not a demo
+    if run_dir is not None and not is_demo(run_dir):
         try:
             return reg.open(run_dir)
         except Exception as e:  # damaged checkpoint, unreadable config: say so, keep the page alive

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import names
-from explorer.runs.runner import Snapshot
+from explorer.runs.snapshot import Snapshot
 from explorer.runs.state import RunState
 
 # Material icons (rendered by Streamlit's own font, so they show in any browser, unlike emoji).

@@ -33,7 +33,6 @@ from explorer.sweeps.sweep_folder import (
     create_sweep,
     figure_labels,
     is_running,
-    list_sweeps,
     read_progress,
     read_results,
 )
@@ -121,13 +120,6 @@ def _resume(path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------ picking a sweep
-
-def all_sweeps(runs_dir: Path) -> list[SweepInfo]:
-    """The user's sweeps (newest first), then the bundled ones whose name no sweep of the user's has."""
-    sweeps = list_sweeps(runs_dir, demo_dir=run_folder.DEMO_SWEEPS_DIR)
-    mine = {s.name for s in sweeps if not s.demo}
-    return [s for s in sweeps if not s.demo or s.name not in mine]
-
 
 def _picked() -> None:
     st.query_params["sweep"] = st.session_state[SWEEP_KEY]

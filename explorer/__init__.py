@@ -27,7 +27,8 @@ from explorer.plots.images import image_grid
 from explorer.runs.checkpoint_scores import evaluate_run
 from explorer.runs.registry import RunRegistry
 from explorer.runs.run_folder import CheckpointError, list_runs, load_checkpoint, load_models, resolve_runs_dir
-from explorer.runs.runner import Runner, Snapshot
+from explorer.runs.runner import Runner
+from explorer.runs.snapshot import Snapshot
 from explorer.runs.state import RunState
 
 __all__ = [

@@ -17,7 +17,7 @@ from pathlib import Path
 from explorer.game.config import DATASETS, TOYS, ConfigError, TrainConfig
 from explorer.game.data import DataUnavailableError
 from explorer.lessons.presets import PRESETS, preset
-from explorer.runs.run_folder import LOCK_FILE, METRICS_FILE, CheckpointError, resolve_runs_dir
+from explorer.runs.run_folder import LOCK_FILE, METRICS_FILE, CheckpointError, locate_run, resolve_runs_dir
 
 
 def _train_parser(sub: argparse._SubParsersAction) -> None:
@@ -119,7 +119,8 @@ def cmd_train(args: argparse.Namespace) -> dict:
 
     from explorer.game.config import parse_overrides
     from explorer.runs.run_folder import RunFolder
-    from explorer.runs.runner import Runner, Snapshot
+    from explorer.runs.runner import Runner
+    from explorer.runs.snapshot import Snapshot
     from explorer.runs.state import RunState
 
     if args.resume:  # its config and its checkpoint are each read once, by Runner.open
@@ -299,10 +300,12 @@ def cmd_evaluate(args: argparse.Namespace) -> dict:
 
 
 def _run_folder(run: str, runs_dir: str | None) -> Path:
-    """RUN as a path, else the run of that name under the runs dir."""
-    path = Path(run)
-    named = resolve_runs_dir(runs_dir) / run
-    return named if not path.is_dir() and named.is_dir() else path
+    """RUN as a run folder's path, else the run of that name (the runs dir, its sweeps, the bundled demos)."""
+    found = locate_run(run, runs_dir)
+    if found is None:
+        raise ValueError(f"no run {run!r}: not a run folder, and no run of that name in {resolve_runs_dir(runs_dir)} "
+                         "or among the bundled demos (`python -m explorer train` makes one)")
+    return found
 
 
 def _export_parser(sub: argparse._SubParsersAction) -> None:

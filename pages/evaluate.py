@@ -22,7 +22,7 @@ from explorer.metrics.protocol import PAPER_GAN, PAPER_TABLE1, REFERENCE_ROW
 from explorer.metrics.registry import METRICS, applicable_metrics, metric
 from explorer.plots.metric_curves import eval_curves_figure, flatten_result
 from explorer.runs.checkpoint_scores import evaluate_run
-from explorer.runs.run_folder import DEMO_RUNS_DIR, RunFileError, RunFolder, RunInfo, list_checkpoints, list_runs
+from explorer.runs.run_folder import RunFileError, RunFolder, RunInfo, list_checkpoints, visible_runs
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -89,13 +89,11 @@ def start(info: RunInfo, demo: bool, **kwargs) -> EvaluationJob:
 
 def scorable_runs(runs_dir: Path) -> list[tuple[RunInfo, bool]]:
     """(run, is_demo): the user's runs with a checkpoint, then the bundled demos that have a metric here, in
-    the order demos.py lists them (a demo the user copied under its own name shows once, as the user's)."""
-    mine = [r for r in list_runs(runs_dir) if r.config is not None and list_checkpoints(r.path)]
-    taken = {r.name for r in mine}
-    bundled = {r.name: r for r in list_runs(DEMO_RUNS_DIR)
-               if r.config is not None and r.name not in taken and list_checkpoints(r.path)
-               and applicable_metrics(r.config)}
-    return [(r, False) for r in mine] + [(bundled[n], True) for n in DEMOS if n in bundled]
+    the order the lessons list them (a demo the user copied under its own name shows once, as the user's)."""
+    runs = [r for r in visible_runs(runs_dir) if r.config is not None and list_checkpoints(r.path)
+            and (not r.demo or applicable_metrics(r.config))]
+    bundled = {r.name: r for r in runs if r.demo}
+    return [(r, False) for r in runs if not r.demo] + [(bundled[n], True) for n in DEMOS if n in bundled]
 
 
 def run_label(info: RunInfo, demo: bool) -> str:

@@ -11,7 +11,7 @@ from app import lecture, presentation, replay_view, runs_view, session
 from app.navigation import use_st_navigation
 from explorer import names
 from explorer.runs import run_folder
-from explorer.runs.run_folder import DEMO_RUNS_DIR, list_runs
+from explorer.runs.run_folder import list_runs, visible_runs
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -24,16 +24,12 @@ if not present:
                    about="Nothing trains, so it works on a laptop without a GPU, on runs made anywhere: a bundled "
                          "demo, an imported run, a run of this or an earlier server.", toggle=True)
 
-runs = {i.name: i for i in list_runs(reg.runs_dir, sweeps=True) if i.config is not None}
-demos = {i.name: i for i in list_runs(DEMO_RUNS_DIR) if i.config is not None and i.name not in runs}
-choices = {**runs, **demos}
+choices = {i.name: i for i in visible_runs(reg.runs_dir, sweeps=True) if i.config is not None}
 wanted = st.query_params.get("run") or st.session_state.get(REPLAY_KEY)
 if wanted and wanted not in choices and (found := run_folder.find_run_dir(reg.runs_dir, wanted)) is not None:
     # A trial of the bundled sweep (the Sweeps page's cells open them): offered with the other trials of its sweep.
-    trials = {i.name: i for i in list_runs(found.parent) if i.config is not None}
-    if run_folder.is_demo(found):
-        demos.update(trials)
-    choices.update(trials)
+    choices.update({i.name: i for i in list_runs(found.parent, demo=run_folder.is_demo(found))
+                    if i.config is not None})
 if not choices:
     st.info("No runs yet, and no bundled demos were found. Train one on the Train page; it can be replayed here "
             "while and after it trains.")
@@ -56,14 +52,14 @@ if present:  # the toggle back beside the run: no header on the projector
 else:
     picker = st.container()
 name = picker.selectbox("Run", list(choices), key=REPLAY_KEY, on_change=_picked,
-                        format_func=lambda n: f"{n} (demo)" if n in demos else n,
+                        format_func=lambda n: f"{n} (demo)" if choices[n].demo else n,
                         help=f"Your runs in {reg.runs_dir}, then the demos shipped with the app.")
 if st.query_params.get("run") != name:
     st.query_params["run"] = name
 info = choices[name]
 cfg = info.config
 if not present:
-    st.markdown(f"**{name}**{' · bundled demo' if name in demos else ''} · {names.label('dataset', cfg.dataset)} · "
+    st.markdown(f"**{name}**{' · bundled demo' if info.demo else ''} · {names.label('dataset', cfg.dataset)} · "
                 f"{names.label('model', cfg.family)} · {names.label('loss', cfg.loss)} loss · k {cfg.k} · "
                 f"{names.label('optimizer', cfg.optimizer)} (lr_d {cfg.lr_d:g}, lr_g {cfg.lr_g:g}) · "
                 f"batch {cfg.batch_size} · seed {cfg.seed}")

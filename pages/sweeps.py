@@ -10,6 +10,7 @@ from app import session
 from app import sweep_view as view
 from app.navigation import use_st_navigation
 from explorer.runs.run_folder import SWEEPS_SUBDIR
+from explorer.sweeps.sweep_folder import list_sweeps
 
 use_st_navigation()  # first: see app/navigation.py
 view.follow_replay()  # a cell or a seed was clicked: its run opens in Replay
@@ -22,7 +23,7 @@ def page() -> None:
                "Replay pages open them), on a local Ray. Its stability map shows where training converges, where G "
                "collapses to a few modes and where it diverges.")
     view.show_flash()
-    sweeps = view.all_sweeps(reg.runs_dir)
+    sweeps = list_sweeps(reg.runs_dir)
     if not sweeps:
         st.info(f"No sweeps yet: `{reg.runs_dir / SWEEPS_SUBDIR}` holds none and no bundled sweep was found. Start a "
                 "small one below, or in a terminal: `python -m explorer sweep --dataset ring8 --grid lr_d=1e-4,1e-3,"

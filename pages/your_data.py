@@ -1,6 +1,6 @@
 """Your data: upload a CSV of 1D values or 2D points, or a zip of images, see it, and train on it. An upload is
-checked before anything is stored (explorer/game/uploads.py) and kept as a named data set in the runs folder
-(explorer/runs/datasets.py); "Train on this" loads its config into the Train page."""
+checked before anything is stored and kept as a named data set in the runs folder (both explorer/game/uploads.py);
+"Train on this" loads its config into the Train page."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ import streamlit as st
 from app import config_form, session
 from app.navigation import use_st_navigation
 from explorer.game import uploads
-from explorer.game.uploads import UploadError
+from explorer.game.config import TrainConfig
+from explorer.game.uploads import StoredDataset, UploadError
 from explorer.plots.images import image_grid
 from explorer.plots.points import points_figure
-from explorer.runs import datasets
-from explorer.runs.datasets import StoredDataset
 
 use_st_navigation()  # first: see app/navigation.py
 
@@ -44,7 +43,7 @@ def _points(path: str, mtime: float) -> np.ndarray:  # mtime: a new file of the 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _image_sample(path: str, mtime: float) -> np.ndarray:
-    return image_grid(datasets.preview_images(Path(path), PREVIEW_IMAGES), target=480)
+    return image_grid(uploads.preview_images(Path(path), PREVIEW_IMAGES), target=480)
 
 
 def _store(upload) -> None:
@@ -55,7 +54,7 @@ def _store(upload) -> None:
     done.add(upload.file_id)
     with st.spinner("Checking " + session.as_text(upload.name) + "..."):
         try:
-            stored = datasets.store_upload(upload.name, upload.getvalue(), session.registry().runs_dir)
+            stored = uploads.store_upload(upload.name, upload.getvalue(), session.registry().runs_dir)
         except UploadError as e:
             st.session_state[FLASH_KEY] = ("error", str(e))
             return
@@ -75,7 +74,7 @@ def _unit(stored: StoredDataset) -> str:
 def _delete(runs_dir: Path, name: str) -> None:
     st.session_state.pop(CONFIRM_KEY, None)
     try:
-        datasets.delete_dataset(runs_dir, name)
+        uploads.delete_dataset(runs_dir, name)
     except (OSError, ValueError) as e:
         st.session_state[FLASH_KEY] = ("error", f"Could not delete {name}: {e}")
         return
@@ -85,7 +84,7 @@ def _delete(runs_dir: Path, name: str) -> None:
 def _train(stored: StoredDataset) -> None:
     """"Train on this": the data set's config into the Train page's form, which the page then opens. A callback,
     not `if st.button(...)`: a page may rerun once before its body (app/navigation.py), losing a click."""
-    config_form.set_config(stored.train_config())
+    config_form.set_config(TrainConfig.for_stored(stored))
     session.attach(None)
     st.session_state["no_adopt"] = True
     st.session_state[TO_TRAIN_KEY] = True
@@ -110,7 +109,7 @@ def preview(stored: StoredDataset) -> None:
 
 
 def stored_sets(runs_dir: Path) -> None:
-    found = {d.name: d for d in datasets.list_datasets(runs_dir)}
+    found = {d.name: d for d in uploads.list_datasets(runs_dir)}
     st.subheader("Stored data sets")
     if not found:
         st.info("None yet: upload a CSV or a zip above.", icon=":material/info:")
@@ -151,7 +150,7 @@ def page() -> None:
         st.markdown(LIMITS)
     _store(st.file_uploader("Upload a CSV or a zip of images", type=["csv", "zip"], key=UPLOAD_KEY,
                             help="Checked before anything is written; a refused file leaves nothing behind. Kept in "
-                                 f"{datasets.DATASETS_FOLDER} in the runs folder, so reloads and other tabs see it."))
+                                 f"{uploads.DATASETS_FOLDER} in the runs folder, so reloads and other tabs see it."))
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         getattr(st, flash[0])(session.as_text(flash[1]))

@@ -39,7 +39,9 @@ from explorer.plots import latent
 from explorer.plots import training as plots
 from explorer.plots.images import image_grid
 from explorer.plots.toys import figure1, gan_lab_figure
-from explorer.runs.runner import COLUMNS, ModesPoint, Runner, Snapshot, ToyPoint
+from explorer.runs.recorder import COLUMNS
+from explorer.runs.runner import Runner
+from explorer.runs.snapshot import ModesPoint, Snapshot, ToyPoint
 
 DATASETS = ("toy1d", "ring8", "mnist_subset")  # runs cycle through these: a 1D toy, a 2D toy, an image set
 REFRESH_SECONDS = 1.0  # the Train page's live fragment reruns every second

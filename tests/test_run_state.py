@@ -11,7 +11,8 @@ import pytest
 from explorer import names
 from explorer.game.config import TrainConfig
 from explorer.notebook.live import enabled_buttons
-from explorer.runs.runner import Runner, Snapshot, ended_or_halted
+from explorer.runs.runner import Runner
+from explorer.runs.snapshot import Snapshot, ended_or_halted
 from explorer.runs.state import RunState
 
 # What each state allows, written out by hand (not derived from the code under test): 1 allowed, 0 not.

@@ -17,7 +17,9 @@ from explorer.game.config import TrainConfig
 from explorer.lessons.tours import TOURS, Milestone, begin_step, d_of_g_z_below, d_on_data_near_half, reached_in_budget
 from explorer.plots import toys
 from explorer.plots.style import mark_milestones
-from explorer.runs.runner import COLUMNS, MilestoneHit, Runner, Snapshot
+from explorer.runs.recorder import COLUMNS
+from explorer.runs.runner import Runner
+from explorer.runs.snapshot import MilestoneHit, Snapshot
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,7 +89,7 @@ def _snap(**changes) -> Snapshot:
 
 
 def test_d_near_half_needs_g_near_p_data_too():
-    from explorer.runs.runner import ToyPoint
+    from explorer.runs.snapshot import ToyPoint
 
     m = d_on_data_near_half(0.05, 0.03)
     assert m(_snap(toy_history=(ToyPoint(25, 0.5, 0.6, 0.0),))) is None  # an untrained D also says 1/2

@@ -21,7 +21,6 @@ from explorer import DataUnavailableError, TrainConfig, load_dataset
 from explorer.game import uploads
 from explorer.game.uploads import UploadError, UploadLimits
 from explorer.metrics.toy import Toy1DView, Toy2DView
-from explorer.runs import datasets
 from explorer.runs.runner import Runner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,10 +81,10 @@ def train(cfg: TrainConfig, runs_dir: Path, steps: int = 40):
 # ----------------------------------------------------------------------------------------------- points
 
 def test_a_1d_csv_trains_with_figure_1s_view(runs_dir):
-    stored = datasets.store_upload("heights.csv", csv_1d(), runs_dir)
+    stored = uploads.store_upload("heights.csv", csv_1d(), runs_dir)
     assert (stored.name, stored.dataset, stored.count) == ("heights", "points1d", 400)
     assert stored.path == runs_dir / ".datasets" / "heights.csv"
-    cfg = stored.train_config()
+    cfg = TrainConfig.for_stored(stored)
     assert cfg.dataset == "points1d" and cfg.data_root == str(stored.path.resolve()) and cfg.family == "toy"
     snap = train(cfg, runs_dir)
     assert snap.state == "finished" and snap.step == 40
@@ -99,9 +98,9 @@ def test_a_1d_csv_trains_with_figure_1s_view(runs_dir):
 
 
 def test_a_2d_csv_trains_with_gan_labs_view(runs_dir):
-    stored = datasets.store_upload("ring.csv", csv_2d(), runs_dir)
+    stored = uploads.store_upload("ring.csv", csv_2d(), runs_dir)
     assert stored.dataset == "points2d" and stored.kind == "2D points"
-    snap = train(stored.train_config(), runs_dir)
+    snap = train(TrainConfig.for_stored(stored), runs_dir)
     assert snap.state == "finished"
     assert isinstance(snap.toy, Toy2DView) and snap.toy.real.shape == (400, 2) and snap.toy.n_modes is None
     assert 0.0 <= snap.toy.js <= math.log(2)
@@ -137,7 +136,7 @@ BIG = UploadLimits()
 @pytest.mark.slow
 def test_a_bad_csv_is_refused_with_the_line_and_nothing_is_written(runs_dir, data, message):
     with pytest.raises(UploadError) as e:
-        datasets.store_upload("mine.csv", data, runs_dir)
+        uploads.store_upload("mine.csv", data, runs_dir)
     text = str(e.value)
     assert text.startswith("Refused mine.csv: ") and message in text and text.endswith("Nothing was stored.")
     assert not runs_dir.exists()
@@ -149,35 +148,35 @@ def test_points_without_a_file_say_what_to_upload(runs_dir, tmp_path):
     gone = tmp_path / "deleted.csv"
     with pytest.raises(DataUnavailableError, match="may have been deleted on the Your data page"):
         load_dataset(TrainConfig.for_dataset("points2d", data_root=str(gone)))
-    stored = datasets.store_upload("ring.csv", csv_2d(), runs_dir)
+    stored = uploads.store_upload("ring.csv", csv_2d(), runs_dir)
     with pytest.raises(DataUnavailableError, match="holds 2D points .* use dataset points2d"):
         load_dataset(TrainConfig.for_dataset("points1d", data_root=str(stored.path)))
     stored.path.write_text("x\n1\n")  # changed on disk since: checked again as an upload is
     with pytest.raises(DataUnavailableError, match="cannot be used: it holds 1 row"):
-        load_dataset(stored.train_config())
+        load_dataset(TrainConfig.for_stored(stored))
 
 
 def test_stored_sets_keep_their_names_list_newest_first_and_delete(runs_dir):
-    first = datasets.store_upload("data.csv", csv_1d(), runs_dir)
-    second = datasets.store_upload("data.csv", csv_2d(), runs_dir)
-    third = datasets.store_upload("data.zip", image_zip(), runs_dir)
+    first = uploads.store_upload("data.csv", csv_1d(), runs_dir)
+    second = uploads.store_upload("data.csv", csv_2d(), runs_dir)
+    third = uploads.store_upload("data.zip", image_zip(), runs_dir)
     assert [first.name, second.name, third.name] == ["data", "data-2", "data-3"]  # nothing replaced
-    assert {d.name for d in datasets.list_datasets(runs_dir)} == {"data", "data-2", "data-3"}
+    assert {d.name for d in uploads.list_datasets(runs_dir)} == {"data", "data-2", "data-3"}
     assert uploads.validate_points_csv(first.path.read_bytes()).shape == (400, 1)  # the first is unchanged
-    datasets.delete_dataset(runs_dir, "data-3")
-    datasets.delete_dataset(runs_dir, "data")
-    assert [d.name for d in datasets.list_datasets(runs_dir)] == ["data-2"]
+    uploads.delete_dataset(runs_dir, "data-3")
+    uploads.delete_dataset(runs_dir, "data")
+    assert [d.name for d in uploads.list_datasets(runs_dir)] == ["data-2"]
     assert sorted(p.name for p in (runs_dir / ".datasets").iterdir()) == ["data-2.csv"]  # no temp files left
 
 
 # ----------------------------------------------------------------------------------------------- images
 
 def test_a_zip_of_pngs_becomes_a_folder_data_set_that_trains(runs_dir):
-    stored = datasets.store_upload("faces.zip", image_zip(20), runs_dir)
+    stored = uploads.store_upload("faces.zip", image_zip(20), runs_dir)
     assert (stored.dataset, stored.kind, stored.count) == ("folder", "images", 20)
     with Image.open(sorted(stored.path.iterdir())[0]) as im:
         assert (im.format, im.mode, im.size) == ("PNG", "RGB", (64, 64))
-    cfg = stored.train_config()
+    cfg = TrainConfig.for_stored(stored)
     assert cfg.data_root == str(stored.path.resolve()) and cfg.batch_size == 20  # no larger than the data
     snap = train(cfg, runs_dir, steps=5)
     assert snap.state == "finished" and snap.samples is not None
@@ -186,11 +185,11 @@ def test_a_zip_of_pngs_becomes_a_folder_data_set_that_trains(runs_dir):
 def test_grey_images_are_kept_grey_and_jpegs_and_macos_litter_are_fine(runs_dir):
     members = {f"{i}.jpg": png((i * 12,) * 3, fmt="JPEG") for i in range(16)}
     members |= {"__MACOSX/._0.jpg": b"resource fork", ".DS_Store": b"\0\0", "folder/": b""}
-    stored = datasets.store_upload("grey.zip", make_zip(members), runs_dir)
+    stored = uploads.store_upload("grey.zip", make_zip(members), runs_dir)
     assert stored.count == 16
     with Image.open(next(stored.path.iterdir())) as im:
         assert im.mode == "L"
-    assert load_dataset(stored.train_config()).x.shape == (16, 1, 32, 32)
+    assert load_dataset(TrainConfig.for_stored(stored)).x.shape == (16, 1, 32, 32)
 
 
 GOOD = {f"{i}.png": png() for i in range(16)}
@@ -213,16 +212,16 @@ GOOD = {f"{i}.png": png() for i in range(16)}
         "too-many-files", "too-few"])
 def test_a_hostile_zip_is_refused_with_the_member_and_nothing_is_written(runs_dir, members, links, limits, message):
     with pytest.raises(UploadError) as e:
-        datasets.store_upload("upload.zip", make_zip(members, links), runs_dir, limits)
+        uploads.store_upload("upload.zip", make_zip(members, links), runs_dir, limits)
     assert message in str(e.value) and str(e.value).startswith("Refused upload.zip: ")
     assert not runs_dir.exists()
 
 
 def test_not_a_zip_and_an_unknown_type_are_refused(runs_dir):
     with pytest.raises(UploadError, match="not a zip file that can be read"):
-        datasets.store_upload("images.zip", b"PK\x03\x04 truncated", runs_dir)
+        uploads.store_upload("images.zip", b"PK\x03\x04 truncated", runs_dir)
     with pytest.raises(UploadError, match=r"only a \.csv file .* or a \.zip of PNG/JPEG images"):
-        datasets.store_upload("data.xlsx", b"whatever", runs_dir)
+        uploads.store_upload("data.xlsx", b"whatever", runs_dir)
     assert not runs_dir.exists()
 
 
@@ -241,8 +240,8 @@ def test_the_page_lists_stored_sets_and_trains_on_one(registry, runs_dir):
     at = your_data_page()
     assert at.title[0].value == "Your data"
     assert any("None yet" in i.value for i in at.info)
-    cloud = datasets.store_upload("cloud.csv", csv_2d(), runs_dir)
-    datasets.store_upload("faces.zip", image_zip(), runs_dir)
+    cloud = uploads.store_upload("cloud.csv", csv_2d(), runs_dir)
+    uploads.store_upload("faces.zip", image_zip(), runs_dir)
     at.run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
@@ -255,18 +254,18 @@ def test_the_page_lists_stored_sets_and_trains_on_one(registry, runs_dir):
     from app.config_form import CONFIG_KEY
 
     cfg = TrainConfig.from_dict(at.session_state[CONFIG_KEY])
-    assert cfg == cloud.train_config() and cfg.dataset == "points2d"
+    assert cfg == TrainConfig.for_stored(cloud) and cfg.dataset == "points2d"
     assert not at.exception, at.exception
     assert at.sidebar.selectbox(key="cfg_dataset").value == "points2d"  # the Train page opened with it
 
 
 def test_delete_asks_first(registry, runs_dir):
-    datasets.store_upload("cloud.csv", csv_2d(), runs_dir)
+    uploads.store_upload("cloud.csv", csv_2d(), runs_dir)
     at = your_data_page()
     at.button(key="your_data_delete").click().run()
     assert any("Delete **cloud**" in w.value for w in at.warning)
-    assert datasets.list_datasets(runs_dir)  # not yet
+    assert uploads.list_datasets(runs_dir)  # not yet
     at.button(key="your_data_delete_confirm").click().run()
     assert not at.exception, at.exception
-    assert not datasets.list_datasets(runs_dir)
+    assert not uploads.list_datasets(runs_dir)
     assert any("Deleted the data set cloud" in s.value.replace("\\", "") for s in at.success)

@@ -23,6 +23,7 @@ from explorer.game.datasets import (  # noqa: F401 - POINTS, TOYS_1D, TOYS_2D, I
     TOYS_2D,
 )
 from explorer.game.objectives import LOSSES
+from explorer.game.uploads import StoredDataset
 
 MODELS = ("auto", "paper", "mlp", "dcgan", "toy")
 OPTIMIZERS = ("sgd", "adam")
@@ -219,6 +220,13 @@ class TrainConfig:
         if dataset not in DATASETS:
             raise ConfigError("dataset", dataset, "one of " + ", ".join(DATASETS))
         return cls(**{**DATASET_REGISTRY.get(dataset).defaults, "dataset": dataset, **changes})
+
+    @classmethod
+    def for_stored(cls, stored: StoredDataset) -> TrainConfig:
+        """The recommended config for a kept upload (Your data), pointed at its file or folder, with a batch no
+        larger than the data."""
+        base = cls.for_dataset(stored.dataset)
+        return base.replace(data_root=str(stored.path.resolve()), batch_size=min(base.batch_size, stored.count))
 
     def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)

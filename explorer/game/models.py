@@ -14,7 +14,7 @@ import threading
 import torch
 from torch import Tensor, nn
 
-from explorer.game.config import TrainConfig
+from explorer.game.config import TOYS_1D, TrainConfig, model_family
 
 _BUILD_LOCK = threading.Lock()
 
@@ -25,6 +25,18 @@ DEFAULTS = {
     "dcgan": dict(z_dim=100, g_hidden=64, d_hidden=64, output="tanh"),
     "toy": dict(z_dim=0, g_hidden=64, d_hidden=128, output="linear"),  # z_dim 0: same as the data's dim
 }
+
+
+AUTO_SIZES = ("z_dim", "g_hidden", "d_hidden")  # fields where 0 means "the family's default"
+
+
+def auto_size(name: str, model: str, dataset: str | None) -> int:
+    """What 0 becomes for z_dim, g_hidden or d_hidden with this model and data set (a toy's z is the size of its
+    points): the one rule, for the sidebar's and the notebook form's "0 = auto: N" and for the models built."""
+    family = model_family(model, dataset)
+    if name == "z_dim" and family == "toy":
+        return 1 if dataset in TOYS_1D else 2
+    return DEFAULTS[family][name]
 
 
 def resolved_sizes(cfg: TrainConfig, data_dim: int) -> tuple[int, int, int]:

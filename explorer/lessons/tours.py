@@ -16,8 +16,10 @@ import numpy as np
 
 from explorer.game.config import IMAGE_DEFAULTS, TrainConfig
 from explorer.lessons.presets import POOR_G
+from explorer.runs.recorder import COLUMNS
 from explorer.runs.registry import RunRegistry
-from explorer.runs.runner import COLUMNS, Runner, Snapshot, ToyPoint
+from explorer.runs.runner import Runner
+from explorer.runs.snapshot import Snapshot, ToyPoint
 
 _D_G_Z, _GRAD_G = COLUMNS.index("d_g_z"), COLUMNS.index("grad_norm_g")
 

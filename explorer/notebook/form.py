@@ -19,6 +19,7 @@ import ipywidgets as w
 
 from explorer import names
 from explorer.game.config import ConfigError, TrainConfig, field_applies, log_stops
+from explorer.game.models import AUTO_SIZES, auto_size
 
 LIVE_FIELDS = ("lr_d", "lr_g", "k")  # changed while training, by the Runner
 DESCRIPTION_WIDTH = "150px"
@@ -70,8 +71,15 @@ class ConfigForm:
             widget.add_class(f"gan-field-{f.name}")  # for the browser test and for styling
             widget.observe(self._changed(f.name), names="value")
             self.widgets[f.name] = widget
-        basic = [self.widgets[f.name] for f in shown if not f.metadata["advanced"]]
-        advanced = [self.widgets[f.name] for f in shown if f.metadata["advanced"]]
+        # Under a size whose 0 means "the family's default", what it becomes (the sidebar's "0 = auto: N").
+        self.hints = {name: w.HTML(layout=w.Layout(margin=f"-4px 0 4px {DESCRIPTION_WIDTH}")).add_class(
+            f"gan-hint-{name}") for name in AUTO_SIZES if name in self.widgets}
+
+        def rows(advanced: bool) -> list[w.Widget]:
+            return [row for f in shown if f.metadata["advanced"] == advanced
+                    for row in (self.widgets[f.name], *([self.hints[f.name]] if f.name in self.hints else []))]
+
+        basic, advanced = rows(False), rows(True)
         self.advanced = w.Accordion(children=[w.VBox(advanced)], titles=("Advanced settings",), selected_index=None)
         self.error = w.HTML()
         self.box = w.VBox([*basic, self.advanced, self.error])
@@ -126,6 +134,12 @@ class ConfigForm:
         values = self.values()
         for name, widget in self.widgets.items():
             widget.layout.display = None if field_applies(name, values) else "none"
+        for name, hint in self.hints.items():
+            auto = field_applies(name, values) and values[name] == 0
+            hint.value = (f"<span style='color:grey;font-size:0.85em'>0 = auto: "
+                          f"{auto_size(name, values.get('model', 'auto'), values.get('dataset'))}</span>"
+                          if auto else "")
+            hint.layout.display = None if auto else "none"
         _, problem = self.config()
         self.error.value = (f"<span style='color:#b00020'><b>Not valid:</b> {html.escape(problem)}</span>"
                             if problem else "")

@@ -30,8 +30,10 @@ from explorer.notebook.poll import Poller
 from explorer.plots import training
 from explorer.plots.frames import toy_frame
 from explorer.plots.toys import figure1, gan_lab_figure
+from explorer.runs.recorder import COLUMNS
 from explorer.runs.run_folder import RunLockedError
-from explorer.runs.runner import COLUMNS, Runner, Snapshot
+from explorer.runs.runner import Runner
+from explorer.runs.snapshot import Snapshot
 from explorer.runs.state import RunState
 
 SMOOTH = 20  # the Train page's default smoothing (steps) of the curves

@@ -39,8 +39,7 @@ from explorer.runs import catalog
 from explorer.runs.replay import Recording
 from explorer.runs.run_folder import (
     RunFileError,
-    RunFolder,
-    find_run_dir,
+    locate_run,
     read_config,
     read_metrics,
     resolve_runs_dir,
@@ -60,10 +59,7 @@ def run_folder(run: str | Path | Runner | object, runs_dir: str | Path | None = 
         if runner.run_dir is None:
             raise ValueError(f"run {runner.name} is not saved to a folder, so there is nothing to replay")
         return Path(runner.run_dir)
-    path = Path(run)
-    if RunFolder(path).is_run():
-        return path
-    found = find_run_dir(resolve_runs_dir(runs_dir), str(run))
+    found = locate_run(run, runs_dir)
     if found is None:
         raise ValueError(f"no run {str(run)!r}: not a run folder, not a run in {resolve_runs_dir(runs_dir)} and not "
                          f"a bundled demo ({', '.join(DEMOS)})")

@@ -83,11 +83,11 @@ def _disk_state(cfg: TrainConfig, step: int) -> str:
     return "finished" if cfg.steps > 0 and step >= cfg.steps else "stopped"
 
 
-def _row(info: run_folder.RunInfo, demo: bool, live_states: Mapping[str, str], live_steps: Mapping[str, int]) -> dict:
+def _row(info: run_folder.RunInfo, live_states: Mapping[str, str], live_steps: Mapping[str, int]) -> dict:
     files = _files(info.path)
     row = dict.fromkeys(COLUMNS)
     row.update(name=info.name, steps=max(info.step, live_steps.get(info.name, 0)), created=files.oldest,
-               size_bytes=files.size, demo=demo, path=str(info.path), best_metric="", reason="",
+               size_bytes=files.size, demo=info.demo, path=str(info.path), best_metric="", reason="",
                sweep=info.sweep or "")
     cfg = info.config
     if cfg is None:  # config.json unreadable: listed so it can be deleted, with why
@@ -95,7 +95,7 @@ def _row(info: run_folder.RunInfo, demo: bool, live_states: Mapping[str, str], l
         return row
     row.update(dataset=cfg.dataset, model=cfg.family, loss=cfg.loss, k=cfg.k, lr_d=cfg.lr_d, lr_g=cfg.lr_g,
                seed=cfg.seed)
-    row["state"] = "demo" if demo else live_states.get(info.name) or _disk_state(cfg, info.step)
+    row["state"] = "demo" if info.demo else live_states.get(info.name) or _disk_state(cfg, info.step)
     try:
         row["best_metric"] = _best_metric_of(info.path, cfg.dataset)
     except RunFileError as e:  # a damaged evals.csv costs the run its best metric, not the table
@@ -152,13 +152,9 @@ def run_table(runs_dir: Path, demo_dir: Path | None = None, live_states: Mapping
 
     A demo whose name a run of the user's also has is left out: that name opens the user's run everywhere
     (run_folder.find_run_dir), so listing both would show one run twice under one name."""
-    demo_dir = Path(run_folder.DEMO_RUNS_DIR if demo_dir is None else demo_dir)
     live_states, live_steps = live_states or {}, live_steps or {}
-    mine = run_folder.list_runs(runs_dir, sweeps=True)
-    demos = [] if _same_folder(runs_dir, demo_dir) else run_folder.list_runs(demo_dir)
-    taken = {info.name for info in mine}
-    rows = [_row(info, False, live_states, live_steps) for info in mine]
-    rows += [_row(info, True, {}, {}) for info in demos if info.name not in taken]
+    rows = [_row(info, live_states, live_steps)
+            for info in run_folder.visible_runs(runs_dir, sweeps=True, demo_dir=demo_dir)]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table["created"] = pd.to_datetime([pd.Timestamp.fromtimestamp(t) for t in table["created"]])
     for column in ("k", "steps", "seed", "size_bytes"):

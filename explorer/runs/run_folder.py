@@ -34,6 +34,7 @@ import pandas as pd
 import torch
 
 from explorer.game.config import TrainConfig
+from explorer.game.uploads import safe_name
 
 RUNS_ENV = "GAN_EXPLORER_RUNS"
 # Small runs trained by scripts/make_demo_runs.py and shipped with the app, so a fresh offline machine has
@@ -223,11 +224,7 @@ def resolve_runs_dir(runs_dir: str | os.PathLike | None = None) -> Path:
 
 def sanitize_run_name(name: str) -> str:
     """Letters, digits, '-', '_' and '.' only, no leading dot: a run name can never leave the runs dir."""
-    clean = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip(".-_")
-    clean = re.sub(r"\.{2,}", ".", clean)
-    if not clean:
-        raise ValueError(f"run name {name!r} has no usable characters (letters, digits, '-', '_', '.')")
-    return clean[:80]
+    return safe_name(name, "run name")
 
 
 def find_run_dir(runs_dir: Path, name: str, demo_dir: Path = DEMO_RUNS_DIR) -> Path | None:
@@ -557,6 +554,7 @@ class RunInfo:
     step: int  # last checkpointed step
     modified: float
     error: str | None = None
+    demo: bool = False  # a bundled demo (read-only)
 
     @property
     def sweep(self) -> str | None:
@@ -564,9 +562,10 @@ class RunInfo:
         return self.path.parent.name if (self.path.parent / "sweep.json").is_file() else None
 
 
-def list_runs(runs_dir: Path, sweeps: bool = False) -> list[RunInfo]:
+def list_runs(runs_dir: Path, sweeps: bool = False, demo: bool = False) -> list[RunInfo]:
     """Every run folder under runs_dir (with `sweeps`, also the trials of the sweeps in runs_dir/sweeps/),
-    newest first; unreadable ones carry an error, not an exception."""
+    newest first, marked `demo` when asked (runs_dir holds bundled ones); unreadable ones carry an error, not an
+    exception."""
     runs_dir = Path(runs_dir)
     if not runs_dir.exists():
         return []
@@ -583,5 +582,27 @@ def list_runs(runs_dir: Path, sweeps: bool = False) -> list[RunInfo]:
             cfg, err = read_config(p), None
         except RunFileError as e:
             cfg, err = None, str(e)
-        out.append(RunInfo(p, p.name, cfg, step, p.stat().st_mtime, err))
+        out.append(RunInfo(p, p.name, cfg, step, p.stat().st_mtime, err, demo))
     return sorted(out, key=lambda r: r.modified, reverse=True)
+
+
+def visible_runs(runs_dir: Path, *, sweeps: bool = False, demo_dir: Path | None = None) -> list[RunInfo]:
+    """The runs a user can open by name: theirs (with `sweeps`, their sweeps' trials too), newest first, then the
+    bundled demos (marked `demo`) that no run of theirs hides: a name opens the user's run first (find_run_dir),
+    so listing both would show two runs under one name. The one "my runs plus the demos" every list uses."""
+    demo_dir = DEMO_RUNS_DIR if demo_dir is None else demo_dir  # read when called: tests move the demos away
+    mine = list_runs(runs_dir, sweeps=sweeps)
+    if Path(runs_dir).resolve() == Path(demo_dir).resolve():
+        return mine
+    taken = {info.name for info in mine}
+    return mine + [info for info in list_runs(demo_dir, demo=True) if info.name not in taken]
+
+
+def locate_run(run: str | os.PathLike, runs_dir: str | os.PathLike | None = None) -> Path | None:
+    """A run given as a folder (a path holding a run), else as a name under the runs dir, its sweeps or the demos
+    (find_run_dir); None when it is neither. The one way the CLI, the app and notebooks turn what a user typed
+    into a run folder."""
+    path = Path(run).expanduser()
+    if RunFolder(path).is_run():
+        return path
+    return find_run_dir(resolve_runs_dir(runs_dir), str(run))

@@ -51,10 +51,6 @@ from explorer.runs.run_folder import CheckpointError, RunFileError, RunFolder
 from explorer.runs.snapshot import MilestoneHit, ModesPoint, Snapshot, ToyPoint, Watch, ended_or_halted
 from explorer.runs.state import RunState
 
-# Re-exported from their own modules for the many `from explorer.runs.runner import ...`.
-__all__ = ["COLUMNS", "EXPECTED_FAILURES", "MilestoneHit", "ModesPoint", "Runner", "Snapshot", "ToyPoint", "Watch",
-           "ended_or_halted", "failure_message"]
-
 # Failures whose message already says what happened and what to do: no traceback in the server's log.
 EXPECTED_FAILURES = (DataUnavailableError, CheckpointError, RunFileError, ConfigError, OSError)
 # How often the rows published meanwhile are appended to metrics.csv (and how late a reader of the file, not of

@@ -182,8 +182,8 @@ class SweepInfo:
 
 
 def list_sweeps(runs_dir: str | os.PathLike, demo_dir: Path | None = None) -> list[SweepInfo]:
-    """The user's sweeps, newest first, then the bundled ones (in demo_dir, by default folder.DEMO_SWEEPS_DIR);
-    a damaged sweep carries its error."""
+    """The user's sweeps, newest first, then the bundled ones (in demo_dir, by default run_folder.DEMO_SWEEPS_DIR)
+    whose name no sweep of the user's has; a damaged sweep carries its error."""
     demo_dir = run_folder.DEMO_SWEEPS_DIR if demo_dir is None else demo_dir
     out = []
     for parent, demo in ((sweeps_dir(runs_dir), False), (demo_dir, True)):
@@ -200,5 +200,6 @@ def list_sweeps(runs_dir: str | os.PathLike, demo_dir: Path | None = None) -> li
                                        not demo and is_running(path), demo, path.stat().st_mtime))
             except SweepSpecError as e:
                 found.append(SweepInfo(path, path.name, None, 0, 0, False, demo, path.stat().st_mtime, str(e)))
-        out += sorted(found, key=lambda s: s.modified, reverse=True)
+        mine = {s.name for s in out}  # the user's, listed first: a bundled one of the same name is hidden by it
+        out += sorted((s for s in found if not demo or s.name not in mine), key=lambda s: s.modified, reverse=True)
     return out

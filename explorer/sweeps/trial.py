@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from explorer.runs import run_folder
-from explorer.runs.runner import Runner, Snapshot, ended_or_halted
+from explorer.runs.runner import Runner
+from explorer.runs.snapshot import Snapshot, ended_or_halted
 from explorer.runs.state import RunState
 from explorer.sweeps.spec import Trial
 from explorer.sweeps.sweep_folder import clean_row
