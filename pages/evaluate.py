@@ -161,73 +161,77 @@ def job_view(job: EvaluationJob | None) -> None:
         show_parzen(result, result["dataset"])
 
 
-st.title("Evaluate")
-(_paper, _paper_se), (_real, _real_se) = PAPER_TABLE1[PAPER_GAN], next(iter(REFERENCE_ROW.values()))
-st.caption("How good is a run, in numbers. Parzen window: the paper's Table 1 protocol (higher is better; on "
-           f"MNIST the paper's GAN scored {_paper:.0f} ± {_paper_se:.0f}, and real training images score "
-           f"{_real:.0f} ± {_real_se:.0f} here: our reference). Classifier scores use a small CNN in assets/.")
+def page() -> None:
+    st.title("Evaluate")
+    (_paper, _paper_se), (_real, _real_se) = PAPER_TABLE1[PAPER_GAN], next(iter(REFERENCE_ROW.values()))
+    st.caption("How good is a run, in numbers. Parzen window: the paper's Table 1 protocol (higher is better; on "
+               f"MNIST the paper's GAN scored {_paper:.0f} ± {_paper_se:.0f}, and real training images score "
+               f"{_real:.0f} ± {_real_se:.0f} here: our reference). Classifier scores use a small CNN in assets/.")
 
-reg = session.registry()
-runs = scorable_runs(reg.runs_dir)
-if not runs:
-    st.info(f"No saved run with a checkpoint in `{reg.runs_dir}` yet. Train one on the Train page (in the "
-            "sidebar; a checkpoint is written at the end and every checkpoint_interval steps), then come back.")
-    st.stop()
+    reg = session.registry()
+    runs = scorable_runs(reg.runs_dir)
+    if not runs:
+        st.info(f"No saved run with a checkpoint in `{reg.runs_dir}` yet. Train one on the Train page (in the "
+                "sidebar; a checkpoint is written at the end and every checkpoint_interval steps), then come back.")
+        st.stop()
 
-info, demo = st.selectbox("Run", runs, format_func=lambda r: run_label(*r),
-                          help="Your saved runs, then the demos bundled with the app. A demo is scored from its "
-                               "shipped checkpoint: nothing is written to it.")
-if demo:
-    st.caption("A bundled demo: read-only. Scoring reads its checkpoint and writes nothing; to train it further, "
-               "copy it on the Runs page (Copy to my runs).")
-checkpoints = list_checkpoints(info.path)
-ckpt = st.selectbox("Checkpoint", checkpoints[::-1],
-                    format_func=lambda p: names.step_label(int(p.stem.removeprefix("step_"))))
-allowed = applicable_metrics(info.config)
-if not allowed:
-    st.info(f"{names.label('dataset', info.config.dataset)} is a 1D/2D toy without mixture modes: its score is "
-            "the JS estimate on the Toy pages. Metrics here: "
-            + ", ".join(names.label("metric", m) for m in METRICS) + ".")
-    st.stop()
-chosen = st.multiselect("Metrics", allowed, default=[m for m in allowed if m != "parzen"] or list(allowed),
-                        format_func=lambda m: names.label("metric", m),
-                        help=metrics_help(allowed))
-n_samples = st.select_slider("Samples from G", [500, 1000, 2000, 5000, 10000], value=10000,
-                             format_func=lambda n: f"{n:,}",
-                             help="The paper used 10,000. Fewer samples lower the Parzen estimate.")
+    info, demo = st.selectbox("Run", runs, format_func=lambda r: run_label(*r),
+                              help="Your saved runs, then the demos bundled with the app. A demo is scored from its "
+                                   "shipped checkpoint: nothing is written to it.")
+    if demo:
+        st.caption("A bundled demo: read-only. Scoring reads its checkpoint and writes nothing; to train it further, "
+                   "copy it on the Runs page (Copy to my runs).")
+    checkpoints = list_checkpoints(info.path)
+    ckpt = st.selectbox("Checkpoint", checkpoints[::-1],
+                        format_func=lambda p: names.step_label(int(p.stem.removeprefix("step_"))))
+    allowed = applicable_metrics(info.config)
+    if not allowed:
+        st.info(f"{names.label('dataset', info.config.dataset)} is a 1D/2D toy without mixture modes: its score is "
+                "the JS estimate on the Toy pages. Metrics here: "
+                + ", ".join(names.label("metric", m) for m in METRICS) + ".")
+        st.stop()
+    chosen = st.multiselect("Metrics", allowed, default=[m for m in allowed if m != "parzen"] or list(allowed),
+                            format_func=lambda m: names.label("metric", m),
+                            help=metrics_help(allowed))
+    n_samples = st.select_slider("Samples from G", [500, 1000, 2000, 5000, 10000], value=10000,
+                                 format_func=lambda n: f"{n:,}",
+                                 help="The paper used 10,000. Fewer samples lower the Parzen estimate.")
 
-averaged = True
-if info.config.g_average > 0:
-    averaged = st.radio("G's weights", [True, False], horizontal=True,
-                        format_func=lambda a: (f"the weight average (decay {info.config.g_average})" if a
-                                               else "G as trained"),
-                        help="This run keeps an exponential moving average of G's weights (g_average). It is "
-                             "usually the better generator; score both to see what averaging buys.")
+    averaged = True
+    if info.config.g_average > 0:
+        averaged = st.radio("G's weights", [True, False], horizontal=True,
+                            format_func=lambda a: (f"the weight average (decay {info.config.g_average})" if a
+                                                   else "G as trained"),
+                            help="This run keeps an exponential moving average of G's weights (g_average). It is "
+                                 "usually the better generator; score both to see what averaging buys.")
 
-job: EvaluationJob | None = st.session_state.get(JOB_KEY)
-busy = job is not None and not job.done
-if st.button("Evaluate", type="primary", disabled=not chosen or busy,
-             help="One evaluation at a time: this one is still running." if busy else None):
-    job = start(info, demo, metrics=chosen, checkpoint=ckpt, n_samples=n_samples, averaged=averaged,
-                data_root=info.config.data_root or None)
-    st.session_state[JOB_KEY] = job
-    busy = True
+    job: EvaluationJob | None = st.session_state.get(JOB_KEY)
+    busy = job is not None and not job.done
+    if st.button("Evaluate", type="primary", disabled=not chosen or busy,
+                 help="One evaluation at a time: this one is still running." if busy else None):
+        job = start(info, demo, metrics=chosen, checkpoint=ckpt, n_samples=n_samples, averaged=averaged,
+                    data_root=info.config.data_root or None)
+        st.session_state[JOB_KEY] = job
+        busy = True
 
-st.fragment(run_every=POLL_SECONDS if busy else None)(job_view)(job)
+    st.fragment(run_every=POLL_SECONDS if busy else None)(job_view)(job)
 
-results = st.session_state.get(RESULTS_KEY, [])
-if results:
-    st.subheader("Runs compared")
-    st.dataframe(comparison_table(results), hide_index=True)
+    results = st.session_state.get(RESULTS_KEY, [])
+    if results:
+        st.subheader("Runs compared")
+        st.dataframe(comparison_table(results), hide_index=True)
 
-st.subheader("Metrics over training")
-try:
-    evals = RunFolder(info.path).read_evals()
-except RunFileError as e:  # a damaged file: say so, the rest of the page stands
-    st.error(str(e))
-    evals = pd.DataFrame()
-if len(evals):
-    st.plotly_chart(eval_curves_figure(evals), key="eval_curves")
-else:
-    st.caption("This run tracked no metrics while training: set eval_interval > 0 on the Train page "
-               "(mode coverage for ring8/grid25, classifier scores for MNIST-like data).")
+    st.subheader("Metrics over training")
+    try:
+        evals = RunFolder(info.path).read_evals()
+    except RunFileError as e:  # a damaged file: say so, the rest of the page stands
+        st.error(str(e))
+        evals = pd.DataFrame()
+    if len(evals):
+        st.plotly_chart(eval_curves_figure(evals), key="eval_curves")
+    else:
+        st.caption("This run tracked no metrics while training: set eval_interval > 0 on the Train page "
+                   "(mode coverage for ring8/grid25, classifier scores for MNIST-like data).")
+
+
+page()

@@ -12,47 +12,23 @@ from explorer import names
 from explorer.game.config import TOYS_1D
 from explorer.lessons.presets import FIGURE1_PRESETS
 from explorer.plots import toys as figures
+from explorer.runs.registry import RunRegistry
 
 use_st_navigation()  # first: see app/navigation.py
 
 CAPTURES = "toy1d_captures"  # [(step, Toy1DView), ...], at most 4
 GROUP = "toy1d_group"        # {label: run name} of the preset started last on this page
-
-reg = session.registry()
-present = presentation.enabled()  # a projector view: no sidebar, the buttons, the game and D's outputs drawn large
-LAYOUT = lecture.layout(present)
-if not present:
-    lecture.header("Toy 1D: Figure 1", "G learns a 1D p_data while D learns to tell them apart, until D(x) = 1/2 "
-                   "everywhere.", toggle=True,
-                   about="Figure 1 of the paper, live: p_data (black dotted), p_g (green), D(x) (blue dashed), "
-                         "its optimum D*(x) = p_data / (p_data + p_g) and the line D = 1/2 above; G's map from z to x "
-                         "below. At the optimum p_g = p_data and D(x) = 1/2 everywhere, where the game's value "
-                         "C(G) = -log 4 + 2 JSD(p_data || p_g) reaches -log 4. Capture up to four frames into the "
-                         "paper's (a)-(d) strip.")
+ABOUT = ("Figure 1 of the paper, live: p_data (black dotted), p_g (green), D(x) (blue dashed), its optimum "
+         "D*(x) = p_data / (p_data + p_g) and the line D = 1/2 above; G's map from z to x below. At the optimum "
+         "p_g = p_data and D(x) = 1/2 everywhere, where the game's value C(G) = -log 4 + 2 JSD(p_data || p_g) "
+         "reaches -log 4. Capture up to four frames into the paper's (a)-(d) strip.")
 
 
-def _start(preset: str) -> None:
+def _start(reg: RunRegistry, preset: str) -> None:
     group = {label: reg.start(cfg).name for label, cfg in FIGURE1_PRESETS[preset].items()}
     st.session_state[GROUP] = group
     st.session_state["toy1d_run"] = next(iter(group.values()))
     st.session_state[CAPTURES] = []
-
-
-group = st.session_state.get(GROUP, {})
-with lecture.toolbar():
-    preset = st.selectbox("Preset", list(FIGURE1_PRESETS), key="toy1d_preset",
-                          help="The paper's Gaussian; a two-mode p_data; or minimax vs non-saturating G losses "
-                               "started from a poor G (two runs side by side).")
-    st.button("Start", key="toy1d_start", type="primary", on_click=_start, args=(preset,))
-    runner = figure_sources.pick_run(reg, TOYS_1D, "toy1d_run", prefer=next(iter(group.values()), None))
-    if present:
-        presentation.toggle()
-if runner is None:
-    figure_sources.send_to_train("No 1D run yet: press **Start** above for a preset, or configure one on the Train "
-                                 "page (data set: " + ", ".join(names.label("dataset", d) for d in TOYS_1D) + ").")
-    st.stop()
-figure_sources.controls(runner, "toy1d")
-alive = runner.snapshot().alive
 
 
 def _capture(view, step: int) -> None:
@@ -61,8 +37,7 @@ def _capture(view, step: int) -> None:
     del caps[:-4]
 
 
-@st.fragment(run_every=1.0 if alive else None)
-def live(r, was_alive: bool) -> None:
+def live(r, was_alive: bool, reg: RunRegistry, present: bool, layout: lecture.Layout) -> None:
     s = r.snapshot()
     if was_alive and not s.alive:
         st.rerun(scope="app")  # finished or stopped: redraw the buttons and stop the timer
@@ -74,10 +49,10 @@ def live(r, was_alive: bool) -> None:
         return
     left, right = lecture.stage()
     with left:  # the page's whole figure: with D* and G's z -> x map
-        st.plotly_chart(lecture.game_figure(s.toy, LAYOUT, mapping=True, d_star=True), key="figure1",
+        st.plotly_chart(lecture.game_figure(s.toy, layout, mapping=True, d_star=True), key="figure1",
                         config=lecture.CHART)
     with right:
-        st.plotly_chart(lecture.d_figure(s.metrics, LAYOUT), key="toy1d_d", config=lecture.CHART)
+        st.plotly_chart(lecture.d_figure(s.metrics, layout), key="toy1d_d", config=lecture.CHART)
     if present:  # the projector shows the game and D's outputs, all on screen
         return
     with lecture.toolbar():
@@ -104,4 +79,29 @@ def live(r, was_alive: bool) -> None:
                         config={"displayModeBar": False})
 
 
-live(runner, alive)
+def page() -> None:
+    reg = session.registry()
+    present = presentation.enabled()  # a projector view: no sidebar, the buttons, the game and D's outputs drawn large
+    layout = lecture.layout(present)
+    if not present:
+        lecture.header("Toy 1D: Figure 1", "G learns a 1D p_data while D learns to tell them apart, until D(x) = 1/2 "
+                       "everywhere.", toggle=True, about=ABOUT)
+    group = st.session_state.get(GROUP, {})
+    with lecture.toolbar():
+        preset = st.selectbox("Preset", list(FIGURE1_PRESETS), key="toy1d_preset",
+                              help="The paper's Gaussian; a two-mode p_data; or minimax vs non-saturating G losses "
+                                   "started from a poor G (two runs side by side).")
+        st.button("Start", key="toy1d_start", type="primary", on_click=_start, args=(reg, preset))
+        runner = figure_sources.pick_run(reg, TOYS_1D, "toy1d_run", prefer=next(iter(group.values()), None))
+        if present:
+            presentation.toggle()
+    if runner is None:
+        figure_sources.send_to_train("No 1D run yet: press **Start** above for a preset, or configure one on the Train "
+                                     "page (data set: " + ", ".join(names.label("dataset", d) for d in TOYS_1D) + ").")
+        st.stop()
+    figure_sources.controls(runner, "toy1d")
+    alive = runner.snapshot().alive
+    st.fragment(run_every=1.0 if alive else None)(live)(runner, alive, reg, present, layout)
+
+
+page()

@@ -11,40 +11,16 @@ from explorer import names
 from explorer.game.config import TOYS_2D
 from explorer.lessons.presets import TOY2D_PRESETS
 from explorer.plots import toys as figures
+from explorer.runs.registry import RunRegistry
 
 use_st_navigation()  # first: see app/navigation.py
 
-reg = session.registry()
-present = presentation.enabled()  # a projector view: no sidebar, the buttons, the game and D's outputs drawn large
-LAYOUT = lecture.layout(present)
-if not present:
-    lecture.header("Toy 2D: the game in the plane", "Real points and G's over D(x); the segments show where G's "
-                   "loss moves each point.", toggle=True,
-                   about=figures.gan_lab_caption())  # its colour words come from the figure's own colours
 
-
-def _start(preset: str) -> None:
+def _start(reg: RunRegistry, preset: str) -> None:
     st.session_state["toy2d_run"] = reg.start(TOY2D_PRESETS[preset]).name
 
 
-with lecture.toolbar():
-    preset = st.selectbox("Preset", list(TOY2D_PRESETS), key="toy2d_preset",
-                          help="Mixtures of Gaussians (ring of 8, grid of 25) count the modes G covers (VEEGAN's "
-                               "protocol); moons and spiral have no modes to count.")
-    st.button("Start", key="toy2d_start", type="primary", on_click=_start, args=(preset,))
-    runner = figure_sources.pick_run(reg, TOYS_2D, "toy2d_run")
-    if present:
-        presentation.toggle()
-if runner is None:
-    figure_sources.send_to_train("No 2D run yet: press **Start** above for a preset, or configure one on the Train "
-                                 "page (data set: " + ", ".join(names.label("dataset", d) for d in TOYS_2D) + ").")
-    st.stop()
-figure_sources.controls(runner, "toy2d")
-alive = runner.snapshot().alive
-
-
-@st.fragment(run_every=1.0 if alive else None)
-def live(r, was_alive: bool) -> None:
+def live(r, was_alive: bool, present: bool, layout: lecture.Layout) -> None:
     s = r.snapshot()
     if was_alive and not s.alive:
         st.rerun(scope="app")
@@ -57,10 +33,10 @@ def live(r, was_alive: bool) -> None:
         return
     left, right = lecture.stage()
     with left:  # the page's whole figure: with G's gradient segments
-        fig = lecture.game_figure(view, LAYOUT, title=names.step_label(s.samples_step), gradient=True)
+        fig = lecture.game_figure(view, layout, title=names.step_label(s.samples_step), gradient=True)
         st.plotly_chart(fig, key="gan_lab", config=lecture.CHART)
     with right:
-        st.plotly_chart(lecture.d_figure(s.metrics, LAYOUT), key="toy2d_d", config=lecture.CHART)
+        st.plotly_chart(lecture.d_figure(s.metrics, layout), key="toy2d_d", config=lecture.CHART)
     if present:  # the projector shows the game and D's outputs, all on screen
         return
     left, right = st.columns(2)
@@ -84,4 +60,29 @@ def live(r, was_alive: bool) -> None:
                         config=lecture.CHART)
 
 
-live(runner, alive)
+def page() -> None:
+    reg = session.registry()
+    present = presentation.enabled()  # a projector view: no sidebar, the buttons, the game and D's outputs drawn large
+    layout = lecture.layout(present)
+    if not present:
+        lecture.header("Toy 2D: the game in the plane", "Real points and G's over D(x); the segments show where G's "
+                       "loss moves each point.", toggle=True,
+                       about=figures.gan_lab_caption())  # its colour words come from the figure's own colours
+    with lecture.toolbar():
+        preset = st.selectbox("Preset", list(TOY2D_PRESETS), key="toy2d_preset",
+                              help="Mixtures of Gaussians (ring of 8, grid of 25) count the modes G covers (VEEGAN's "
+                                   "protocol); moons and spiral have no modes to count.")
+        st.button("Start", key="toy2d_start", type="primary", on_click=_start, args=(reg, preset))
+        runner = figure_sources.pick_run(reg, TOYS_2D, "toy2d_run")
+        if present:
+            presentation.toggle()
+    if runner is None:
+        figure_sources.send_to_train("No 2D run yet: press **Start** above for a preset, or configure one on the Train "
+                                     "page (data set: " + ", ".join(names.label("dataset", d) for d in TOYS_2D) + ").")
+        st.stop()
+    figure_sources.controls(runner, "toy2d")
+    alive = runner.snapshot().alive
+    st.fragment(run_every=1.0 if alive else None)(live)(runner, alive, present, layout)
+
+
+page()

@@ -35,37 +35,15 @@ LIVE_POINTS = lecture.POINTS  # per curve: see app/lecture.py
 # The curves redraw less often than the game's picture: over a run of thousands of steps a second adds little to
 # them, and each chart redrawn costs Chromium ~0.1 s of CPU on this 2-core machine, CPU the training then lacks.
 CURVE_SECONDS = 3.0
-
-reg = session.registry()
-present = presentation.enabled()  # a projector view: no sidebar, three buttons, the game drawn large
-LAYOUT = lecture.layout(present)
-if config_form.load_from_url():  # a shared link: its experiment, ready to Start (no other run adopted)
-    st.session_state["no_adopt"] = True
-if present:  # the configuration stays as it was (and in the URL), out of sight
-    cfg, cfg_error = config_form.current_config()
-else:
-    cfg, cfg_error = config_form.config_sidebar()
-config_form.sync_url(cfg)
-runner = session.attached_runner(reg, adopt_active=not st.session_state.get("no_adopt", False))
-if not present:
-    config_form.share_link(cfg)
-    st.sidebar.divider()
-    session.run_picker(reg, runner)
-
+COMMAND_ERROR = "command_error"  # what a button could not do, shown under the buttons on the next run
 ABOUT = ("Algorithm 1 of Goodfellow et al. (2014) trains on a background thread of this server: k steps of D, then "
          "one of G, again and again. Change the settings in the sidebar (the URL keeps them, so a link opens this "
          "experiment), press **Start**, and watch mean D(x) and D(G(z)) head for 1/2 as p_g meets p_data. While "
          "the run trains, its learning rates and k can be changed under the figures; when it ends, the page "
          "becomes its recording: move the slider or press **Play**.")
-if not present:
-    lecture.header("Train", "Algorithm 1: k steps of D, then one of G. Press Start and watch D(x) and D(G(z)) head "
-                   "for 1/2.", about=ABOUT, toggle=True)
 
 
 # ------------------------------------------------------------------------------------------- commands
-COMMAND_ERROR = "command_error"  # what a button could not do, shown under the buttons on the next run
-
-
 def _refused(message: str) -> None:
     st.session_state[COMMAND_ERROR] = message
 
@@ -150,13 +128,7 @@ def ready_message(config: TrainConfig | None, error) -> str:
             f"{names.label('loss', config.loss)} loss, k = {config.k}, {length}: press **Start**.")
 
 
-snap = runner.snapshot() if runner is not None else None
-state = snap.state if snap else None
-alive = bool(snap and snap.alive)
-
-
-
-def presentation_buttons() -> None:
+def presentation_buttons(runner, state: RunState | None, cfg: TrainConfig | None, alive: bool) -> None:
     """Start (Resume while paused), Pause, Step, and the toggle back."""
     cols = st.columns([1, 1, 1, 2], vertical_alignment="center")
     if state is not None and state.can_resume:
@@ -171,7 +143,7 @@ def presentation_buttons() -> None:
     presentation.toggle(cols[3])
 
 
-def buttons() -> None:
+def buttons(runner, state: RunState | None, cfg: TrainConfig | None, cfg_error) -> None:
     cols = st.columns(5)
     cols[0].button("Start", key="start", type="primary", on_click=_start, disabled=cfg is None, width="stretch",
                    help="Start a new run with the sidebar's settings" if cfg is not None
@@ -186,25 +158,6 @@ def buttons() -> None:
     cols[4].button("Step", key="step", on_click=_step, args=(runner,), width="stretch",
                    disabled=state is None or not state.can_step,
                    help="While paused: one more step of Algorithm 1 (k D-updates, then one G-update)")
-
-
-if present:
-    presentation_buttons()
-else:
-    buttons()
-
-config_form.show_url_note(cfg)
-if st.session_state.get(COMMAND_ERROR):
-    st.error(st.session_state.pop(COMMAND_ERROR), icon=":material/block:")
-if runner is None:
-    st.info(ready_message(cfg, cfg_error), icon=":material/info:")
-    st.stop()
-
-if not present:
-    c = snap.config
-    st.markdown(f"Run **{runner.name}** · {names.label('dataset', c.dataset)} · {names.label('model', c.family)} · "
-                f"{names.label('loss', c.loss)} loss · {names.label('optimizer', c.optimizer)} · "
-                f"batch {c.batch_size}")
 
 
 # The server trains in this process: every millisecond the page's script spends building a figure is taken from
@@ -225,8 +178,7 @@ def _eval_figure(run: str, rows: int, _snap, height: int):
     return eval_curves_figure(_snap.eval_frame, height=height)
 
 
-@st.fragment(run_every=LIVE_SECONDS if alive else None)
-def live_status(r, drawn_state: RunState) -> None:
+def live_status(r, drawn_state: RunState, present: bool) -> None:
     s = r.snapshot()
     if s.state != drawn_state and drawn_state is not RunState.READY:
         # paused / resumed elsewhere, finished, failed: redraw the buttons (and stop the timers if it ended)
@@ -236,8 +188,7 @@ def live_status(r, drawn_state: RunState) -> None:
     status.show_problems(s)
 
 
-@st.fragment(run_every=LIVE_SECONDS if alive else None)
-def live_view(r) -> None:
+def live_view(r, present: bool, layout: lecture.Layout) -> None:
     """The game's picture: the toy's figure (compact: no z -> x row, no D*, no gradient segments), or the sample
     grid from a fixed z as one image, enlarged (nearest) so a small grid of digits stays crisp."""
     s = r.snapshot()
@@ -245,21 +196,19 @@ def live_view(r) -> None:
         if s.toy is not None:
             # The frame's own step: the status line above is drawn by another fragment, a moment apart.
             title = None if present else "Live view · frame at " + names.step_label(s.samples_step)
-            st.plotly_chart(lecture.game_figure(s.toy, LAYOUT, title=title), key="toy_chart", config=lecture.CHART)
+            st.plotly_chart(lecture.game_figure(s.toy, layout, title=title), key="toy_chart", config=lecture.CHART)
         elif s.samples is not None:
-            st.image(_grid_png(r.name, s.samples_step, s.samples, LAYOUT.image, id(s.samples)),
+            st.image(_grid_png(r.name, s.samples_step, s.samples, layout.image, id(s.samples)),
                      caption=f"Samples G(z) from a fixed z at {names.step_label(s.samples_step)}")
         else:
             st.caption("The game appears once the models are built.")
 
 
-@st.fragment(run_every=CURVE_SECONDS if alive else None)
-def live_d(r, smooth: int) -> None:
+def live_d(r, smooth: int, layout: lecture.Layout) -> None:
     """D's outputs beside the game: the whole run so far, smoothed."""
-    st.plotly_chart(lecture.d_figure(r.snapshot().metrics, LAYOUT, smooth), key="d_chart", config=lecture.CHART)
+    st.plotly_chart(lecture.d_figure(r.snapshot().metrics, layout, smooth), key="d_chart", config=lecture.CHART)
 
 
-@st.fragment(run_every=CURVE_SECONDS if alive else None)
 def live_curves(r, smooth: int) -> None:
     """Under the stage: the losses and the gradient norms (at most LIVE_POINTS points a curve), and the sampled
     quality metrics when the run evaluates as it trains (eval_interval > 0)."""
@@ -271,7 +220,7 @@ def live_curves(r, smooth: int) -> None:
         st.plotly_chart(_eval_figure(r.name, len(s.eval_history), s, 260), key="eval_chart", config=lecture.CHART)
 
 
-def change_while_running(r) -> None:
+def change_while_running(r, snap) -> None:
     with st.expander("Change while running: learning rates and k (take effect at the next step)", expanded=False):
         c1, c2, c3 = st.columns(3)
         k1, k2, k3 = (f"live_{n}__{r.name}" for n in ("lr_d", "lr_g", "k"))
@@ -283,26 +232,29 @@ def change_while_running(r) -> None:
                                  label="k (live)")
 
 
-def live_area(r, drawn_state: RunState) -> None:
+def live_area(r, snap, present: bool, layout: lecture.Layout) -> None:
     """The run as it trains: the status line and the game's picture every LIVE_SECONDS, D's outputs beside it and
-    the other curves under it every CURVE_SECONDS, each in its own fragment (only what is due is rebuilt)."""
-    live_status(r, drawn_state)
+    the other curves under it every CURVE_SECONDS, each in its own fragment (only what is due is rebuilt).
+    `snap`: the snapshot the page was drawn from (its state, and whether the timers run)."""
+    drawn_state = snap.state
+    every, curves_every = (LIVE_SECONDS, CURVE_SECONDS) if snap.alive else (None, None)
+    st.fragment(run_every=every)(live_status)(r, drawn_state, present)
     smooth = int(st.session_state.get("smooth", 20))  # the slider is under the stage; D's chart uses it too
     left, right = lecture.stage()
     with left:
-        live_view(r)
+        st.fragment(run_every=every)(live_view)(r, present, layout)
     with right:
-        live_d(r, smooth)
+        st.fragment(run_every=curves_every)(live_d)(r, smooth, layout)
     if present:
         return
-    if state.can_change_config:
-        change_while_running(r)
+    if drawn_state.can_change_config:
+        change_while_running(r, snap)
     st.slider("Smoothing (steps)", 1, 500, 20, key="smooth",
               help="Trailing mean over this many steps: minibatch losses are noisy.")
-    live_curves(r, smooth)
+    st.fragment(run_every=curves_every)(live_curves)(r, smooth)
 
 
-def recorded_area(r) -> None:
+def recorded_area(r, present: bool) -> None:
     """A run that is not training is a recording: the same timeline as the Replay page, in presentation mode
     too (large, on the projector's palette)."""
     s = r.snapshot()
@@ -314,8 +266,52 @@ def recorded_area(r) -> None:
         replay_view.timeline(rec, key=f"train_replay__{r.name}", present=present)
 
 
-# Not training (finished, stopped, failed, or a saved run reopened and not resumed): show what it recorded.
-if not state.in_use and replay_view.has_frames(snap.run_dir):
-    recorded_area(runner)
-else:
-    live_area(runner, state)
+def page() -> None:
+    reg = session.registry()
+    present = presentation.enabled()  # a projector view: no sidebar, three buttons, the game drawn large
+    layout = lecture.layout(present)
+    if config_form.load_from_url():  # a shared link: its experiment, ready to Start (no other run adopted)
+        st.session_state["no_adopt"] = True
+    if present:  # the configuration stays as it was (and in the URL), out of sight
+        cfg, cfg_error = config_form.current_config()
+    else:
+        cfg, cfg_error = config_form.config_sidebar()
+    config_form.sync_url(cfg)
+    runner = session.attached_runner(reg, adopt_active=not st.session_state.get("no_adopt", False))
+    if not present:
+        config_form.share_link(cfg)
+        st.sidebar.divider()
+        session.run_picker(reg, runner)
+
+    if not present:
+        lecture.header("Train", "Algorithm 1: k steps of D, then one of G. Press Start and watch D(x) and D(G(z)) head "
+                       "for 1/2.", about=ABOUT, toggle=True)
+    snap = runner.snapshot() if runner is not None else None
+    state = snap.state if snap else None
+    alive = bool(snap and snap.alive)
+    if present:
+        presentation_buttons(runner, state, cfg, alive)
+    else:
+        buttons(runner, state, cfg, cfg_error)
+
+    config_form.show_url_note(cfg)
+    if st.session_state.get(COMMAND_ERROR):
+        st.error(st.session_state.pop(COMMAND_ERROR), icon=":material/block:")
+    if runner is None:
+        st.info(ready_message(cfg, cfg_error), icon=":material/info:")
+        st.stop()
+
+    if not present:
+        c = snap.config
+        st.markdown(f"Run **{runner.name}** · {names.label('dataset', c.dataset)} · {names.label('model', c.family)} · "
+                    f"{names.label('loss', c.loss)} loss · {names.label('optimizer', c.optimizer)} · "
+                    f"batch {c.batch_size}")
+
+    # Not training (finished, stopped, failed, or a saved run reopened and not resumed): show what it recorded.
+    if not state.in_use and replay_view.has_frames(snap.run_dir):
+        recorded_area(runner, present)
+    else:
+        live_area(runner, snap, present, layout)
+
+
+page()

@@ -41,7 +41,7 @@ def test_each_frame_drawn_is_reported_in_order(kind, tmp_path):
 
 
 def test_make_gif_and_mp4_shows_a_progress_bar_then_the_downloads(registry, runs_dir, monkeypatch):
-    from app import runs_view
+    from app import media
 
     short_run(runs_dir)
     release = threading.Event()
@@ -53,7 +53,7 @@ def test_make_gif_and_mp4_shows_a_progress_bar_then_the_downloads(registry, runs
         out.write(b"media")  # the page hands writers a stream: no temp folder
         return 2
 
-    monkeypatch.setattr(runs_view.MediaJob, "KINDS", (("gif", slow_writer), ("mp4", slow_writer)))
+    monkeypatch.setattr(media.MediaJob, "KINDS", (("gif", slow_writer), ("mp4", slow_writer)))
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/runs.py").run()
     shown = at.dataframe(key="runs_table").value["name"].tolist()
@@ -61,7 +61,7 @@ def test_make_gif_and_mp4_shows_a_progress_bar_then_the_downloads(registry, runs
     at.run()
     at.button(key="runs_make_media").click().run()
     assert not at.exception, at.exception
-    job = at.session_state[runs_view.MEDIA_JOB_KEY]
+    job = at.session_state[media.MEDIA_JOB_KEY]
     wait_for(lambda: job.done == 1)
     at.run()  # the page is drawn again while the job works: a bar that says how far, the button disabled
     (bar,) = at.get("progress")
@@ -77,7 +77,7 @@ def test_make_gif_and_mp4_shows_a_progress_bar_then_the_downloads(registry, runs
 
 
 def test_the_replay_pages_gif_is_drawn_in_the_background_with_a_progress_bar(registry, runs_dir, monkeypatch):
-    from app import runs_view
+    from app import media
 
     short_run(runs_dir)
     release = threading.Event()
@@ -89,7 +89,7 @@ def test_the_replay_pages_gif_is_drawn_in_the_background_with_a_progress_bar(reg
         out.write(b"GIF89a")
         return 2
 
-    monkeypatch.setattr(runs_view.MediaJob, "KINDS", (("gif", slow_gif), ("mp4", slow_gif)))
+    monkeypatch.setattr(media.MediaJob, "KINDS", (("gif", slow_gif), ("mp4", slow_gif)))
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/replay.py")
     at.query_params["run"] = "short-figure1"

@@ -158,11 +158,9 @@ def test_the_commands_a_state_allows_do_what_it_says():
 def test_the_runs_page_holds_back_only_the_runs_whose_folder_is_in_use(registry, tmp_path):
     """Resume, Rename and Delete wait for a run this server trains or holds paused; a run that failed, like one that
     finished, holds nothing (before RunState, a failed run stayed "training" there until the server restarted)."""
-    from app.runs_view import live_runs
-
     paused = registry.start(TrainConfig(steps=0), paused=True)
     failed = registry.start(TrainConfig(dataset="mnist", data_root=str(tmp_path / "none")))  # no data: an error
     done = registry.start(TrainConfig(steps=50))
     for runner, state in ((paused, RunState.PAUSED), (failed, RunState.ERROR), (done, RunState.FINISHED)):
         assert runner.wait(timeout=120, poll=0.02, until=lambda s, state=state: s.state is state).state is state
-    assert set(live_runs(registry)) == {paused.name}
+    assert set(registry.live_snapshots()) == {paused.name}

@@ -274,14 +274,14 @@ def test_clicking_a_cell_offers_its_seeds_and_opens_the_replay_of_the_one_picked
 
 
 def test_a_click_on_a_cell_of_one_run_opens_its_replay_at_once(registry, runs_dir, template, demo_sweeps):
-    from app import sweep_view
+    from explorer.sweeps.maps import cell_of_point
 
     path, spec = make_sweep(template, runs_dir, "one-seed", seeds=(3,))
     trial = spec.trials()[1]
     # What Streamlit hands the chart's on_select for a click on that cell.
     point = {"curve_number": 0, "point_index": 1, "x": maps.value_label(trial.params["lr_d"]),
              "y": trial.params["loss"], "customdata": [1, maps.value_label(trial.params["lr_d"]), trial.params["loss"]]}
-    assert sweep_view.cell_of_point(point) == (maps.value_label(trial.params["lr_d"]), trial.params["loss"])
+    assert cell_of_point(point) == (maps.value_label(trial.params["lr_d"]), trial.params["loss"])
     at = sweeps_page({"sweep": "one-seed"})
     at.session_state["sweeps_jump"] = trial.name  # what _clicked asks for when the cell holds one run
     at.run()

@@ -286,7 +286,7 @@ def _short(e: BaseException) -> str:
 
 
 def _own_words(e: BaseException, path: Path) -> str:
-    """A folder.py message about a staged file, as a reason about the member: without the temp path, the
+    """A run_folder.py message about a staged file, as a reason about the member: without the temp path, the
     'Checkpoint' lead-in, or the advice on deleting files from a run folder."""
     text = str(e).splitlines()[0].replace(f"Checkpoint {path} ", "").replace(f"{path} ", "")
     return text.split(". Delete")[0].split(" Delete ")[0].rstrip(".")

@@ -9,6 +9,7 @@ from pathlib import Path
 from explorer.game.config import TrainConfig
 from explorer.runs import run_folder
 from explorer.runs.runner import Runner
+from explorer.runs.snapshot import Snapshot
 
 
 class RunRegistry:
@@ -56,6 +57,11 @@ class RunRegistry:
 
     def active(self) -> list[Runner]:
         return [r for r in self.runners() if r.snapshot().alive]
+
+    def live_snapshots(self) -> dict[str, Snapshot]:
+        """Snapshots of the runs this server trains now (or holds paused), by name: their folders are in use, so the
+        table shows their state and step, and Resume, Rename and Delete wait until they end."""
+        return {s.name: s for s in (r.snapshot() for r in self.runners()) if s.state.in_use}
 
     def stop_all(self) -> None:
         for r in self.runners():

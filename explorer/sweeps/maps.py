@@ -156,3 +156,12 @@ def stability_map(results: pd.DataFrame, figure: str, x: str, y: str | None = No
                                 for v, s in zip(here["_value"], states, strict=True)),
                 "states": tuple(states)})
     return StabilityMap(figure, x, y, pd.DataFrame(out, columns=list(CELL_COLUMNS)))
+
+
+def cell_of_point(point: dict) -> tuple[str, str] | None:
+    """(x label, y label) of a point of explorer.plots.sweep.stability_figure as Streamlit's selection gives it
+    (customdata [row, x label, y label]); None for anything else."""
+    data = point.get("customdata")
+    if isinstance(data, (list, tuple)) and len(data) >= 3:
+        return str(data[1]), str(data[2])
+    return None

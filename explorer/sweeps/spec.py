@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from dataclasses import dataclass, fields
 from typing import Any
 
-from explorer.game.config import ConfigError, TrainConfig, parse_value
+from explorer.game.config import TOYS, ConfigError, TrainConfig, parse_value
 from explorer.lessons.presets import PRESETS, preset
 from explorer.runs.run_folder import sanitize_run_name
 
@@ -17,6 +18,15 @@ from explorer.runs.run_folder import sanitize_run_name
 MAX_TRIALS = 1000
 # Fields a grid may not vary: where a run lives or how it is written, not the game.
 NOT_SWEEPABLE = ("data_root", "device", "steps", "seed", "sample_interval", "checkpoint_interval")
+# A sweep started from the Sweeps page's form stays lecture-room small; the CLI (`python -m explorer sweep`) has no
+# such limits.
+MAX_PAGE_TRIALS = 36
+MAX_PAGE_STEPS = 2000
+NO_AXIS = "(none)"  # the form's second hyperparameter left out
+# Values to start from, by field the form offers as an axis.
+SUGGESTED = {"lr_d": "1e-4,1e-3,1e-2", "lr_g": "1e-4,1e-3,1e-2", "loss": "minimax,non_saturating", "k": "1,2,5",
+             "optimizer": "sgd,adam", "batch_size": "32,128,512", "momentum": "0,0.5,0.9", "dropout": "0,0.5",
+             "prior": "uniform,normal"}
 
 
 class SweepSpecError(ValueError):
@@ -159,3 +169,39 @@ def parse_seeds(text: str) -> tuple[int, ...]:
         return tuple(int(s) for s in text.split(","))
     except ValueError:
         raise SweepSpecError(f"--seeds {text!r}: write seeds as 0,1,2 or a range 0-4") from None
+
+
+def spec_from_form(name: str, dataset: str, axes: list[tuple[str, str]], seeds: str, steps: int) -> SweepSpec:
+    """The SweepSpec the form describes, checked as the page's limits ask; SweepSpecError says what to change.
+    `axes` is [(field, "v1,v2,...")]; a field of NO_AXIS is left out."""
+    if dataset not in TOYS:
+        raise SweepSpecError(f"{dataset!r} is not a toy data set: the page sweeps {', '.join(TOYS)} (the CLI any)")
+    grid_items = []
+    for field, values in axes:
+        if field == NO_AXIS:
+            continue
+        if not values.strip():
+            raise SweepSpecError(f"Give the values of {field}, comma-separated (e.g. {SUGGESTED.get(field, '1,2')}).")
+        grid_items.append(f"{field}={values}")
+    fields_used = [f for f, _ in axes if f != NO_AXIS]
+    if len(set(fields_used)) < len(fields_used):
+        raise SweepSpecError(f"Both axes are {fields_used[0]}: pick two different hyperparameters (or (none)).")
+    if not seeds.strip():
+        raise SweepSpecError("Give at least one seed, e.g. 0,1,2.")
+    if not 1 <= steps <= MAX_PAGE_STEPS:
+        raise SweepSpecError(f"{steps:,} steps: a sweep started here trains 1 to {MAX_PAGE_STEPS:,} steps per trial "
+                             f"(`python -m explorer sweep` has no limit).")
+    try:
+        name = name.strip() or f"{dataset}-sweep-{time.strftime('%Y%m%d-%H%M%S')}"
+        spec = SweepSpec(name=sanitize_run_name(name), dataset=dataset, preset=None, overrides=(),
+                         grid=parse_grid(grid_items), seeds=parse_seeds(seeds.strip()), steps=int(steps))
+    except ValueError as e:  # SweepSpecError, or the name's
+        raise SweepSpecError(str(e).replace("--grid ", "").replace("--seeds ", "seeds ")) from None
+    if spec.n_trials() > MAX_PAGE_TRIALS:
+        raise SweepSpecError(f"{spec.n_trials()} trials is more than the {MAX_PAGE_TRIALS} a sweep started here may "
+                             f"have: use fewer values or seeds (or `python -m explorer sweep` in a terminal).")
+    try:
+        spec.trials()  # every value parsed and every combination allowed, before anything is written
+    except ConfigError as e:
+        raise SweepSpecError(str(e)) from None
+    return spec
