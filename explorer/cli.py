@@ -68,6 +68,8 @@ def _bench_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quality", type=float, default=0.0, metavar="SECONDS",
                    help="instead of the speed bench: train the 'MNIST in a minute' preset for SECONDS (e.g. 60) and "
                         "print the classifier score, Frechet distance and classes at 10, 30 and 60 s")
+    p.add_argument("--quality-samples", type=int, dest="samples", metavar="N",
+                   help="with --quality: samples scored at each moment (default 10000, the evaluate protocol's)")
     from explorer.bench.gpu_report import add_report_arguments
 
     add_report_arguments(p)  # --report and its flags: issue 15's whole GPU report, one command

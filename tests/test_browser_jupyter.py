@@ -49,7 +49,9 @@ def jupyter(tmp_path):
     log = tmp_path / "jupyter.log"
     env = {**os.environ, "GAN_EXPLORER_RUNS": str(tmp_path / "runs"), "JUPYTERLAB_SETTINGS_DIR":
            str(tmp_path / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "GAN_EXPLORER_THREADS": "1"}
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "GAN_EXPLORER_THREADS": "1",
+           # the kernel imports this checkout's engine, whatever `pip install -e` last pointed at
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     env.pop("GAN_EXPLORER_SMOKE", None)
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served}", "--allow-root"]

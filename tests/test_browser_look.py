@@ -44,7 +44,7 @@ D_KEYS = (r"d_chart|tour_chart|sbs_d_\d+|.+__.+_d",)
 # Start / Stop on the lecture pages that train a run of their own; Train's run is made from a link below.
 START_STOP = {"tours": ("tour_start", "tour_stop"), "side_by_side": ("sbs_start", "sbs_stop"),
               "toy_1d": ("toy1d_start", "toy1d_stop"), "toy_2d": ("toy2d_start", "toy2d_stop")}
-TRAIN_LINK = "train?dataset=toy1d&steps=1200&sample_interval=40"  # ~30 s on a loaded machine; 31 frames to play
+TRAIN_LINK = "train?dataset=toy1d&steps=800&sample_interval=25"  # ~20 s on a loaded machine; 33 frames to play
 DEMO = "figure1-gaussian"
 PLAY_FRAMES = 8  # distinct steps Play must show within PLAY_SECONDS
 PLAY_SECONDS = 15.0

@@ -18,7 +18,7 @@ from explorer.bench.gpu_report import STEPS, StepFailed, StepRecord, main_report
 from tests.conftest import ROOT, wait_for
 
 TINY = dict(device="cpu", skip_tests=True, paper_steps=10, parzen_samples=100, seconds=1.0, rounds=1, quality=2,
-            bench_args="--no-dashboard --no-runner --no-bf16 --batch-size 32", step_timeout=300)
+            samples=300, bench_args="--no-dashboard --no-runner --no-bf16 --batch-size 32", step_timeout=300)
 
 
 def report_args(out, **changes) -> argparse.Namespace:

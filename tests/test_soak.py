@@ -11,16 +11,16 @@ import pytest
 from scripts.soak import soak
 
 WARMUP_S = 15.0
-SOAK_S = 40.0
+SOAK_S = 25.0
 RUNS = 3
 READERS = 2
 # Memory the process may gain after the warm-up beyond what the runs keep by design (72 B per step trained and
-# the toy histories). Measured on the busy 2-core CPU machine this was written on: 60 and 77 MB in this 40 s
-# soak, 67 MB at most in the 10-minute one (RSS swinging +-50 MB around ~1.3 GB). The runs' first steps are
-# still allocating here (the image run's thread pool, allocator arenas of the training and reader threads), and
-# each redraw's frames come and go. 150 MB leaves about 2x margin for a slower or busier runner. It catches a
-# gross leak (a snapshot, frame or figure kept per redraw: ~330 redraws here of 0.1-0.8 MB each); a slow one is
-# for the 10-minute run's slope per 1,000 refreshes.
+# the toy histories). Measured on the busy 2-core CPU machine this was written on: 60 and 77 MB in a 40 s soak
+# (now 25 s, to keep CI under 25 minutes), 67 MB at most in the 10-minute one (RSS swinging +-50 MB around
+# ~1.3 GB). The runs' first steps are still allocating here (the image run's thread pool, allocator arenas of the
+# training and reader threads), and each redraw's frames come and go. 150 MB leaves about 2x margin for a slower
+# or busier runner. It catches a gross leak (a snapshot, frame or figure kept per redraw: ~200 redraws here of
+# 0.1-0.8 MB each); a slow one is for the 10-minute run's slope per 1,000 refreshes.
 EXCESS_MB = 150.0
 # A reader redraws each run about once a second; on a loaded 2-core runner a pass over the three runs can take
 # a few seconds, so ask for a third of that.

@@ -43,10 +43,10 @@ PAPER_GAN_ROW = (225.0, 2.0)  # Table 1, "Adversarial nets" on MNIST: mean and s
 TARGET_RATIO = 10.0  # the goal on a GPU: the engine at >= 10x the conventional loop
 REPORT_VERSION = 1
 
-# Every flag the report reads, with its default: `add_report_arguments` adds the report's own; --device,
-# --seconds, --rounds, --data-root and --quality are the bench command's, read here when present.
+# Every flag the report reads, with its default: `add_report_arguments` adds the report's own; --device, --seconds,
+# --rounds, --data-root, --quality and --quality-samples (`samples`) are the bench command's, read when present.
 DEFAULTS: dict[str, Any] = dict(
-    device="cuda", seconds=60.0, rounds=5, data_root=None, quality=None, out=None, skip_tests=False,
+    device="cuda", seconds=60.0, rounds=5, data_root=None, quality=None, samples=None, out=None, skip_tests=False,
     skip_bench=False, skip_quality=False, skip_paper=False, paper_steps=280_000, parzen_samples=10_000,
     pytest_args="", bench_args="", step_timeout=None,
 )
@@ -198,6 +198,7 @@ def main_report(args: argparse.Namespace) -> dict:
 
     quality_s = _opt(args, "quality")
     quality_s = QUALITY_SECONDS if isinstance(quality_s, bool) or not quality_s else float(quality_s)
+    quality_samples = ["--quality-samples", str(_opt(args, "samples"))] if _opt(args, "samples") else []
     steps = [
         # (1) the machine
         ("device", lambda: _device_facts(run, env), False),
@@ -209,7 +210,7 @@ def main_report(args: argparse.Namespace) -> dict:
                                         *shlex.split(_opt(args, "bench_args"))]), _opt(args, "skip_bench")),
         # (4) MNIST in a minute
         ("quality", lambda: run("quality", [*explorer, "bench", "--quality", f"{quality_s:g}", "--device", device,
-                                            "--json", *data]), _opt(args, "skip_quality")),
+                                            "--json", *quality_samples, *data]), _opt(args, "skip_quality")),
         # (5) the paper preset, fresh and uninterrupted; then Table 1's Parzen protocol for G's average and for G
         ("paper_train", lambda: run("paper_train", [
             *explorer, "train", "--preset", PAPER_PRESET, "--steps", str(paper_steps), "--set", f"device={device}",

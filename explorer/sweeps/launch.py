@@ -56,6 +56,8 @@ def _trainable(config: dict, spec_json: str, sweep_dir: str) -> None:
 
 def _connect(options: SweepOptions, data_root: Path) -> tuple[float, bool]:
     """ray.init: (seconds it took, whether this process started the Ray it is connected to)."""
+    if options.address:
+        _use_token_if_any()  # before Ray is imported: it reads RAY_AUTH_MODE then, and a later change goes unseen
     import ray
 
     if ray.is_initialized():  # a notebook that started Ray itself: use it as it is
@@ -65,7 +67,6 @@ def _connect(options: SweepOptions, data_root: Path) -> tuple[float, bool]:
     started = time.perf_counter()
     try:
         if options.address:
-            _use_token_if_any()
             ray.init(address=options.address, runtime_env=runtime_env, logging_level=logging.WARNING,
                      log_to_driver=False)
         else:
