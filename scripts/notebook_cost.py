@@ -4,12 +4,15 @@ for docs/benchmarks.md (the targets: >= 90% of headless speed, >= 1 refresh a se
 
     python scripts/notebook_cost.py --rounds 3 --steps 3000 --soak-minutes 10      # the real measurement
     python scripts/notebook_cost.py --rounds 1 --steps 300 --soak-minutes 0.5      # does it work (a minute or two)
+    python scripts/notebook_cost.py --rounds 1 --soak-minutes 0 --leave-out game   # what the game's redraws cost
 
 Headless is `python -m explorer train --dataset toy1d` (its JSON line's steps_per_s = steps / training seconds).
 Panel is JupyterLab on a free localhost port with a token, a scratch notebook with `train(dataset="toy1d")`, and
 Debian's Chromium (Playwright) pressing Start; its speed is the same ratio, read off the panel's status line when the
 run finishes. The refresh rate is the panel poller's ticks over the run's wall time; memory is the kernel's resident
-set (/proc/PID/status) every 5 s of a run that trains until stopped. Prints one JSON object.
+set (/proc/PID/status) every 5 s of a run that trains until stopped. Each panel round also says where its CPU went:
+the kernel (training included), the Jupyter server and Chromium, in CPU seconds (/proc/PID/stat). Prints one JSON
+object.
 """
 
 from __future__ import annotations
@@ -54,6 +57,27 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (/proc/PID/stat); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_part(kernel: int, server: int) -> dict[str, float]:
+    """CPU seconds so far of the kernel, the Jupyter server and every Chromium process."""
+    browser = 0.0
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"chromium" in (proc / "cmdline").read_bytes():
+                browser += cpu_seconds(int(proc.name))
+        except OSError:
+            continue
+    return {"kernel": cpu_seconds(kernel), "server": cpu_seconds(server), "browser": browser}
+
+
 def kernel_pid() -> int:
     """The newest ipykernel process (the scratch notebook's)."""
     pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
@@ -69,10 +93,16 @@ def kernel_pid() -> int:
     return max(kernels)
 
 
-def scratch_notebook(folder: Path, stats: Path) -> Path:
+# --leave-out: what the panel stops redrawing, to see what each part of a redraw costs (an experiment, not a mode)
+LEAVE_OUT = {"game": "panel._draw_game = lambda snap: None",
+             "curves": "for chart in panel.charts.values():\n    chart.show = lambda fig: None"}
+
+
+def scratch_notebook(folder: Path, stats: Path, leave_out: list[str]) -> Path:
     path = folder / "cost.ipynb"
+    hooks = "".join(LEAVE_OUT[part] + "\n" for part in leave_out)
     nb = new_notebook(cells=[
-        new_code_cell("from explorer.notebook import train\npanel = train(dataset='toy1d', steps=0)\npanel"),
+        new_code_cell(f"from explorer.notebook import train\npanel = train(dataset='toy1d', steps=0)\n{hooks}panel"),
         new_code_cell(f"import json\njson.dump({{'ticks': panel.poller.ticks}}, open({str(stats)!r}, 'w'))"),
     ], metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}})
     nbformat.write(nb, path)
@@ -90,12 +120,25 @@ def panel_round(page, steps: int) -> tuple[float, float]:
     box.fill(str(steps))
     box.press("Enter")
     time.sleep(1.0)
+    before = run_folder(status(page))  # the last round's run: wait for this round's own to finish
     page.locator("button.gan-start").first.click()
     t0 = time.monotonic()
-    text = wait_until(lambda: status(page) if status(page).startswith("finished") else "", 60 + steps, "finished run")
-    wall = time.monotonic() - t0
-    m = re.search(r"step ([\d,]+) / [\d,]+ · .* · ([\d,.]+) s training", text)
-    return int(m.group(1).replace(",", "")) / float(m.group(2).replace(",", "")), wall
+
+    def finished() -> tuple[int, float] | None:
+        text = status(page)
+        m = re.search(r"step ([\d,]+) / [\d,]+ · .* · ([\d,.]+) s training", text)
+        if not (text.startswith("finished") and m and run_folder(text) not in (None, before)):
+            return None
+        done, seconds = int(m.group(1).replace(",", "")), float(m.group(2).replace(",", ""))
+        return (done, seconds) if done == steps and seconds > 0 else None
+
+    done, seconds = wait_until(finished, 60 + steps, "finished run")
+    return done / seconds, time.monotonic() - t0
+
+
+def run_folder(text: str) -> str | None:
+    m = re.search(r"run folder: (\S+)", text)
+    return m.group(1) if m else None
 
 
 def main() -> None:
@@ -103,12 +146,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="headless / panel pairs, alternating")
     ap.add_argument("--steps", type=int, default=3000, help="toy1d steps per round")
     ap.add_argument("--soak-minutes", type=float, default=10.0, help="minutes of the memory run (0 skips it)")
+    ap.add_argument("--leave-out", nargs="*", default=[], choices=sorted(LEAVE_OUT),
+                    help="parts of the panel not redrawn (what each costs: compare with a run without this)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="notebook-cost-"))
     stats = work / "stats.json"
-    scratch_notebook(work, stats)
+    scratch_notebook(work, stats, args.leave_out)
     port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ, "GAN_EXPLORER_RUNS": str(work / "runs"), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
            "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces")}
@@ -116,7 +161,7 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
                                "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
                                "--allow-root"], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    result: dict = {"steps": args.steps, "rounds": []}
+    result: dict = {"steps": args.steps, "left_out": args.leave_out, "rounds": []}
     try:
         def up() -> bool:
             try:
@@ -140,11 +185,15 @@ def main() -> None:
             wall_total = 0.0
             for _ in range(args.rounds):  # alternating, so a change in the machine's load hits both alike
                 headless = headless_round(args.steps, work / "runs")
+                before = cpu_by_part(pid, server.pid)
                 panel, wall = panel_round(page, args.steps)
+                after = cpu_by_part(pid, server.pid)
                 wall_total += wall
                 result["rounds"].append({"headless_steps_per_s": round(headless, 1),
                                          "panel_steps_per_s": round(panel, 1),
-                                         "ratio": round(panel / headless, 3)})
+                                         "ratio": round(panel / headless, 3), "wall_s": round(wall, 1),
+                                         # where the panel round's CPU went (the kernel's includes training)
+                                         "cpu_s": {k: round(after[k] - before[k], 1) for k in after}})
             page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-InputPrompt").click()  # the stats cell
             page.keyboard.press("Escape")
             page.keyboard.press("Shift+Enter")

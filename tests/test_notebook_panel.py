@@ -29,6 +29,25 @@ def _png_of(bundle: dict) -> bytes:
     return base64.b64decode(re.search(r"base64,([^']+)'", bundle["text/html"]).group(1))
 
 
+def test_a_live_figure_sends_new_points_and_a_changed_style_and_replaces_other_traces():
+    """LiveFigure.show: the usual redraw changes only x and y; a changed colour or a new set of traces reaches
+    the widget too."""
+    import plotly.graph_objects as go
+
+    from explorer.notebook.live import LiveFigure
+
+    def curve(ys, color="blue", name="D(x)"):
+        return go.Figure(go.Scatter(x=list(range(len(ys))), y=ys, name=name, line=dict(color=color)))
+
+    live = LiveFigure(curve([0.1, 0.2]))
+    live.show(curve([0.1, 0.2, 0.3]))
+    assert list(live.widget.data[0].y) == [0.1, 0.2, 0.3] and live.widget.data[0].line.color == "blue"
+    live.show(curve([0.5], color="red"))
+    assert list(live.widget.data[0].y) == [0.5] and live.widget.data[0].line.color == "red"
+    live.show(curve([0.7], color="red", name="D(G(z))"))
+    assert [t.name for t in live.widget.data] == ["D(G(z))"] and list(live.widget.data[0].y) == [0.7]
+
+
 def test_the_form_is_built_from_the_field_metadata():
     form = ConfigForm(TrainConfig())
     assert form.widgets["lr_d"].description == "D's learning rate"

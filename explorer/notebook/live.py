@@ -2,15 +2,17 @@
 figures, in one widget, over an ordinary Runner (its run folder is one the app, the CLI and Replay open).
 
 The Runner trains on its own thread; the panel reads its snapshot from the kernel's event loop (poll.Poller) and
-redraws only what changed: the curves when rows were added, the game when a new toy view or sample grid was
-published. Figures are the dashboard's builders (plots.training, plots.toys) in plotly FigureWidgets, updated in
-place (`LiveFigure`): one restyle message per trace, not a new figure.
+redraws only what changed: the status and the game (a new toy view or sample grid) each second, the curves when
+rows were added, every CURVE_SECONDS while it trains. Figures are the dashboard's builders (plots.training,
+plots.toys) in plotly FigureWidgets, updated in place (`LiveFigure`): one restyle message per trace, not a new
+figure.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,7 +39,14 @@ from explorer.runs.snapshot import Snapshot
 from explorer.runs.state import RunState
 
 SMOOTH = 20  # the Train page's default smoothing (steps) of the curves
-LIVE_POINTS = 600  # points per curve: a figure re-sent twice a second stays small however long the run
+LIVE_POINTS = 300  # points per curve (a chart is 450 px wide): what is re-sent each redraw stays small however long
+# the run, and its JSON is built on the kernel's main thread, under the GIL the training thread needs too
+# How often a training panel redraws: each redraw is four plotly charts re-rendered by the browser, which on a
+# laptop or a Colab VM shares the cores with training (twice a second cost a 2-core machine half its speed).
+REFRESH_SECONDS = 1.0
+# The three curve charts redraw every CURVE_SECONDS while a run trains, as on the Train page: they move slowly,
+# and each redraw is Chromium's work on the machine that trains (measured: ~0.6 CPU s a full panel redraw).
+CURVE_SECONDS = 3.0
 GAME_SIZE = (560, 340)  # width, height in pixels: the game beside the controls
 CHART_SIZE = (450, 230)  # the curves, two to a row under them
 CONTROLS_WIDTH = "340px"
@@ -86,31 +95,63 @@ def _layout_of(fig: go.Figure) -> dict:
     return {k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"}
 
 
+def _same(a: object, b: object) -> bool:
+    """Equal plotly JSON values (dicts, lists, numpy arrays, scalars), arrays compared by value."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and bool(
+            np.array_equal(a, b))
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def _trace_props(trace) -> tuple[dict, dict]:
+    """A trace's properties as (points, the rest): the x and y a live curve changes each redraw, and what it
+    mostly keeps (name, line, hover template...)."""
+    props = trace.to_plotly_json()
+    props.pop("type", None)
+    return {k: props.pop(k) for k in ("x", "y") if k in props}, props
+
+
 class LiveFigure:
     """A plotly FigureWidget kept showing the latest figure from a builder: the traces' data updated in place
-    when the traces are the same kinds in the same order (else replaced), and a relayout only of the layout keys
-    that differ from the last figure shown. Compared with what was sent, never with the widget's own layout, which
-    the browser's autorange writes back into."""
+    when the traces are the same kinds in the same order (else replaced), only their x and y when nothing else
+    about them changed (the usual redraw of a live curve: the rest is neither validated nor sent again), and a
+    relayout only of the layout keys that differ from the last figure shown. Compared with what was sent, never
+    with the widget's own layout, which the browser's autorange writes back into."""
 
     def __init__(self, fig: go.Figure):
         self.widget = go.FigureWidget(fig)
         self._layout = _layout_of(fig)
+        self._styles = [_trace_props(t)[1] for t in fig.data]  # each trace's props but x and y, as last sent
 
     def show(self, fig: go.Figure) -> None:
         widget = self.widget
         if [(t.type, t.name) for t in widget.data] != [(t.type, t.name) for t in fig.data]:
             widget.data = ()
             widget.add_traces(list(fig.data))
-        else:
-            with widget.batch_update():
-                for old, new in zip(widget.data, fig.data, strict=True):
-                    props = new.to_plotly_json()
-                    props.pop("type", None)
-                    old.update(props, overwrite=True)
+            self._styles = [_trace_props(t)[1] for t in fig.data]
+            self._relayout(fig)
+            return
+        # One batch: the browser gets a single update (traces and layout) and redraws the chart once, not once
+        # for the restyle and again for the relayout (a new title each step).
+        with widget.batch_update():
+            for i, (old, new) in enumerate(zip(widget.data, fig.data, strict=True)):
+                points, style = _trace_props(new)
+                if _same(style, self._styles[i]):
+                    old.update(points)
+                else:
+                    old.update({**style, **points}, overwrite=True)
+                    self._styles[i] = style
+            self._relayout(fig)
+
+    def _relayout(self, fig: go.Figure) -> None:
         layout = _layout_of(fig)
         changed = {k: v for k, v in layout.items() if self._layout.get(k) != v}
         if changed:
-            widget.update_layout(changed, overwrite=True)
+            self.widget.update_layout(changed, overwrite=True)
         self._layout = layout
 
 
@@ -191,7 +232,7 @@ class TrainPanel:
     """A live training panel; display it (the last line of a cell) to see it. See explorer.notebook.train."""
 
     def __init__(self, cfg: TrainConfig, *, runs_dir: str | Path | None = None, name: str | None = None,
-                 runner: Runner | None = None, refresh_seconds: float = 0.5):
+                 runner: Runner | None = None, refresh_seconds: float = REFRESH_SECONDS):
         self.runs_dir, self.run_name = runs_dir, name
         self.runner = runner
         self.message = ""  # what went wrong with the last command (a locked run folder...)
@@ -212,6 +253,7 @@ class TrainPanel:
         self.game = w.Box(layout=w.Layout(min_height=f"{GAME_SIZE[1]}px")).add_class("gan-game")
         self._game = GameArea(self.game)
         self._drawn = (-1, -1, -1)  # (snapshot version, metrics rows, samples step) last drawn
+        self._curves_at = -CURVE_SECONDS  # time.monotonic() of the curves' last redraw
         self.poller = Poller(self.refresh, self._training, refresh_seconds)
         controls = w.VBox([self.form.box], layout=w.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"))
         wrap = w.Layout(flex_flow="row wrap")  # a narrow notebook puts the figures under the controls, not over them
@@ -324,10 +366,14 @@ class TrainPanel:
             button.disabled = key not in usable
         self.form.lock(snap is not None and snap.alive)
         rows = len(snap.metrics_array) if snap is not None else 0
-        if rows != self._drawn[1] or snap is None:
+        due = snap is None or not snap.state.training or time.monotonic() - self._curves_at >= CURVE_SECONDS
+        if rows != self._drawn[1] and due or snap is None:
             metrics = snap.metrics if snap is not None else empty_metrics()
             for key, fig in curve_figures(metrics).items():
                 self.charts[key].show(fig)
+            self._curves_at = time.monotonic()
+        else:
+            rows = self._drawn[1]  # not drawn yet: the next redraw that is due draws them
         samples_step = snap.samples_step if snap is not None and (snap.toy is not None or snap.samples is not None) \
             else -1
         if samples_step != self._drawn[2]:

@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 
 class Poller:
-    """Calls `tick()` every `seconds` on the running event loop while `active()` says so, then once more (so the
-    last state is drawn) and ends; `start()` again after a command that makes it active."""
+    """Calls `tick()` every `seconds` (a fixed rate) on the running event loop while `active()` says so, then once
+    more (so the last state is drawn) and ends; `start()` again after a command that makes it active."""
 
-    def __init__(self, tick: Callable[[], None], active: Callable[[], bool], seconds: float = 0.5):
+    def __init__(self, tick: Callable[[], None], active: Callable[[], bool], seconds: float = 1.0):
         self.tick, self.active, self.seconds = tick, active, seconds
         self.ticks = 0  # how many times tick() ran: the refresh rate a benchmark reads
         self._task: asyncio.Task | None = None
@@ -43,9 +43,16 @@ class Poller:
             self._task = None
 
     async def _loop(self) -> None:
+        # A fixed rate: a tick's own time counts in its period (a 1 s poll with 30 ms redraws is 1 a second, not
+        # 0.97); after a tick that overran its period the next waits a whole one, rather than redraws bunching.
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while self.active():
             self._tick()
-            await asyncio.sleep(self.seconds)
+            due += self.seconds
+            if due <= loop.time():
+                due = loop.time() + self.seconds
+            await asyncio.sleep(due - loop.time())
         self._tick()
 
     def _tick(self) -> None:
