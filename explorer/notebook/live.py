@@ -4,7 +4,7 @@ figures, in one widget, over an ordinary Runner (its run folder is one the app, 
 The Runner trains on its own thread; the panel reads its snapshot from the kernel's event loop (poll.Poller) and
 redraws only what changed: the status and the game (a new toy view or sample grid) each second, the curves when
 rows were added, every CURVE_SECONDS while it trains. Figures are the dashboard's builders (plots.training,
-plots.toys) in plotly FigureWidgets, updated in place (`LiveFigure`): one restyle message per trace, not a new
+plots.toys) in plotly FigureWidgets, updated in place (`LiveFigure`): one update message per chart, not a new
 figure.
 """
 
@@ -41,8 +41,8 @@ from explorer.runs.state import RunState
 SMOOTH = 20  # the Train page's default smoothing (steps) of the curves
 LIVE_POINTS = 300  # points per curve (a chart is 450 px wide): what is re-sent each redraw stays small however long
 # the run, and its JSON is built on the kernel's main thread, under the GIL the training thread needs too
-# How often a training panel redraws: each redraw is four plotly charts re-rendered by the browser, which on a
-# laptop or a Colab VM shares the cores with training (twice a second cost a 2-core machine half its speed).
+# How often a training panel redraws: each redraw is plotly charts re-rendered by the browser, which on a laptop
+# shares the cores with training (twice a second cost a 2-core machine half its speed: docs/benchmarks.md).
 REFRESH_SECONDS = 1.0
 # The three curve charts redraw every CURVE_SECONDS while a run trains, as on the Train page: they move slowly,
 # and each redraw is Chromium's work on the machine that trains (measured: ~0.6 CPU s a full panel redraw).
@@ -367,7 +367,7 @@ class TrainPanel:
         self.form.lock(snap is not None and snap.alive)
         rows = len(snap.metrics_array) if snap is not None else 0
         due = snap is None or not snap.state.training or time.monotonic() - self._curves_at >= CURVE_SECONDS
-        if rows != self._drawn[1] and due or snap is None:
+        if (rows != self._drawn[1] and due) or snap is None:
             metrics = snap.metrics if snap is not None else empty_metrics()
             for key, fig in curve_figures(metrics).items():
                 self.charts[key].show(fig)
