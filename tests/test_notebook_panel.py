@@ -130,6 +130,24 @@ def test_start_pause_step_stop_and_live_learning_rate(runs_dir):
 
 
 @pytest.mark.timeout(240)
+def test_the_game_box_reuses_its_widgets_when_the_data_set_changes_between_runs(runs_dir):
+    # A new FigureWidget each time the box turned back to a figure made the browser load plotly.js again and left
+    # the old widget's model behind.
+    panel = train(dataset="toy1d", steps=30, sample_interval=10)
+    shown = []
+    for dataset in ("toy1d", "digits8x8", "toy1d", "digits8x8"):
+        panel.form.widgets["dataset"].value = dataset
+        panel.form.widgets["steps"].value = 30
+        panel.start()
+        panel.runner.wait(120)
+        panel.refresh()
+        assert panel._game.kind == ("figure" if dataset == "toy1d" else "image")
+        shown.append(panel.game.children[0])
+    assert shown[0] is shown[2] and shown[1] is shown[3] and shown[0] is not shown[1]
+    assert "step 30" in shown[2].layout.title.text
+
+
+@pytest.mark.timeout(240)
 def test_two_panels_on_one_run_agree(runs_dir):
     first = train(dataset="ring8", steps=200, sample_interval=50, wait=True)
     second = train(first.runner)

@@ -156,32 +156,38 @@ class LiveFigure:
 
 
 class GameArea:
-    """The box a panel draws its game in: a LiveFigure updated in place while the game stays a figure; a widget
-    of another kind (a picture, a note) made when the box turns to it and then updated in place."""
+    """The box a panel draws its game in. Each kind of content (the figure, a picture, a note) gets one widget, made
+    the first time the box shows it and reused from then on. A new FigureWidget costs the browser plotly.js again
+    (5 MB over the kernel's websocket and about a second of CPU, measured in JupyterLab) and leaves the old
+    widget's model behind: that happened each time a run on another data set turned the box back to a figure."""
 
     def __init__(self, box: w.Box):
         self.box = box
-        self.kind: str | None = None  # what the box holds: "figure", another kind's name, or None (a note)
+        self.kind: str | None = None  # what the box shows: "figure", "note" or another kind's name
         self._figure: LiveFigure | None = None
+        self._made: dict[str, w.Widget] = {}
 
     def show_figure(self, fig: go.Figure) -> None:
-        if self.kind != "figure":
+        if self._figure is None:
             self._figure = LiveFigure(fig)
-            self.box.children = (self._figure.widget,)
-            self.kind = "figure"
         else:
             self._figure.show(fig)
+        self._show("figure", self._figure.widget)
 
     def widget(self, kind: str, make: Callable[[], w.Widget]) -> w.Widget:
-        """The box's widget of `kind`, made by `make` when the box holds something else."""
-        if self.kind != kind:
-            self.box.children = (make(),)
-            self.kind = kind
-        return self.box.children[0]
+        """The box's widget of `kind`, made by `make` the first time, shown."""
+        if kind not in self._made:
+            self._made[kind] = make()
+        return self._show(kind, self._made[kind])
 
     def note(self, html_text: str) -> None:
-        self.box.children = (w.HTML(html_text),)
-        self.kind = None
+        self.widget("note", w.HTML).value = html_text
+
+    def _show(self, kind: str, widget: w.Widget) -> w.Widget:
+        if self.kind != kind:
+            self.box.children = (widget,)
+            self.kind = kind
+        return widget
 
 
 def status_lines(snap: Snapshot | None, cfg: TrainConfig) -> list[str]:
@@ -390,6 +396,8 @@ class TrainPanel:
                 [w.HTML(), w.Image(format="png", layout=w.Layout(width="340px"))])).children
             title.value = f"<b>Samples from a fixed z</b>, {names.step_label(snap.samples_step)}"
             image.value = data
+        elif snap is not None and snap.state.training and self._game.kind is not None:
+            return  # a new run's first view is a moment away: keep the last one meanwhile, not a flash of the note
         else:
             cfg = snap.config if snap is not None else (self.form.config()[0] or TrainConfig())
             what = "Figure 1 (the 1D game)" if cfg.dataset in TOYS_1D else (
