@@ -80,6 +80,12 @@ def _step(page) -> int | None:
 
 
 @pytest.mark.timeout(600)
+def _box(page, selector: str) -> dict:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not shown"
+    return box
+
+
 def test_a_live_panel_in_jupyterlab(jupyter):
     sync_playwright = _browser_or_skip()
     base, token = jupyter
@@ -153,8 +159,18 @@ def test_a_live_panel_in_jupyterlab(jupyter):
             time.sleep(1.5)
             assert _step(page) == paused_at + 1
             page.screenshot(path=str(SHOTS / "panel_paused_1366.png"))
+            game_box, form_box = _box(page, ".gan-panel .gan-game"), _box(page, ".gan-panel .gan-controls")
+            assert game_box["x"] >= form_box["x"] + form_box["width"] - 1, "at 1366 the game sits right of the form"
+            assert abs(game_box["y"] - form_box["y"]) < 40, "at 1366 the game and the form start at one height"
+
+            # A projector, with the file browser open: too narrow for both, so the game comes first, in sight
+            # under the buttons, and the form follows it.
             page.set_viewport_size({"width": 1024, "height": 768})
             time.sleep(1.0)
+            page.locator(".gan-panel button.gan-start").first.scroll_into_view_if_needed()
+            game_box, form_box = _box(page, ".gan-panel .gan-game"), _box(page, ".gan-panel .gan-controls")
+            assert game_box["y"] + game_box["height"] <= form_box["y"] + 1, "at 1024 the game sits above the form"
+            assert 0 <= game_box["y"] < 768 - 200, f"at 1024 the game starts below the fold: {game_box}"
             page.screenshot(path=str(SHOTS / "panel_paused_1024.png"))
 
             page.locator("button.gan-stop").first.click()

@@ -262,10 +262,15 @@ class TrainPanel:
         self._curves_at = -CURVE_SECONDS  # time.monotonic() of the curves' last redraw
         self.poller = Poller(self.refresh, self._training, refresh_seconds)
         controls = w.VBox([self.form.box], layout=w.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"))
-        wrap = w.Layout(flex_flow="row wrap")  # a narrow notebook puts the figures under the controls, not over them
+        controls.add_class("gan-controls")
+        wrap = w.Layout(flex_flow="row wrap")
+        # The controls left of the game; where the notebook is too narrow for both (a projector at 1024 with the
+        # file browser open), "wrap-reverse" stacks the second line above the first: the game stays in sight
+        # under the buttons and the form follows it, rather than the form pushing the game below the fold.
+        game_first_when_narrow = w.Layout(flex_flow="row wrap-reverse", align_items="stretch")  # both top-aligned
         self.widget = w.VBox([
             w.HBox(list(self.buttons.values()), layout=wrap), self.status, self.trouble,
-            w.HBox([controls, w.VBox([self.game, boxed["d_output"]])], layout=wrap),
+            w.HBox([controls, w.VBox([self.game, boxed["d_output"]])], layout=game_first_when_narrow),
             w.HBox([boxed["losses"], boxed["grad_norms"]], layout=wrap),
         ]).add_class("gan-panel")
         self._draw(self.snapshot())
