@@ -79,13 +79,13 @@ def _step(page) -> int | None:
     return int(m.group(1).replace(",", "")) if m else None
 
 
-@pytest.mark.timeout(600)
 def _box(page, selector: str) -> dict:
     box = page.locator(selector).first.bounding_box()
     assert box is not None, f"{selector} is not shown"
     return box
 
 
+@pytest.mark.timeout(600)
 def test_a_live_panel_in_jupyterlab(jupyter):
     sync_playwright = _browser_or_skip()
     base, token = jupyter
