@@ -54,9 +54,19 @@ def registry(runs_dir):
     st.cache_resource.clear()
 
 
+# Under pytest-xdist (`-n 2 --dist loadgroup`, the README's test command) each group runs on one worker, one test
+# at a time. Browser tests check what moves on screen within seconds (Play's frames, a live chart): two of them at
+# once, each with its server and Chromium, would starve each other on two cores. Each Ray test starts a cluster.
+XDIST_GROUPS = {"test_browser": "browser", "test_sweeps.py": "ray", "test_sweep_page.py": "ray"}
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Every test in a tests/test_browser*.py module drives Chromium: mark it `browser`, so the fast loop
-    (`-m "not slow and not browser"`) leaves it out without each file having to say so."""
+    (`-m "not slow and not browser"`) leaves it out without each file having to say so; and put it in its
+    xdist group (see XDIST_GROUPS)."""
     for item in items:
         if item.path.name.startswith("test_browser"):
             item.add_marker(pytest.mark.browser)
+        for prefix, group in XDIST_GROUPS.items():
+            if item.path.name.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))

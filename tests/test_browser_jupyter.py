@@ -27,9 +27,11 @@ SHOTS = OUTPUT / "jupyter"
 NOTEBOOK = "notebooks/00_start_here.ipynb"
 pytestmark = pytest.mark.browser
 
-# [number of x values per trace] of the plotly chart inside the element with this class.
+# [[number of points, the last point's x (its step)] per trace] of the plotly chart inside the element with this
+# class.
 POINTS_JS = """cls => { const gd = document.querySelector('.' + cls + ' .js-plotly-plot');
-    return gd && gd._fullData ? gd._fullData.map(t => t._length || 0) : []; }"""
+    return gd && gd._fullData ? gd._fullData.map(t => [t._length || 0,
+                                                       t._length ? Number(t.x[t._length - 1]) : 0]) : []; }"""
 ALL_CHARTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd =>
     [gd.parentElement.className, (gd._fullData || []).map(t => t._length || 0)])"""
 
@@ -123,11 +125,18 @@ def test_a_live_panel_in_jupyterlab(jupyter):
             page.locator("button.gan-start").first.click()
             wait_until(lambda: (_step(page) or 0) > 0, 120, "the status line to count steps")
 
-            def points() -> int:
-                return max(page.evaluate(POINTS_JS, "gan-chart-losses") or [0])
+            def points() -> tuple[int, float] | None:
+                """(the loss chart's most points in a trace, its newest step), None before it has any."""
+                traces = page.evaluate(POINTS_JS, "gan-chart-losses") or []
+                return (max(n for n, _ in traces), max(x for _, x in traces)) if traces and traces[0][0] else None
+
+            def grown(first: tuple[int, float]) -> bool:
+                """More points; or, once a curve holds LIVE_POINTS and is thinned as it grows, a later newest step."""
+                now = points()
+                return now is not None and (now[0] > first[0] or (now[0] >= first[0] and now[1] > first[1]))
 
             first = wait_until(points, 60, "the loss chart to have points")
-            wait_until(lambda: points() > first, 60, "the loss chart's point count to grow")
+            wait_until(lambda: grown(first), 60, "the loss chart to grow (more points, or points at later steps)")
             game = page.locator(".gan-panel .gan-game").first
             seen = [game.screenshot()]
 

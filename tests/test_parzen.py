@@ -71,7 +71,10 @@ def test_the_protocol_reports_its_progress_batch_by_batch_and_stops_where_the_ca
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0) and len(seen) == 5 + 8
     assert seen[0][1] == "choosing sigma on 50 validation images" and seen[-1][1] == "scoring 80 test images"
-    assert parzen_evaluate(samples, validation, test, batch_size=10) == parzen_evaluate(samples, validation, test)
+    # the batch size changes only the order of the sums: equal but for the last bits (how many depends on the
+    # CPU thread count a test before this one left behind)
+    assert parzen_evaluate(samples, validation, test, batch_size=10) == pytest.approx(
+        parzen_evaluate(samples, validation, test), rel=1e-6)
 
     class Stop(Exception):
         pass
