@@ -180,10 +180,16 @@ def element_box(page, selector: str) -> Box | None:
     return Box(*found) if found else None
 
 
-def box_inside_viewport(page, selector: str, bottom: float | None = None) -> tuple[bool, Box | None]:
+def box_inside_viewport(page, selector: str, bottom: float | None = None,
+                        wait: float = 10.0) -> tuple[bool, Box | None]:
     """Whether the first visible `selector` lies wholly inside the viewport (above `bottom` when given, e.g. the
-    fold), with its box; (False, None) when it is not drawn."""
+    fold), with its box; (False, None) when it is not drawn within `wait` seconds. A live page redraws its charts
+    every second, and one caught between two draws has no box for a moment: it is looked for again, not failed."""
+    end = time.monotonic() + wait
     box = element_box(page, selector)
+    while box is None and time.monotonic() < end:
+        time.sleep(0.2)
+        box = element_box(page, selector)
     if box is None:
         return False, None
     size = page.viewport_size
