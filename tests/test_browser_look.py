@@ -171,7 +171,9 @@ def check_play(page, finds: Findings, view: str) -> None:
             finds.add(view, "the timeline's slider did not move near its end (End, PageDown)", [f"last {last}"])
             return
         wait_idle(page)
-        samples = look.play_advances(page, key, PLAY_SECONDS)
+        # Speed was checked above; here only that Play reaches the end and rests there, so it gets longer (it
+        # returns as soon as it rests): under load, once, it reached the end with two samples of its 15 s left.
+        samples = look.play_advances(page, key, 3 * PLAY_SECONDS)
     if len(samples) < 4 or samples[-4:] != [last] * 4:
         finds.add(view, f"Play did not stop at the last step {last}", [f"last samples {samples[-6:]}"])
 
