@@ -54,9 +54,10 @@ def registry(runs_dir):
     st.cache_resource.clear()
 
 
-# Under pytest-xdist (`-n 2 --dist loadgroup`, the README's test command) each group runs on one worker, one test
-# at a time. Browser tests check what moves on screen within seconds (Play's frames, a live chart): two of them at
-# once, each with its server and Chromium, would starve each other on two cores. Each Ray test starts a cluster.
+# Under pytest-xdist (`-n 2 --dist loadgroup`) each group runs on one worker, one test at a time. Each Ray test
+# starts a cluster. Browser tests check what moves on screen within seconds (Play's frames, a live chart): two of
+# them at once would starve each other on two cores, and even beside one busy worker they missed now and then, so
+# the README's test command runs them apart, after the rest.
 XDIST_GROUPS = {"test_browser": "browser", "test_sweeps.py": "ray", "test_sweep_page.py": "ray"}
 
 
