@@ -130,13 +130,10 @@ def test_a_live_panel_in_jupyterlab(jupyter):
                 traces = page.evaluate(POINTS_JS, "gan-chart-losses") or []
                 return (max(n for n, _ in traces), max(x for _, x in traces)) if traces and traces[0][0] else None
 
-            def grown(first: tuple[int, float]) -> bool:
-                """More points; or, once a curve holds LIVE_POINTS and is thinned as it grows, a later newest step."""
-                now = points()
-                return now is not None and (now[0] > first[0] or (now[0] >= first[0] and now[1] > first[1]))
-
             first = wait_until(points, 60, "the loss chart to have points")
-            wait_until(lambda: grown(first), 60, "the loss chart to grow (more points, or points at later steps)")
+            # grown: more points; or, once a curve holds LIVE_POINTS and is thinned as it grows, a later newest step
+            wait_until(lambda: (points() or (0, 0)) > first, 60,
+                       "the loss chart to grow (more points, or points at later steps)")
             game = page.locator(".gan-panel .gan-game").first
             seen = [game.screenshot()]
 
