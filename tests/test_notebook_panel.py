@@ -48,6 +48,35 @@ def test_a_live_figure_sends_new_points_and_a_changed_style_and_replaces_other_t
     assert [t.name for t in live.widget.data] == ["D(G(z))"] and list(live.widget.data[0].y) == [0.7]
 
 
+def test_the_browser_s_trace_defaults_after_a_redraw_raise_nothing_in_the_kernel():
+    """After each redraw plotly.js sends every trace's defaults back, and a numpy x comes back as a dict of index ->
+    value. plotly's own FigureWidget raises on that (plotly.py#4160): in JupyterLab a traceback at every redraw,
+    formatted under the GIL the training thread needs, and a log console flashing without end."""
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from explorer.notebook.live import LiveFigure
+
+    def curve(x):
+        return go.Figure(go.Scatter(x=x, y=np.ones_like(x), name="p_g"))
+
+    def deltas_back(widget):  # what plotly.js sends: the resolved defaults, x as JSON makes a Float32Array
+        x = widget.data[0].x
+        return {"_js2py_traceDeltas": {"trace_edit_id": widget._last_trace_edit_id, "trace_deltas": [
+            {"uid": widget.data[0].uid, "visible": True, "x": {str(i): float(v) for i, v in enumerate(x)}}]}}
+
+    plain = go.FigureWidget(curve(np.linspace(0, 1, 5, dtype=np.float32)))
+    plain.data[0].x = np.linspace(0, 2, 5, dtype=np.float32)
+    with pytest.raises(ValueError, match="ambiguous"):  # the bug this works around: if it is fixed, say so here
+        plain.set_state(deltas_back(plain))
+
+    live = LiveFigure(curve(np.linspace(0, 1, 5, dtype=np.float32)))
+    live.show(curve(np.linspace(0, 2, 5, dtype=np.float32)))
+    live.widget.set_state(deltas_back(live.widget))
+    assert live.widget.data[0].x.tolist() == [0.0, 0.5, 1.0, 1.5, 2.0]  # the points the kernel sent stand
+    assert not live.widget._trace_edit_in_process  # the edit is over, as after plotly's own handler
+
+
 def test_the_form_is_built_from_the_field_metadata():
     form = ConfigForm(TrainConfig())
     assert form.widgets["lr_d"].description == "D's learning rate"

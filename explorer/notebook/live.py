@@ -20,6 +20,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import traitlets
 from PIL import Image
 
 from explorer import names
@@ -49,7 +50,7 @@ REFRESH_SECONDS = 1.0
 CURVE_SECONDS = 3.0
 GAME_SIZE = (560, 340)  # width, height in pixels: the game beside the controls
 CHART_SIZE = (450, 230)  # the curves, two to a row under them
-CONTROLS_WIDTH = "340px"
+CONTROLS_WIDTH = "360px"  # the form's widgets (form.WIDGET_WIDTH) and their margins
 BUTTONS = {  # key: (label, icon, tooltip)
     "start": ("Start", "play", "Start a new run with these settings (its folder is an ordinary run folder)"),
     "pause": ("Pause", "pause", "Pause between two steps"),
@@ -115,6 +116,26 @@ def _trace_props(trace) -> tuple[dict, dict]:
     return {k: props.pop(k) for k in ("x", "y") if k in props}, props
 
 
+class PanelFigureWidget(go.FigureWidget):
+    """plotly's FigureWidget, less the trace defaults the browser sends back after each redraw.
+
+    After every update plotly.js sends each trace's resolved defaults to the kernel (`_js2py_traceDeltas`, ~14 KB),
+    and a numpy x or y comes back as a typed array, a dict of index -> value. plotly.py then fails in
+    `_remove_overlapping_props` ("truth value of an array ... is ambiguous", plotly.py#4160) at every redraw: the
+    kernel formats a traceback each time, under the GIL the training thread needs, and JupyterLab's log console
+    flashes without end (Chromium repainting ~20 times a second: measured, docs/benchmarks.md). The panel never reads
+    those defaults, so they are acknowledged and dropped; the layout's (autorange) still arrive."""
+
+    @traitlets.observe("_js2py_traceDeltas")
+    def _handler_js2py_traceDeltas(self, change: dict) -> None:  # plotly's name: this replaces its handler
+        if change["new"] and change["new"].get("trace_edit_id") == self._last_trace_edit_id:
+            self._trace_edit_in_process = False  # what plotly's handler does once the deltas are applied
+            if not self._layout_edit_in_process:
+                while self._waiting_edit_callbacks:
+                    self._waiting_edit_callbacks.pop()()
+        self._js2py_traceDeltas = None
+
+
 class LiveFigure:
     """A plotly FigureWidget kept showing the latest figure from a builder: the traces' data updated in place
     when the traces are the same kinds in the same order (else replaced), only their x and y when nothing else
@@ -123,7 +144,7 @@ class LiveFigure:
     with the widget's own layout, which the browser's autorange writes back into."""
 
     def __init__(self, fig: go.Figure):
-        self.widget = go.FigureWidget(fig)
+        self.widget = PanelFigureWidget(fig)
         self._layout = _layout_of(fig)
         self._styles = [_trace_props(t)[1] for t in fig.data]  # each trace's props but x and y, as last sent
 
