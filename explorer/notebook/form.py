@@ -22,8 +22,11 @@ from explorer.game.config import ConfigError, TrainConfig, field_applies, log_st
 from explorer.game.models import AUTO_SIZES, auto_size
 
 LIVE_FIELDS = ("lr_d", "lr_g", "k")  # changed while training, by the Runner
-DESCRIPTION_WIDTH = "150px"
-WIDGET_WIDTH = "320px"
+# Measured in JupyterLab's font (13 px system-ui): a label column of 152 px holds "D steps per G step (k)" (143 px
+# of text), and a dropdown of 200 px its longest choice, "MNIST digits, 5,000 offline" (171 px, plus ~28 px of
+# padding and arrow). A longer label is cut, its whole text in the tooltip.
+DESCRIPTION_WIDTH = "152px"
+WIDGET_WIDTH = "352px"
 
 
 def _options(name: str, codes: tuple[str, ...]) -> list[tuple[str, str]]:
