@@ -123,8 +123,8 @@ class PanelFigureWidget(go.FigureWidget):
     and a numpy x or y comes back as a typed array, a dict of index -> value. plotly.py then fails in
     `_remove_overlapping_props` ("truth value of an array ... is ambiguous", plotly.py#4160) at every redraw: the
     kernel formats a traceback each time, under the GIL the training thread needs, and JupyterLab's log console
-    flashes without end (Chromium repainting ~20 times a second: measured, docs/benchmarks.md). The panel never reads
-    those defaults, so they are acknowledged and dropped; the layout's (autorange) still arrive."""
+    flashes without end (Chromium restyling ~35 times a second: measured, docs/benchmarks.md). The panel never reads
+    those defaults, so they are acknowledged and dropped."""
 
     @traitlets.observe("_js2py_traceDeltas")
     def _handler_js2py_traceDeltas(self, change: dict) -> None:  # plotly's name: this replaces its handler
