@@ -26,7 +26,8 @@ LIVE_FIELDS = ("lr_d", "lr_g", "k")  # changed while training, by the Runner
 # of text), and a dropdown of 200 px its longest choice, "MNIST digits, 5,000 offline" (171 px, plus ~28 px of
 # padding and arrow). A longer label is cut, its whole text in the tooltip.
 DESCRIPTION_WIDTH = "152px"
-WIDGET_WIDTH = "352px"
+WIDGET_PX = 352  # the panel's controls column is this wide plus margins (live.CONTROLS_WIDTH)
+WIDGET_WIDTH = f"{WIDGET_PX}px"
 
 
 def _options(name: str, codes: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from explorer.game.config import TOYS_1D, ConfigError, TrainConfig
 from explorer.lessons.presets import preset
 from explorer.metrics.toy import Toy1DView, Toy2DView
 from explorer.notebook import static
-from explorer.notebook.form import LIVE_FIELDS, ConfigForm
+from explorer.notebook.form import LIVE_FIELDS, WIDGET_PX, ConfigForm
 from explorer.notebook.poll import Poller
 from explorer.plots import training
 from explorer.plots.frames import toy_frame
@@ -50,7 +50,7 @@ REFRESH_SECONDS = 1.0
 CURVE_SECONDS = 3.0
 GAME_SIZE = (560, 340)  # width, height in pixels: the game beside the controls
 CHART_SIZE = (450, 230)  # the curves, two to a row under them
-CONTROLS_WIDTH = "360px"  # the form's widgets (form.WIDGET_WIDTH) and their margins
+CONTROLS_WIDTH = f"{WIDGET_PX + 8}px"  # the form's widgets and their margins
 BUTTONS = {  # key: (label, icon, tooltip)
     "start": ("Start", "play", "Start a new run with these settings (its folder is an ordinary run folder)"),
     "pause": ("Pause", "pause", "Pause between two steps"),
@@ -128,12 +128,8 @@ class PanelFigureWidget(go.FigureWidget):
 
     @traitlets.observe("_js2py_traceDeltas")
     def _handler_js2py_traceDeltas(self, change: dict) -> None:  # plotly's name: this replaces its handler
-        if change["new"] and change["new"].get("trace_edit_id") == self._last_trace_edit_id:
-            self._trace_edit_in_process = False  # what plotly's handler does once the deltas are applied
-            if not self._layout_edit_in_process:
-                while self._waiting_edit_callbacks:
-                    self._waiting_edit_callbacks.pop()()
-        self._js2py_traceDeltas = None
+        message = change["new"]  # plotly's own handler ends the edit and acknowledges; it gets no deltas to apply
+        super()._handler_js2py_traceDeltas({"new": message and {**message, "trace_deltas": []}})
 
 
 class LiveFigure:
