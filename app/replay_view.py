@@ -62,10 +62,12 @@ def _next_frame(rec: Recording, step: int) -> int | None:
     return int(later[0]) if len(later) else None
 
 
-def _toggle_play(key: str, rec: Recording) -> None:
-    playing = not st.session_state.get(f"{key}_playing", False)
-    st.session_state[f"{key}_playing"] = playing
-    if playing:  # from the step the slider shows (the start again when at the end)
+def _set_playing(key: str, rec: Recording, play: bool) -> None:
+    """Play or Pause, as the button read when it was pressed: setting, not toggling, so a press that Streamlit
+    delivers twice (a click coalesced with a timer tick on a loaded machine) or a press on a stale label still does
+    what the button said."""
+    st.session_state[f"{key}_playing"] = play
+    if play:  # from the step the slider shows (the start again when at the end)
         at = int(st.session_state.get(f"{key}_step", 0))
         st.session_state[f"{key}_at"] = 0 if at >= int(rec.frame_step_array[-1]) else at
         st.session_state[f"{key}_step"] = st.session_state[f"{key}_at"]
@@ -100,10 +102,11 @@ def timeline(rec: Recording, key: str, start_at_end: bool = True, present: bool 
                 st.session_state[step_key] = st.session_state.get(at_key, st.session_state[step_key])
                 st.rerun(scope="app")
             st.session_state[at_key] = st.session_state[step_key] = following
-        c1, c2 = st.columns([1, 4], vertical_alignment="bottom")
-        c1.button("Pause" if st.session_state.get(play_key) else "Play", key=f"{key}_play", width="stretch",
-                  icon=":material/pause:" if st.session_state.get(play_key) else ":material/play_arrow:",
-                  on_click=_toggle_play, args=(key, rec), disabled=not rec.frames,
+        now_playing = bool(st.session_state.get(play_key))
+        c1, c2 = st.columns([1.3, 4], vertical_alignment="bottom")  # room for "Pause" at 1024 px, sidebar open
+        c1.button("Pause" if now_playing else "Play", key=f"{key}_play", width="stretch",
+                  icon=":material/pause:" if now_playing else ":material/play_arrow:",
+                  on_click=_set_playing, args=(key, rec, not now_playing), disabled=not rec.frames,
                   help="Play the recording, one saved frame at a time (from the start when at the end)")
         step = c2.slider("Step", 0, max(last, 1), key=step_key, label_visibility="collapsed",
                          help=f"Any step of the run: the picture is the frame recorded nearest to it (every "

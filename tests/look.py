@@ -344,10 +344,12 @@ def slider_max(page, key: str) -> int | None:
     return int(float(value)) if value else None
 
 
-def play_advances(page, key: str, seconds: float = 15.0, settle: int = 4) -> list[int | None]:
+def play_advances(page, key: str, seconds: float = 15.0, settle: int = 4, enough: int | None = None
+                  ) -> list[int | None]:
     """Press Play on the timeline `key` (the app's replay_view.timeline key) and return the slider's value every
-    PLAY_SAMPLE_S for `seconds`, or until it has rested at the last step for `settle` samples (sample i is taken
-    (i + 1) * PLAY_SAMPLE_S after the press; one that could not be read is None)."""
+    PLAY_SAMPLE_S for `seconds`, or until it has rested at the last step for `settle` samples, or (given `enough`)
+    until it has shown that many distinct steps (sample i is taken (i + 1) * PLAY_SAMPLE_S after the press; one
+    that could not be read is None)."""
     page.locator(f".{st_key_class(key + '_play')} button").first.click()
     last = slider_max(page, key)
     samples: list[int | None] = []
@@ -355,20 +357,35 @@ def play_advances(page, key: str, seconds: float = 15.0, settle: int = 4) -> lis
     while time.monotonic() - start < seconds:
         if last is not None and len(samples) >= settle and all(v == last for v in samples[-settle:]):
             break  # resting at the last step
+        if enough is not None and len({v for v in samples if v is not None}) >= enough:
+            break  # it plays: seen moving through `enough` steps
         tick += PLAY_SAMPLE_S
         time.sleep(max(0.0, tick - time.monotonic()))
         samples.append(slider_value(page, key))
     return samples
 
 
+def play_label(page, key: str) -> str:
+    """What the timeline `key`'s Play button reads ("Play" or "Pause"; its icon's ligature left out)."""
+    text = page.locator(f".{st_key_class(key + '_play')} button").first.inner_text()
+    return "Pause" if "Pause" in text else "Play" if "Play" in text else text.strip()
+
+
 def seek_near_end(page, key: str) -> int | None:
-    """Pause the timeline `key` if it plays, then move its slider to a tenth of the run before the end (the
-    keyboard's End, then PageDown: react-aria's page step); the step it shows, None if it did not move there."""
+    """Pause the timeline `key` if it plays (and wait until its button reads Play), then move its slider to a tenth
+    of the run before the end (the keyboard's End, then PageDown: react-aria's page step) and wait until it shows
+    a step in the run's last fifth; that step, None if Pause did not take or the slider did not get there."""
     play = page.locator(f".{st_key_class(key + '_play')} button").first
-    if "Pause" in play.inner_text():
+    if play_label(page, key) == "Pause":
         play.click()
-        page.wait_for_timeout(500)
+        end = time.monotonic() + 15
+        while play_label(page, key) != "Play":
+            if time.monotonic() > end:
+                return None
+            time.sleep(0.25)
     last = slider_max(page, key)
+    if last is None:
+        return None
     thumb = _slider(page, key)
     thumb.focus()
     thumb.press("End")
@@ -376,7 +393,7 @@ def seek_near_end(page, key: str) -> int | None:
     end = time.monotonic() + 30
     while time.monotonic() < end:
         value = slider_value(page, key)
-        if value is not None and last is not None and 0 < value < last:
+        if value is not None and 0.8 * last <= value < last:
             return value
         time.sleep(0.25)
     return None

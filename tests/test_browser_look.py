@@ -160,22 +160,29 @@ def check_play(page, finds: Findings, view: str) -> None:
         finds.add(view, "no replay timeline (Play) drawn", ["no element keyed *_play"])
         return
     last = look.slider_max(page, key)
-    samples = look.play_advances(page, key, PLAY_SECONDS)
+    samples = look.play_advances(page, key, PLAY_SECONDS, enough=PLAY_FRAMES)
     seen = sorted({s for s in samples if s is not None})
+    cut = [row for row in look.cut_metrics(page) if row[0] == "button"]  # still playing: the button reads Pause
+    if cut:
+        finds.add(view, "a button label is cut while Play plays", [f"{text!r}: {need} px in {have} px"
+                                                                    for _, text, need, have in cut])
     if len(seen) < PLAY_FRAMES:
         finds.add(view, f"Play showed {len(seen)} distinct steps in {PLAY_SECONDS:.0f} s (needs {PLAY_FRAMES})",
                   [f"steps seen: {seen[:20]}"])
     if samples[-1:] != [last]:
         near = look.seek_near_end(page, key)
         if near is None:
-            finds.add(view, "the timeline's slider did not move near its end (End, PageDown)", [f"last {last}"])
+            finds.add(view, "Pause, then End and PageDown, did not leave the timeline paused near its end",
+                      [f"last {last}", f"button {look.play_label(page, key)}",
+                       f"slider {look.slider_value(page, key)}"])
             return
         wait_idle(page)
         # Speed was checked above; here only that Play reaches the end and rests there, so it gets longer (it
         # returns as soon as it rests): under load, once, it reached the end with two samples of its 15 s left.
         samples = look.play_advances(page, key, 3 * PLAY_SECONDS)
     if len(samples) < 4 or samples[-4:] != [last] * 4:
-        finds.add(view, f"Play did not stop at the last step {last}", [f"last samples {samples[-6:]}"])
+        finds.add(view, f"Play did not stop at the last step {last}",
+                  [f"last samples {samples[-6:]}", f"button {look.play_label(page, key)}"])
 
 
 def stop_runs(page, base: str, path: str) -> None:
@@ -301,7 +308,7 @@ def test_play_plays_every_time_it_is_pressed(server):
             drawn(page)
             last = look.slider_max(page, key)
             for attempt in range(3):
-                samples = look.play_advances(page, key, PLAY_SECONDS)
+                samples = look.play_advances(page, key, PLAY_SECONDS, enough=PLAY_FRAMES)
                 seen = sorted({s for s in samples if s is not None})
                 print(f"Play {attempt + 1}: {len(seen)} distinct steps in {len(samples) * look.PLAY_SAMPLE_S:.1f} s, "
                       f"last {samples[-1]}")
