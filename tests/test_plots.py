@@ -97,6 +97,52 @@ def test_nans_are_not_drawn_unless_a_bucket_holds_nothing_else():
     assert len(style.downsample_indices(np.full(5_000, np.nan), 100)) <= 100
 
 
+def _fed_in_chunks(frame: pd.DataFrame, columns: list[str], smooth: int, max_points: int) -> style.LiveCurves:
+    live, rng, at = style.LiveCurves(columns, smooth, max_points), np.random.default_rng(1), 0
+    while at < len(frame):  # as a panel gets them: a few rows to a few thousand at a time
+        end = min(len(frame), at + int(rng.integers(1, 3000)))
+        live.extend(frame["step"].to_numpy()[at:end], frame[columns].to_numpy()[at:end])
+        at = end
+    return live
+
+
+@pytest.mark.parametrize("smooth", [1, 20])
+def test_live_curves_fed_in_chunks_draw_what_the_whole_record_draws(smooth):
+    m = fake_metrics(60_000)
+    m.loc[23_456, "g_loss"] = 40.0  # a one-step spike
+    m.loc[100:140, "d_x"] = np.nan  # a gap
+    columns = ["d_loss_real", "g_loss", "d_x"]
+    live = _fed_in_chunks(m, columns, smooth, 300)
+    assert len(live) == 60_000
+    for column in columns:
+        x, y = style.curve(live, column, 300, smooth)
+        whole = style.smooth_series(m[column].to_numpy(), smooth)
+        assert len(x) <= 300 and np.all(np.diff(x) > 0) and x[0] == 1 and x[-1] == 60_000  # ends kept, in order
+        np.testing.assert_allclose(y, whole[x - 1], rtol=1e-9, atol=1e-9)  # every point is a point of the curve
+        np.testing.assert_allclose([np.nanmin(y), np.nanmax(y)], [np.nanmin(whole), np.nanmax(whole)], rtol=1e-9)
+    g_loss = plots.loss_figure(live, smooth, 300).data[2]  # a chart builder takes it in place of the frame
+    assert len(g_loss.x) <= 300
+    if smooth == 1:
+        assert max(g_loss.y) == 40.0 and 23_457 in list(g_loss.x)  # the one-step spike is drawn
+    short = _fed_in_chunks(m.iloc[:120], columns, smooth, 300)  # fewer rows than points: drawn whole
+    x, y = style.curve(short, "g_loss", 300, smooth)
+    np.testing.assert_array_equal(x, m["step"].to_numpy()[:120])
+
+
+def test_live_curves_stay_small_and_name_a_mismatch():
+    live = style.LiveCurves(["d_x"], smooth=20, max_points=300)
+    for start in range(0, 400_000, 1000):
+        live.extend(np.arange(start, start + 1000) + 1, np.random.default_rng(start).random((1000, 1)))
+    assert len(live._lo) <= 149 and len(live._pending_steps) < 2 * live.width  # bounded, whatever the run's length
+    assert live.width * 149 >= 400_000 / 2
+    with pytest.raises(ValueError, match="smoothed over 20 steps"):
+        plots.d_output_figure(live, smooth=1, max_points=300)
+    assert len(plots.d_output_figure(live, smooth=20, max_points=300).data[0].x) <= 300
+    empty = style.LiveCurves(["d_x"])
+    empty.extend(np.zeros(0), np.zeros((0, 1)))  # a redraw with no new rows
+    assert style.curve(empty, "d_x")[0].size == 0  # nothing yet: an empty curve
+
+
 def test_smoothing_is_a_trailing_mean():
     y = np.array([0.0, 2.0, 4.0, 6.0, 8.0])
     np.testing.assert_allclose(style.smooth_series(y, 1), y)

@@ -32,6 +32,7 @@ from explorer.notebook.form import LIVE_FIELDS, WIDGET_PX, ConfigForm
 from explorer.notebook.poll import Poller
 from explorer.plots import training
 from explorer.plots.frames import toy_frame
+from explorer.plots.style import LiveCurves
 from explorer.plots.toys import figure1, gan_lab_figure
 from explorer.runs.recorder import COLUMNS
 from explorer.runs.run_folder import RunLockedError
@@ -64,8 +65,8 @@ def empty_metrics() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype="int64" if name == "step" else "float64") for name in COLUMNS})
 
 
-def curve_figures(metrics: pd.DataFrame) -> dict[str, go.Figure]:
-    """The Train page's three charts of a metrics frame, sized for the panel."""
+def curve_figures(metrics: training.Metrics) -> dict[str, go.Figure]:
+    """The Train page's three charts of a metrics frame (or of live_curves), sized for the panel."""
     width, height = CHART_SIZE
     figs = {"d_output": training.d_output_figure(metrics, SMOOTH, LIVE_POINTS, height=height),
             "losses": training.loss_figure(metrics, SMOOTH, LIVE_POINTS, height=height),
@@ -73,6 +74,12 @@ def curve_figures(metrics: pd.DataFrame) -> dict[str, go.Figure]:
     for fig in figs.values():
         fig.update_layout(width=width, margin=dict(l=50, r=10, t=40, b=40))
     return figs
+
+
+def live_curves() -> LiveCurves:
+    """What curve_figures draws while a run trains, kept up to date from the record's new rows (not rebuilt from
+    the whole record at each redraw: that made the kernel grow with the run, docs/benchmarks.md)."""
+    return LiveCurves(COLUMNS[1:], SMOOTH, LIVE_POINTS)
 
 
 def game_figure(view: Toy1DView | Toy2DView, step: int) -> go.Figure:
@@ -277,6 +284,7 @@ class TrainPanel:
         self._game = GameArea(self.game)
         self._drawn = (-1, -1, -1)  # (snapshot version, metrics rows, samples step) last drawn
         self._curves_at = -CURVE_SECONDS  # time.monotonic() of the curves' last redraw
+        self._live, self._live_run = live_curves(), None  # the curves drawn, and the run (name, folder) they are of
         self.poller = Poller(self.refresh, self._training, refresh_seconds)
         controls = w.VBox([self.form.box], layout=w.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"))
         controls.add_class("gan-controls")
@@ -396,8 +404,7 @@ class TrainPanel:
         rows = len(snap.metrics_array) if snap is not None else 0
         due = snap is None or not snap.state.training or time.monotonic() - self._curves_at >= CURVE_SECONDS
         if (rows != self._drawn[1] and due) or snap is None:
-            metrics = snap.metrics if snap is not None else empty_metrics()
-            for key, fig in curve_figures(metrics).items():
+            for key, fig in curve_figures(self._curves(snap) if snap is not None else empty_metrics()).items():
                 self.charts[key].show(fig)
             self._curves_at = time.monotonic()
         else:
@@ -407,6 +414,15 @@ class TrainPanel:
         if samples_step != self._drawn[2]:
             self._draw_game(snap)
         self._drawn = (snap.version if snap is not None else 0, rows, samples_step)
+
+    def _curves(self, snap: Snapshot) -> LiveCurves:
+        """The run's curves, given the rows recorded since the last redraw (anew for another run)."""
+        rows, run = len(snap.metrics_array), (snap.name, snap.run_dir)
+        if self._live_run != run or rows < len(self._live):
+            self._live, self._live_run = live_curves(), run
+        new = snap.metrics_array[len(self._live):rows]
+        self._live.extend(new[:, 0], new[:, 1:])
+        return self._live
 
     def _draw_game(self, snap: Snapshot | None) -> None:
         if snap is not None and snap.toy is not None:

@@ -484,10 +484,126 @@ def smooth_series(values: np.ndarray, window: int) -> np.ndarray:
     return pd.Series(values).rolling(int(window), min_periods=1).mean().to_numpy()
 
 
-def curve(frame: pd.DataFrame | None, column: str, max_points: int = MAX_POINTS, smooth: int = 1
+class LiveCurves:
+    """The smoothed, thinned curves of a record that grows, kept up to date from its new rows alone.
+
+    A live chart redrawn every few seconds from the whole record builds temporaries as long as the run (a frame,
+    a rolling mean, the buckets), and the allocator keeps what they free: the process grows with the run. This
+    keeps, per column, at most (max_points - 2) // 2 buckets of consecutive rows, each with its smallest and largest
+    smoothed value (downsample_indices' rule), plus the first and last rows. Buckets start one row wide and merge
+    in pairs whenever there are too many, so the memory is bounded and each row is handled a few times in all. The
+    smoothing is smooth_series' trailing mean, made from the new rows and the `smooth` - 1 before them. Give it to
+    a training chart builder in place of the metrics frame: `curve` reads it."""
+
+    def __init__(self, columns: Sequence[str], smooth: int = 1, max_points: int = MAX_POINTS):
+        self.columns, self.smooth, self.max_points = list(columns), max(int(smooth), 1), max_points
+        self.buckets = max(1, (max_points - 2) // 2)
+        self.rows = 0  # rows taken in
+        self.width = 1  # rows per full bucket
+        width = len(self.columns)
+        self._context = np.zeros((0, width))  # the last smooth - 1 raw rows: the next rows' trailing window
+        self._pending_steps, self._pending = np.zeros(0, np.int64), np.zeros((0, width))  # a bucket not yet full
+        # Full buckets: (bucket, column) step and value of the smallest and of the largest smoothed point.
+        self._lo_step = self._hi_step = np.zeros((0, width), np.int64)
+        self._lo = self._hi = np.zeros((0, width))
+        self._first: tuple[int, np.ndarray] | None = None
+        self._last: tuple[int, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def extend(self, steps: np.ndarray, values: np.ndarray) -> None:
+        """Take in new rows: `steps` (n,) increasing, after every step taken in before; `values` (n, columns)."""
+        if not len(steps):
+            return
+        steps, values = np.asarray(steps, dtype=np.int64), np.asarray(values, dtype=float).reshape(len(steps), -1)
+        window = np.concatenate([self._context, values])
+        smoothed = smooth_series_2d(window, self.smooth)[len(self._context):]
+        self._context = window[len(window) - min(len(window), self.smooth - 1):]
+        if self._first is None:
+            self._first = (int(steps[0]), smoothed[0].copy())
+        self._last = (int(steps[-1]), smoothed[-1].copy())
+        self.rows += len(steps)
+        self._pending_steps = np.concatenate([self._pending_steps, steps])
+        self._pending = np.concatenate([self._pending, smoothed])
+        full = len(self._pending_steps) // self.width * self.width
+        if full:
+            self._add_buckets(self._pending_steps[:full], self._pending[:full])
+            self._pending_steps, self._pending = self._pending_steps[full:], self._pending[full:]
+
+    def _add_buckets(self, steps: np.ndarray, values: np.ndarray) -> None:
+        """Whole buckets of self.width rows each, then pairs merged while there are too many."""
+        shape = (len(steps) // self.width, self.width)
+        lo_step, lo, hi_step, hi = _extremes(np.broadcast_to(steps.reshape(*shape, 1), (*shape, values.shape[1])),
+                                             values.reshape(*shape, values.shape[1]))
+        self._lo_step, self._lo = np.concatenate([self._lo_step, lo_step]), np.concatenate([self._lo, lo])
+        self._hi_step, self._hi = np.concatenate([self._hi_step, hi_step]), np.concatenate([self._hi, hi])
+        while len(self._lo) > self.buckets:
+            self._merge_pairs()
+
+    def _merge_pairs(self) -> None:
+        """Buckets twice as wide: each pair keeps the smaller low and the larger high (an odd last one waits)."""
+        pairs = len(self._lo) // 2 * 2
+        odd = slice(pairs, None)  # an odd last bucket, kept as it is
+
+        def pick(step: np.ndarray, value: np.ndarray, largest: bool) -> tuple[np.ndarray, np.ndarray]:
+            s, v = step[:pairs].reshape(-1, 2, step.shape[1]), value[:pairs].reshape(-1, 2, value.shape[1])
+            s_last, v_last = s[:, 1], v[:, 1]
+            fill = -np.inf if largest else np.inf
+            a, b = np.where(np.isnan(v[:, 0]), fill, v[:, 0]), np.where(np.isnan(v_last), fill, v_last)
+            second = b > a if largest else b < a
+            return (np.concatenate([np.where(second, s_last, s[:, 0]), step[odd]]),
+                    np.concatenate([np.where(second, v_last, v[:, 0]), value[odd]]))
+
+        self._lo_step, self._lo = pick(self._lo_step, self._lo, largest=False)
+        self._hi_step, self._hi = pick(self._hi_step, self._hi, largest=True)
+        self.width *= 2  # an odd bucket left over keeps its width; what is pending now fills the new one
+
+    def curve(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values) of `column` to draw: the first row, every bucket's extremes, the last row."""
+        if self._first is None or column not in self.columns:
+            return np.zeros(0), np.zeros(0)
+        c = self.columns.index(column)
+        parts_step = [[self._first[0]], self._lo_step[:, c], self._hi_step[:, c]]
+        parts_value = [[self._first[1][c]], self._lo[:, c], self._hi[:, c]]
+        if len(self._pending_steps):
+            lo_step, lo, hi_step, hi = _extremes(self._pending_steps[None, :], self._pending[None, :, c])
+            parts_step += [lo_step, hi_step]
+            parts_value += [lo, hi]
+        parts_step.append([self._last[0]])
+        parts_value.append([self._last[1][c]])
+        steps, first = np.unique(np.concatenate(parts_step).astype(np.int64), return_index=True)
+        return steps, np.concatenate(parts_value).astype(float)[first]
+
+
+def _extremes(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of (buckets, width[, columns]) arrays: the step and value of the smallest and the largest value,
+    NaN skipped (an all-NaN bucket gives its first point, as downsample_indices does)."""
+    nan = np.isnan(values)
+    lo = np.expand_dims(np.where(nan, np.inf, values).argmin(1), 1)
+    hi = np.expand_dims(np.where(nan, -np.inf, values).argmax(1), 1)
+    take = functools.partial(np.take_along_axis, axis=1)
+    return (take(steps, lo).squeeze(1), take(values, lo).squeeze(1), take(steps, hi).squeeze(1),
+            take(values, hi).squeeze(1))
+
+
+def smooth_series_2d(values: np.ndarray, window: int) -> np.ndarray:
+    """smooth_series on each column of (rows, columns)."""
+    if window <= 1 or len(values) == 0:
+        return np.asarray(values, dtype=float)
+    return pd.DataFrame(values).rolling(int(window), min_periods=1).mean().to_numpy()
+
+
+def curve(frame: pd.DataFrame | LiveCurves | None, column: str, max_points: int = MAX_POINTS, smooth: int = 1
           ) -> tuple[np.ndarray, np.ndarray]:
     """(steps, values) of one column of a frame with a `step` column, ready to draw: smoothed over `smooth`
-    steps, then downsampled keeping its extremes; empty arrays where the column is missing."""
+    steps, then downsampled keeping its extremes; empty arrays where the column is missing. A LiveCurves is
+    already both, and must have been made with the same `smooth` and `max_points`."""
+    if isinstance(frame, LiveCurves):
+        if (frame.smooth, frame.max_points) != (max(int(smooth), 1), max_points):
+            raise ValueError(f"these live curves are smoothed over {frame.smooth} steps and thinned to "
+                             f"{frame.max_points} points, not {smooth} and {max_points}")
+        return frame.curve(column)
     if frame is None or not len(frame) or column not in frame:
         return np.zeros(0), np.zeros(0)
     y = smooth_series(frame[column].to_numpy(dtype=float), smooth)
