@@ -6,6 +6,13 @@ from pathlib import Path
 
 import pytest
 
+# Under pytest-xdist two workers, and the kernels, servers and CLI runs they start, share the machine's cores. Each
+# process's torch keeps one OpenMP thread per core, and those threads then wait on one another: the notebook and tour
+# tests took 296 s on two workers, and 97 s with one thread per process. So one, unless the environment says more
+# (set here, before any test module imports torch; the processes the tests start inherit it).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

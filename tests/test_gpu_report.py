@@ -84,14 +84,14 @@ def test_a_failing_step_is_recorded_with_its_error_and_the_rest_still_run(tmp_pa
 @pytest.mark.slow
 def test_the_cpu_dry_run_records_every_step_and_a_later_command_adds_to_the_same_report(tmp_path, shared_data):
     out = tmp_path / "report"
-    main_report(report_args(out, data_root=str(shared_data)))
+    # The quality step (bench --quality, tests/test_quality.py's) is skipped: on a CPU it took half this test's time.
+    main_report(report_args(out, data_root=str(shared_data), skip_quality=True))
     report, steps, md = read(out)
     assert report["device"] == "cpu" and report["finished"]
-    assert steps["tests"]["state"] == "skipped"
+    assert steps["tests"]["state"] == steps["quality"]["state"] == "skipped"
     for key, step in steps.items():
         assert step["state"] in ("ok", "failed", "skipped"), key
         assert step["state"] != "failed" or step["error"], key
-    assert steps["quality"]["state"] in ("ok", "failed")  # its mode is another module's: here, only recorded
     for key in ("device", "bench", "paper_train", "paper_parzen_average", "paper_parzen_raw"):
         assert steps[key]["state"] == "ok", (key, steps[key]["error"])
     assert steps["bench"]["result"]["ratio"] > 0 and "vs loop" in steps["bench"]["headline"]

@@ -6,7 +6,6 @@ THE CONVENTION (follow it when adding a notebook; they are discovered by glob):
   tiny values, otherwise the full ones a user wants, e.g.
 
       import os
-import re
       SMOKE = os.environ.get("GAN_EXPLORER_SMOKE") == "1"
       STEPS = 200 if SMOKE else 3000
 
