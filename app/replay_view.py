@@ -85,37 +85,39 @@ def timeline(rec: Recording, key: str, start_at_end: bool = True, present: bool 
         st.session_state[step_key] = last if start_at_end else 0
     playing = bool(st.session_state.get(play_key)) and bool(rec.frames)
 
+    # Play / Pause stands outside the timer's fragment: a press there is a full run, which Streamlit never drops
+    # (it stops whatever runs and starts again with the press), and which arms or clears the fragment's timer. Inside
+    # the fragment, a press could be lost to a timer tick on a loaded machine: Pause then did nothing for good.
+    c1, c2 = st.columns([1.3, 4], vertical_alignment="bottom")  # room for "Pause" at 1024 px, sidebar open
+    c1.button("Pause" if playing else "Play", key=f"{key}_play", width="stretch",
+              icon=":material/pause:" if playing else ":material/play_arrow:",
+              on_click=_set_playing, args=(key, rec, not playing), disabled=not rec.frames,
+              help="Play the recording, one saved frame at a time (from the start when at the end)")
+    stage = st.empty()  # the fragment redraws the stage here, full width under the slider's row
+
     @st.fragment(run_every=PLAY_SECONDS if playing else None)
     def player() -> None:
-        if (bool(st.session_state.get(play_key)) and bool(rec.frames)) != playing:
-            # Play or Pause was pressed: that reran only this fragment, whose timer was set by the last full run.
-            # A full run sets it again (a callback cannot: st.rerun is a no-op there).
-            st.rerun(scope="app")
-        if st.session_state.get(play_key):
+        if playing:
             # While playing, the position lives in at_key, not in the slider's key: a timer tick carries the slider's
             # value as the browser last drew it, and when a run outlasts a tick (a loaded machine) that value is a
             # frame behind; read back, it would hold Play on one frame for good. Set here, before the slider is
             # made, the page's value wins over the browser's.
             following = _next_frame(rec, st.session_state.get(at_key, st.session_state[step_key]))
-            if following is None:  # the end: stop there, and redraw the page so its timer stops too
+            if following is None:  # the end: stop there, and redraw the page so the button reads Play again
                 st.session_state[play_key] = False
                 st.session_state[step_key] = st.session_state.get(at_key, st.session_state[step_key])
                 st.rerun(scope="app")
             st.session_state[at_key] = st.session_state[step_key] = following
-        now_playing = bool(st.session_state.get(play_key))
-        c1, c2 = st.columns([1.3, 4], vertical_alignment="bottom")  # room for "Pause" at 1024 px, sidebar open
-        c1.button("Pause" if now_playing else "Play", key=f"{key}_play", width="stretch",
-                  icon=":material/pause:" if now_playing else ":material/play_arrow:",
-                  on_click=_set_playing, args=(key, rec, not now_playing), disabled=not rec.frames,
-                  help="Play the recording, one saved frame at a time (from the start when at the end)")
-        step = c2.slider("Step", 0, max(last, 1), key=step_key, label_visibility="collapsed",
+        step = st.slider("Step", 0, max(last, 1), key=step_key, label_visibility="collapsed",
                          help=f"Any step of the run: the picture is the frame recorded nearest to it (every "
                               f"{rec.config.sample_interval} steps), the curves run up to it.")
-        found = _frame_and_d(rec, step, key, present)
-        if not present:
-            _more_curves(rec, step, key, found)
+        with stage.container():
+            found = _frame_and_d(rec, step, key, present)
+            if not present:
+                _more_curves(rec, step, key, found)
 
-    player()
+    with c2:
+        player()
 
 
 def _frame_and_d(rec: Recording, step: int, key: str, present: bool) -> tuple | None:
