@@ -63,9 +63,8 @@ def _next_frame(rec: Recording, step: int) -> int | None:
 
 
 def _set_playing(key: str, rec: Recording, play: bool) -> None:
-    """Play or Pause, as the button read when it was pressed: setting, not toggling, so a press that Streamlit
-    delivers twice (a click coalesced with a timer tick on a loaded machine) or a press on a stale label still does
-    what the button said."""
+    """Play or Pause, as the button read when it was pressed: setting, not toggling, so a press on a label that
+    is out of date, or a press handled twice, still does what the button said."""
     st.session_state[f"{key}_playing"] = play
     if play:  # from the step the slider shows (the start again when at the end)
         at = int(st.session_state.get(f"{key}_step", 0))
