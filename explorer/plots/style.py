@@ -469,19 +469,26 @@ def downsample_indices(values: np.ndarray, max_points: int = MAX_POINTS) -> np.n
     rows = np.full(used * size, np.nan)
     rows[: len(inner)] = inner
     rows = rows.reshape(used, size)  # (buckets, size), the last row padded with NaN
-    nan = np.isnan(rows)
-    lo = np.where(nan, np.inf, rows).argmin(1)  # an all-NaN row gives 0: its own first point
-    hi = np.where(nan, -np.inf, rows).argmax(1)
+    lo, hi = _lowest_highest(rows)
     starts = 1 + size * np.arange(used)
     return np.unique(np.concatenate([[0], starts + lo, starts + hi, [n - 1]]))
 
 
+def _lowest_highest(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Along axis 1: the index of the smallest and of the largest value, NaN skipped (an all-NaN row gives 0, its
+    own first point)."""
+    nan = np.isnan(rows)
+    return np.where(nan, np.inf, rows).argmin(1), np.where(nan, -np.inf, rows).argmax(1)
+
+
 def smooth_series(values: np.ndarray, window: int) -> np.ndarray:
-    """Trailing mean over `window` points (1 = unchanged); NaNs are ignored inside a window."""
+    """Trailing mean over `window` points (1 = unchanged); NaNs are ignored inside a window. A 2-D array is
+    smoothed column by column."""
     values = np.asarray(values, dtype=float)
     if window <= 1 or len(values) == 0:
         return values
-    return pd.Series(values).rolling(int(window), min_periods=1).mean().to_numpy()
+    frame = pd.DataFrame(values) if values.ndim == 2 else pd.Series(values)
+    return frame.rolling(int(window), min_periods=1).mean().to_numpy()
 
 
 class LiveCurves:
@@ -518,7 +525,7 @@ class LiveCurves:
             return
         steps, values = np.asarray(steps, dtype=np.int64), np.asarray(values, dtype=float).reshape(len(steps), -1)
         window = np.concatenate([self._context, values])
-        smoothed = smooth_series_2d(window, self.smooth)[len(self._context):]
+        smoothed = smooth_series(window, self.smooth)[len(self._context):]
         self._context = window[len(window) - min(len(window), self.smooth - 1):]
         if self._first is None:
             self._first = (int(steps[0]), smoothed[0].copy())
@@ -543,20 +550,18 @@ class LiveCurves:
 
     def _merge_pairs(self) -> None:
         """Buckets twice as wide: each pair keeps the smaller low and the larger high (an odd last one waits)."""
-        pairs = len(self._lo) // 2 * 2
-        odd = slice(pairs, None)  # an odd last bucket, kept as it is
+        pairs, width = len(self._lo) // 2 * 2, len(self.columns)
 
-        def pick(step: np.ndarray, value: np.ndarray, largest: bool) -> tuple[np.ndarray, np.ndarray]:
-            s, v = step[:pairs].reshape(-1, 2, step.shape[1]), value[:pairs].reshape(-1, 2, value.shape[1])
-            s_last, v_last = s[:, 1], v[:, 1]
-            fill = -np.inf if largest else np.inf
-            a, b = np.where(np.isnan(v[:, 0]), fill, v[:, 0]), np.where(np.isnan(v_last), fill, v_last)
-            second = b > a if largest else b < a
-            return (np.concatenate([np.where(second, s_last, s[:, 0]), step[odd]]),
-                    np.concatenate([np.where(second, v_last, v[:, 0]), value[odd]]))
+        def paired(a: np.ndarray) -> np.ndarray:
+            return a[:pairs].reshape(-1, 2, width)
 
-        self._lo_step, self._lo = pick(self._lo_step, self._lo, largest=False)
-        self._hi_step, self._hi = pick(self._hi_step, self._hi, largest=True)
+        def merged(merged_part: np.ndarray, a: np.ndarray) -> np.ndarray:
+            return np.concatenate([merged_part, a[pairs:]])
+
+        lo_step, lo, _, _ = _extremes(paired(self._lo_step), paired(self._lo))
+        _, _, hi_step, hi = _extremes(paired(self._hi_step), paired(self._hi))
+        self._lo_step, self._lo = merged(lo_step, self._lo_step), merged(lo, self._lo)
+        self._hi_step, self._hi = merged(hi_step, self._hi_step), merged(hi, self._hi)
         self.width *= 2  # an odd bucket left over keeps its width; what is pending now fills the new one
 
     def curve(self, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -579,19 +584,10 @@ class LiveCurves:
 def _extremes(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per row of (buckets, width[, columns]) arrays: the step and value of the smallest and the largest value,
     NaN skipped (an all-NaN bucket gives its first point, as downsample_indices does)."""
-    nan = np.isnan(values)
-    lo = np.expand_dims(np.where(nan, np.inf, values).argmin(1), 1)
-    hi = np.expand_dims(np.where(nan, -np.inf, values).argmax(1), 1)
+    lo, hi = (np.expand_dims(i, 1) for i in _lowest_highest(values))
     take = functools.partial(np.take_along_axis, axis=1)
     return (take(steps, lo).squeeze(1), take(values, lo).squeeze(1), take(steps, hi).squeeze(1),
             take(values, hi).squeeze(1))
-
-
-def smooth_series_2d(values: np.ndarray, window: int) -> np.ndarray:
-    """smooth_series on each column of (rows, columns)."""
-    if window <= 1 or len(values) == 0:
-        return np.asarray(values, dtype=float)
-    return pd.DataFrame(values).rolling(int(window), min_periods=1).mean().to_numpy()
 
 
 def curve(frame: pd.DataFrame | LiveCurves | None, column: str, max_points: int = MAX_POINTS, smooth: int = 1
