@@ -10,9 +10,9 @@ Headless is `python -m explorer train --dataset toy1d` (its JSON line's steps_pe
 Panel is JupyterLab on a free localhost port with a token, a scratch notebook with `train(dataset="toy1d")`, and
 Debian's Chromium (Playwright) pressing Start; its speed is the same ratio, read off the panel's status line when the
 run finishes. The refresh rate is the panel poller's ticks over the run's wall time; memory is the kernel's resident
-set (/proc/PID/status) every 5 s of a run that trains until stopped. Each panel round also says where its CPU went:
-the kernel (training included), the Jupyter server and Chromium, in CPU seconds (/proc/PID/stat). Prints one JSON
-object.
+set (/proc/PID/status) every 5 s of a run that trains until stopped, with the step it had reached. Each panel round
+also says where its CPU went: the kernel (training included), the Jupyter server and Chromium, in CPU seconds
+(/proc/PID/stat). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -206,12 +206,15 @@ def main() -> None:
                 box.press("Enter")
                 time.sleep(1.0)
                 page.locator("button.gan-start").first.click()
-                samples, end = [], time.monotonic() + 60 * args.soak_minutes
+                samples, steps, end = [], [], time.monotonic() + 60 * args.soak_minutes
                 while time.monotonic() < end:
                     samples.append(round(rss_mb(pid), 1))
+                    m = re.search(r"step ([\d,]+)", status(page))
+                    steps.append(int(m.group(1).replace(",", "")) if m else None)
                     time.sleep(5)
                 page.locator("button.gan-stop").first.click()
                 result["kernel_rss_mb_every_5s"] = samples
+                result["step_every_5s"] = steps  # the panel's status line at each sample: what the run recorded
             browser.close()
     finally:
         server.terminate()

@@ -11,13 +11,18 @@ import signal
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from explorer.game.config import ConfigError, TrainConfig, log_stops
 from explorer.notebook import compare, replay, train
 from explorer.notebook.form import ConfigForm
+from explorer.notebook.live import SMOOTH
 from explorer.notebook.static import WIDGET_VIEW
+from explorer.runs.recorder import COLUMNS, thin
 from explorer.runs.run_folder import lock_run, writer_pid
+from explorer.runs.snapshot import Snapshot
+from explorer.runs.state import RunState
 from tests.conftest import ROOT, wait_for
 
 
@@ -177,6 +182,28 @@ def test_the_game_box_reuses_its_widgets_when_the_data_set_changes_between_runs(
 
 
 @pytest.mark.timeout(240)
+def test_the_curves_take_only_new_rows_also_after_the_record_thins_its_older_ones():
+    """The recorder holds a long run's older steps as means (recorder.MEMORY_ROWS), so row numbers shift: the panel
+    finds what is new by step. A record cut back (a divergence) or another run draws anew."""
+    panel = train(dataset="toy1d")
+    cfg = panel.form.config()[0]
+    rng = np.random.default_rng(0)
+
+    def snap(rows: np.ndarray, name: str = "r") -> Snapshot:
+        return Snapshot(name, None, cfg, RunState.RUNNING, int(rows[-1, 0]), 0.0, 0.0, "cpu", cfg.lr_d, cfg.lr_g,
+                        cfg.k, rows)
+
+    full = rng.normal(size=(3000, len(COLUMNS)))
+    full[:, 0] = np.arange(1, 3001)
+    panel._curves(snap(full[:2000]))
+    history, _ = thin(full[:1500], np.ones(1500, np.int64), 50)
+    curves = panel._curves(snap(np.concatenate([history, full[1500:]])))
+    assert len(curves) == 3000 and curves.last_step == 3000  # the 1,000 new rows, nothing taken twice
+    assert np.allclose(curves.curve("d_x")[1][-1], full[-SMOOTH:, 1 + list(COLUMNS[1:]).index("d_x")].mean())
+    assert len(panel._curves(snap(full[:2500]))) == 2500  # cut back to step 2,500: drawn anew
+    assert len(panel._curves(snap(full[:100], name="other"))) == 100
+
+
 def test_two_panels_on_one_run_agree(runs_dir):
     first = train(dataset="ring8", steps=200, sample_interval=50, wait=True)
     second = train(first.runner)

@@ -97,6 +97,30 @@ def test_nans_are_not_drawn_unless_a_bucket_holds_nothing_else():
     assert len(style.downsample_indices(np.full(5_000, np.nan), 100)) <= 100
 
 
+def test_a_thinned_record_is_drawn_as_densely_in_every_part_of_the_run():
+    """A long run's record holds its first and last steps one row each and the steps between as means
+    (recorder.MEMORY_ROWS): buckets of equal steps, not rows, so the end is drawn no denser than the middle."""
+    rng = np.random.default_rng(0)
+    steps = np.r_[np.arange(1, 4097), np.arange(4097 + 23, 190_000, 24), np.arange(190_000, 198_193)]
+    y = rng.normal(size=len(steps))
+    y[-5_000] = 9.0  # a spike in the tail, and one row of the history
+    y[6_000] = -9.0
+    idx = style.downsample_indices(y, 300, steps)
+    assert len(idx) <= 300 and idx[0] == 0 and idx[-1] == len(y) - 1 and np.all(np.diff(idx) > 0)
+    assert len(y) - 5_000 in idx and 6_000 in idx
+    drawn = steps[idx]
+    assert np.mean(drawn > 190_000) < 0.1  # the last 4% of the steps: one row each, about 4% of the points
+    frame = pd.DataFrame({"step": steps, "g_loss": y})
+    x, _ = style.curve(frame, "g_loss", 300, smooth=20)
+    assert len(x) <= 300 and np.mean(x > 190_000) < 0.1
+    for smooth in (1, 20):  # the notebook panel's curves, fed the rows a few thousand at a time
+        x, y_live = style.curve(_fed_in_chunks(frame, ["g_loss"], smooth, 300), "g_loss", 300, smooth)
+        assert len(x) <= 300 and np.mean(x > 190_000) < 0.1 and np.all(np.diff(x) > 0)
+        whole = style.smooth_series(y, smooth, steps)
+        np.testing.assert_allclose(y_live, whole[np.searchsorted(steps, x)], rtol=1e-9, atol=1e-12)
+        assert np.nanmax(y_live) == np.nanmax(whole) and np.nanmin(y_live) == np.nanmin(whole)
+
+
 def _fed_in_chunks(frame: pd.DataFrame, columns: list[str], smooth: int, max_points: int) -> style.LiveCurves:
     live, rng, at = style.LiveCurves(columns, smooth, max_points), np.random.default_rng(1), 0
     while at < len(frame):  # as a panel gets them: a few rows to a few thousand at a time
@@ -147,6 +171,13 @@ def test_smoothing_is_a_trailing_mean():
     y = np.array([0.0, 2.0, 4.0, 6.0, 8.0])
     np.testing.assert_allclose(style.smooth_series(y, 1), y)
     np.testing.assert_allclose(style.smooth_series(y, 2), [0, 1, 3, 5, 7])
+    # Over steps: a row that stands for several steps (a long run's thinned record) counts as many, and only
+    # those of its steps inside a window count there. The row at step 13 is the mean of steps 4-13.
+    np.testing.assert_allclose(style.smooth_series(y, 2, np.array([1, 2, 3, 13, 14])), [0, 1, 3, 6, 7])
+    np.testing.assert_allclose(style.smooth_series(y, 20, np.array([1, 2, 3, 13, 14])), [0, 1, 2, 66 / 13, 74 / 14])
+    y2 = np.column_stack([y, [np.nan, 1, np.nan, 1, 1]])  # column by column; NaN left out
+    np.testing.assert_allclose(style.smooth_series(y2, 3, np.arange(1, 6)), [[0, np.nan], [1, 1], [2, 1], [4, 1],
+                                                                             [6, 1]])
     m = fake_metrics(2000)
     raw, smooth = plots.loss_figure(m, smooth=1), plots.loss_figure(m, smooth=100)
     assert np.std(smooth.data[2].y[200:]) < 0.3 * np.std(raw.data[2].y[200:])

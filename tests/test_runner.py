@@ -13,7 +13,8 @@ import pytest
 import torch
 
 from explorer import CheckpointError, Runner, RunRegistry, TrainConfig
-from explorer.runs import run_folder
+from explorer.runs import recorder, run_folder
+from explorer.runs.recorder import COLUMNS
 from explorer.runs.run_folder import latest_checkpoint, list_checkpoints, list_runs, read_metrics, sanitize_run_name
 from tests.conftest import wait_for
 
@@ -294,3 +295,80 @@ def test_a_reopened_run_started_paused_is_only_looked_at_until_resume_or_step_cl
     wait_for(lambda: again.snapshot().step == 123)
     again.stop()
     assert again.snapshot().state == "stopped" and run_folder.latest_checkpoint(run_dir).name == "step_00000123.pt"
+
+
+def _metric_rows(first_step: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    rows = rng.normal(size=(n, len(COLUMNS)))
+    rows[:, 0] = np.arange(first_step, first_step + n)
+    return rows
+
+
+def _means_over_steps(rows: np.ndarray, full: np.ndarray) -> np.ndarray:
+    """What each of `rows` should hold: the mean of the `full` record's rows since the row before it (NaN left out)."""
+    ends = rows[:, 0].astype(int)
+    starts = np.r_[int(full[0, 0]), ends[:-1] + 1]
+    by_step = {int(s): i for i, s in enumerate(full[:, 0])}
+    return np.array([np.nanmean(full[by_step[a]: by_step[b] + 1, 1:], axis=0)
+                     for a, b in zip(starts, ends, strict=True)])
+
+
+def test_thinning_merges_consecutive_steps_into_their_means():
+    rng = np.random.default_rng(0)
+    full = _metric_rows(1, 1000, rng)
+    full[5, 2] = np.nan  # a metric not measured at one step: the mean of the others
+    once, weights = recorder.thin(full, np.ones(1000, np.int64), 64)
+    assert len(once) <= 64 and weights.sum() == 1000 and weights.max() <= weights.min() + 1  # even in steps
+    assert once[-1, 0] == 1000 and (np.diff(once[:, 0]) == weights[1:]).all()
+    assert np.allclose(once[:, 1:], _means_over_steps(once, full))
+    # Thinned again (a long run is, each time it grows past the bound): still the means of the steps themselves.
+    full[5, 2] = 0.0
+    once, weights = recorder.thin(full, np.ones(1000, np.int64), 64)
+    twice, weights = recorder.thin(once, weights, 7)
+    assert len(twice) <= 7 and weights.sum() == 1000
+    assert np.allclose(twice[:, 1:], _means_over_steps(twice, full))
+
+
+def test_a_long_run_keeps_a_bounded_record_in_memory_and_every_step_on_disk(tmp_path, monkeypatch):
+    """Past MEMORY_ROWS the rows in memory between the first HEAD_ROWS and the newest TAIL_ROWS become means of
+    consecutive steps; head and tail stay one row per step, rows a failed write still owes are never thinned, and
+    metrics.csv gets every step once."""
+    monkeypatch.setattr(recorder, "MEMORY_ROWS", 400)
+    monkeypatch.setattr(recorder, "HEAD_ROWS", 50)
+    monkeypatch.setattr(recorder, "TAIL_ROWS", 100)
+    monkeypatch.setattr(recorder, "HISTORY_ROWS", 100)
+    rec = recorder.Recorder(tmp_path)
+    assert rec.claim("long", None)
+    rng, written, step, failed_writes = np.random.default_rng(1), [], 0, 0
+    real_append = run_folder.append_metrics
+    for block_no in range(80):
+        block = _metric_rows(step + 1, 37, rng)
+        step += 37
+        written.append(block)
+        rec.add_rows(block)
+        full_disk = 30 <= block_no < 45  # a full disk for a while: what is owed stays whole in memory
+        monkeypatch.setattr(run_folder, "append_metrics", _failing if full_disk else real_append)
+        try:
+            rec.write_metrics()
+        except OSError:
+            failed_writes += 1
+            owed = np.concatenate(written)[-37 * failed_writes:]
+            assert np.array_equal(rec.metrics.view()[-len(owed):], owed)
+    full = np.concatenate(written)
+    assert failed_writes == 15
+    on_disk = read_metrics(tmp_path).to_numpy()
+    assert on_disk[:, 0].tolist() == list(range(1, step + 1))
+    memory = rec.metrics.view()
+    assert len(memory) <= 400 and memory[-1, 0] == step
+    assert np.array_equal(memory[:50], full[:50]) and np.array_equal(memory[-100:], full[-100:])  # as trained
+    assert np.allclose(memory[:, 1:], _means_over_steps(memory, on_disk), rtol=1e-4, atol=1e-5)
+    # A divergence rewinds into the tail: memory and file end at the good step, and go on from there.
+    rec.rewind(step - 50)
+    rec.add_rows(_metric_rows(step - 49, 10, rng))
+    rec.write_metrics()
+    assert rec.metrics.view()[-1, 0] == step - 40
+    assert read_metrics(tmp_path)["step"].tolist() == list(range(1, step - 39))
+    rec.release()
+
+
+def _failing(*_args, **_kwargs) -> None:
+    raise OSError(28, "No space left on device")

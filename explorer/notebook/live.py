@@ -282,7 +282,7 @@ class TrainPanel:
         boxed = {key: w.Box([chart.widget]).add_class(f"gan-chart-{key}") for key, chart in self.charts.items()}
         self.game = w.Box(layout=w.Layout(min_height=f"{GAME_SIZE[1]}px")).add_class("gan-game")
         self._game = GameArea(self.game)
-        self._drawn = (-1, -1, -1)  # (snapshot version, metrics rows, samples step) last drawn
+        self._drawn = (-1, -1, -1)  # (snapshot version, last metrics row's step, samples step) last drawn
         self._curves_at = -CURVE_SECONDS  # time.monotonic() of the curves' last redraw
         self._live, self._live_run = live_curves(), None  # the curves drawn, and the run (name, folder) they are of
         self.poller = Poller(self.refresh, self._training, refresh_seconds)
@@ -401,26 +401,29 @@ class TrainPanel:
         for key, button in self.buttons.items():
             button.disabled = key not in usable
         self.form.lock(snap is not None and snap.alive)
-        rows = len(snap.metrics_array) if snap is not None else 0
+        # The last row's step, not the number of rows: the recorder thins its older rows (recorder.MEMORY_ROWS).
+        recorded = int(snap.metrics_array[-1, 0]) if snap is not None and len(snap.metrics_array) else 0
         due = snap is None or not snap.state.training or time.monotonic() - self._curves_at >= CURVE_SECONDS
-        if (rows != self._drawn[1] and due) or snap is None:
+        if (recorded != self._drawn[1] and due) or snap is None:
             for key, fig in curve_figures(self._curves(snap) if snap is not None else empty_metrics()).items():
                 self.charts[key].show(fig)
             self._curves_at = time.monotonic()
         else:
-            rows = self._drawn[1]  # not drawn yet: the next redraw that is due draws them
+            recorded = self._drawn[1]  # not drawn yet: the next redraw that is due draws them
         samples_step = snap.samples_step if snap is not None and (snap.toy is not None or snap.samples is not None) \
             else -1
         if samples_step != self._drawn[2]:
             self._draw_game(snap)
-        self._drawn = (snap.version if snap is not None else 0, rows, samples_step)
+        self._drawn = (snap.version if snap is not None else 0, recorded, samples_step)
 
     def _curves(self, snap: Snapshot) -> LiveCurves:
-        """The run's curves, given the rows recorded since the last redraw (anew for another run)."""
-        rows, run = len(snap.metrics_array), (snap.name, snap.run_dir)
-        if self._live_run != run or rows < len(self._live):
-            self._live, self._live_run = live_curves(), run
-        new = snap.metrics_array[len(self._live):rows]
+        """The run's curves, given the rows recorded since the last redraw (anew for another run, or a record cut
+        back). Found by step: the recorder thins its older rows (recorder.MEMORY_ROWS), so row numbers shift."""
+        steps, run = snap.metrics_array[:, 0], (snap.name, snap.run_dir)
+        last = self._live.last_step
+        if self._live_run != run or (last is not None and (not len(steps) or steps[-1] < last)):
+            self._live, self._live_run, last = live_curves(), run, None
+        new = snap.metrics_array[0 if last is None else int(np.searchsorted(steps, last, side="right")):]
         self._live.extend(new[:, 0], new[:, 1:])
         return self._live
 

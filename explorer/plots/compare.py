@@ -56,7 +56,7 @@ def mean_std(frames: Sequence[pd.DataFrame], column: str, smooth: int = 1, max_p
     for frame in frames:
         if frame is not None and len(frame) and column in frame:
             steps = frame["step"].to_numpy(dtype=float)
-            runs.append((steps, style.smooth_series(frame[column].to_numpy(dtype=float), smooth)))
+            runs.append((steps, style.smooth_series(frame[column].to_numpy(dtype=float), smooth, steps)))
     if not runs:
         return pd.DataFrame({"step": [], "mean": [], "std": [], "n": []})
     grid = np.unique(np.concatenate([steps for steps, _ in runs]))

@@ -448,13 +448,16 @@ def _refit_y_ticks(fig: go.Figure, font_px: int, top_px: int = 0) -> None:
 MAX_POINTS = 2000
 
 
-def downsample_indices(values: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
+def downsample_indices(values: np.ndarray, max_points: int = MAX_POINTS, steps: np.ndarray | None = None
+                       ) -> np.ndarray:
     """Sorted indices of at most `max_points` points of a series that still draw its extremes.
 
     The first and the last point are kept; the points between are cut into (max_points - 2) // 2 equal
     buckets, and each bucket keeps its smallest and its largest value. Every n-th point would be smaller
     to write, but would drop a one-step spike (a diverging step, a D that suddenly wins), the very thing a
-    loss curve is read for. A NaN is kept only where a bucket holds nothing else.
+    loss curve is read for. A NaN is kept only where a bucket holds nothing else. Buckets are of equal rows,
+    or given `steps` where rows stand for unequal spans (a long run's thinned record), of equal steps: a part
+    of the run held one row per step is then drawn no denser than the rest.
     """
     values = np.asarray(values, dtype=float)
     n = len(values)
@@ -464,6 +467,8 @@ def downsample_indices(values: np.ndarray, max_points: int = MAX_POINTS) -> np.n
     buckets = max(0, (max_points - 2) // 2)
     if buckets == 0:
         return np.array([0, n - 1])
+    if steps is not None and steps[-1] - steps[0] != n - 1:
+        return _downsample_by_steps(values, np.asarray(steps, dtype=float), buckets)
     size = math.ceil(len(inner) / buckets)
     used = math.ceil(len(inner) / size)  # ceil rounding can leave the last buckets empty
     rows = np.full(used * size, np.nan)
@@ -474,6 +479,20 @@ def downsample_indices(values: np.ndarray, max_points: int = MAX_POINTS) -> np.n
     return np.unique(np.concatenate([[0], starts + lo, starts + hi, [n - 1]]))
 
 
+def _downsample_by_steps(values: np.ndarray, steps: np.ndarray, buckets: int) -> np.ndarray:
+    """downsample_indices with buckets of equal steps: per bucket the smallest and the largest value (NaN only
+    where the bucket holds nothing else), and both ends."""
+    inner, inner_steps = values[1:-1], steps[1:-1]
+    span = max(float(inner_steps[-1] - inner_steps[0]), 1.0)
+    bucket = np.minimum(((inner_steps - inner_steps[0]) * (buckets / span)).astype(np.int64), buckets - 1)
+    nan = np.isnan(inner)
+    by_lowest = np.lexsort((np.where(nan, np.inf, inner), bucket))  # by bucket, then value
+    by_highest = np.lexsort((np.where(nan, -np.inf, inner), bucket))
+    firsts = np.flatnonzero(np.r_[True, np.diff(bucket[by_lowest]) != 0])
+    lasts = np.r_[firsts[1:], len(inner)] - 1
+    return np.unique(np.concatenate([[0], 1 + by_lowest[firsts], 1 + by_highest[lasts], [len(values) - 1]]))
+
+
 def _lowest_highest(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Along axis 1: the index of the smallest and of the largest value, NaN skipped (an all-NaN row gives 0, its
     own first point)."""
@@ -481,14 +500,31 @@ def _lowest_highest(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(nan, np.inf, rows).argmin(1), np.where(nan, -np.inf, rows).argmax(1)
 
 
-def smooth_series(values: np.ndarray, window: int) -> np.ndarray:
-    """Trailing mean over `window` points (1 = unchanged); NaNs are ignored inside a window. A 2-D array is
-    smoothed column by column."""
+def smooth_series(values: np.ndarray, window: int, steps: np.ndarray | None = None) -> np.ndarray:
+    """Trailing mean over `window` steps (1 = unchanged); NaNs are ignored inside a window. A 2-D array is
+    smoothed column by column. Without `steps` each row is one step. With them (increasing), a row stands for the
+    steps since the row before it and weighs that much: a long run's older rows are means of many steps
+    (recorder.MEMORY_ROWS), and are smoothed over as many steps as the newest, not as many rows."""
     values = np.asarray(values, dtype=float)
     if window <= 1 or len(values) == 0:
         return values
-    frame = pd.DataFrame(values) if values.ndim == 2 else pd.Series(values)
-    return frame.rolling(int(window), min_periods=1).mean().to_numpy()
+    if steps is None:
+        frame = pd.DataFrame(values) if values.ndim == 2 else pd.Series(values)
+        return frame.rolling(int(window), min_periods=1).mean().to_numpy()
+    steps = np.asarray(steps, dtype=float)
+    weights = np.diff(steps, prepend=steps[0] - 1)[:, None]
+    table = values.reshape(len(values), -1)
+    known = ~np.isnan(table)
+    w = np.where(known, weights, 0.0)
+    totals = np.vstack([np.zeros((1, table.shape[1])), np.cumsum(np.where(known, table, 0.0) * w, axis=0)])
+    weight_totals = np.vstack([np.zeros((1, table.shape[1])), np.cumsum(w, axis=0)])
+    start = steps - window  # each row's window is the steps after this, up to its own
+    first = np.searchsorted(steps, start, side="right")  # the first row reaching into it: only its steps inside count
+    inside = np.where(known[first], np.minimum(weights[first], (steps[first] - start)[:, None]), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = ((totals[1:] - totals[first + 1] + np.where(known[first], table[first], 0.0) * inside)
+               / (weight_totals[1:] - weight_totals[first + 1] + inside))
+    return out.reshape(values.shape)
 
 
 class LiveCurves:
@@ -496,20 +532,24 @@ class LiveCurves:
 
     A live chart redrawn every few seconds from the whole record builds temporaries as long as the run (a frame,
     a rolling mean, the buckets), and the allocator keeps what they free: the process grows with the run. This
-    keeps, per column, at most (max_points - 2) // 2 buckets of consecutive rows, each with its smallest and largest
-    smoothed value (downsample_indices' rule), plus the first and last rows. Buckets start one row wide and merge
-    in pairs whenever there are too many, so the memory is bounded and each row is handled a few times in all. The
-    smoothing is smooth_series' trailing mean, made from the new rows and the `smooth` - 1 before them. Give it to
-    a training chart builder in place of the metrics frame: `curve` reads it."""
+    keeps, per column, at most (max_points - 2) // 2 buckets of consecutive steps, each with its smallest and
+    largest smoothed value (downsample_indices' rule), plus the first and last rows. Buckets start one step wide
+    and merge in pairs whenever there are too many, so the memory is bounded and each row is handled a few times in
+    all; they are spans of steps, not rows, so a record whose older rows stand for many steps each (a long run's,
+    recorder.MEMORY_ROWS) is drawn as densely everywhere. The smoothing is smooth_series' trailing mean over steps,
+    made from the new rows and those within `smooth` steps before them. Give it to a training chart builder in
+    place of the metrics frame: `curve` reads it."""
 
     def __init__(self, columns: Sequence[str], smooth: int = 1, max_points: int = MAX_POINTS):
         self.columns, self.smooth, self.max_points = list(columns), max(int(smooth), 1), max_points
         self.buckets = max(1, (max_points - 2) // 2)
         self.rows = 0  # rows taken in
-        self.width = 1  # rows per full bucket
+        self.width = 1  # steps per new bucket
         width = len(self.columns)
-        self._context = np.zeros((0, width))  # the last smooth - 1 raw rows: the next rows' trailing window
+        # The last rows within `smooth` steps (and the one before): the next rows' trailing window.
+        self._context, self._context_steps = np.zeros((0, width)), np.zeros(0, np.int64)
         self._pending_steps, self._pending = np.zeros(0, np.int64), np.zeros((0, width))  # a bucket not yet full
+        self._open_after = 0  # the bucket being filled holds the steps after this one, up to this + width
         # Full buckets: (bucket, column) step and value of the smallest and of the largest smoothed point.
         self._lo_step = self._hi_step = np.zeros((0, width), np.int64)
         self._lo = self._hi = np.zeros((0, width))
@@ -519,50 +559,57 @@ class LiveCurves:
     def __len__(self) -> int:
         return self.rows
 
+    @property
+    def last_step(self) -> int | None:
+        """The step of the last row taken in (None before any)."""
+        return None if self._last is None else self._last[0]
+
     def extend(self, steps: np.ndarray, values: np.ndarray) -> None:
         """Take in new rows: `steps` (n,) increasing, after every step taken in before; `values` (n, columns)."""
         if not len(steps):
             return
         steps, values = np.asarray(steps, dtype=np.int64), np.asarray(values, dtype=float).reshape(len(steps), -1)
         window = np.concatenate([self._context, values])
-        smoothed = smooth_series(window, self.smooth)[len(self._context):]
-        self._context = window[len(window) - min(len(window), self.smooth - 1):]
+        window_steps = np.concatenate([self._context_steps, steps])
+        smoothed = smooth_series(window, self.smooth, window_steps)[len(self._context):]
+        # The rows the next rows' windows reach back to, and the one before them, which gives the first its weight.
+        keep = max(int(np.searchsorted(window_steps, window_steps[-1] - self.smooth, side="right")) - 1, 0)
+        self._context, self._context_steps = window[keep:], window_steps[keep:]
         if self._first is None:
             self._first = (int(steps[0]), smoothed[0].copy())
+            self._open_after = int(steps[0]) - 1
         self._last = (int(steps[-1]), smoothed[-1].copy())
         self.rows += len(steps)
         self._pending_steps = np.concatenate([self._pending_steps, steps])
         self._pending = np.concatenate([self._pending, smoothed])
-        full = len(self._pending_steps) // self.width * self.width
-        if full:
-            self._add_buckets(self._pending_steps[:full], self._pending[:full])
-            self._pending_steps, self._pending = self._pending_steps[full:], self._pending[full:]
-
-    def _add_buckets(self, steps: np.ndarray, values: np.ndarray) -> None:
-        """Whole buckets of self.width rows each, then pairs merged while there are too many."""
-        shape = (len(steps) // self.width, self.width)
-        lo_step, lo, hi_step, hi = _extremes(np.broadcast_to(steps.reshape(*shape, 1), (*shape, values.shape[1])),
-                                             values.reshape(*shape, values.shape[1]))
-        self._lo_step, self._lo = np.concatenate([self._lo_step, lo_step]), np.concatenate([self._lo, lo])
-        self._hi_step, self._hi = np.concatenate([self._hi_step, hi_step]), np.concatenate([self._hi, hi])
+        # Buckets of `width` steps from _open_after on; those whose last step has been taken in are full.
+        bucket = (self._pending_steps - self._open_after - 1) // self.width
+        full = int((self._pending_steps[-1] - self._open_after) // self.width)
+        done = int(np.searchsorted(bucket, full))  # the rows of the full buckets
+        if done:
+            starts = np.flatnonzero(np.r_[True, bucket[1:done] != bucket[: done - 1]])
+            lo_step, lo, hi_step, hi = _segment_extremes(starts, self._pending_steps[:done], self._pending[:done])
+            self._lo_step, self._lo = np.concatenate([self._lo_step, lo_step]), np.concatenate([self._lo, lo])
+            self._hi_step, self._hi = np.concatenate([self._hi_step, hi_step]), np.concatenate([self._hi, hi])
+            self._pending_steps, self._pending = self._pending_steps[done:], self._pending[done:]
+        self._open_after += full * self.width
         while len(self._lo) > self.buckets:
             self._merge_pairs()
 
     def _merge_pairs(self) -> None:
-        """Buckets twice as wide: each pair keeps the smaller low and the larger high (an odd last one waits)."""
-        pairs, width = len(self._lo) // 2 * 2, len(self.columns)
-
-        def paired(a: np.ndarray) -> np.ndarray:
-            return a[:pairs].reshape(-1, 2, width)
+        """Buckets twice as wide: each pair keeps the smaller low and the larger high (an odd last one waits), and
+        new buckets are twice as wide."""
+        pairs = len(self._lo) // 2 * 2
+        starts = np.arange(0, pairs, 2)
+        lo_step, lo, _, _ = _segment_extremes(starts, self._lo_step[:pairs], self._lo[:pairs])
+        _, _, hi_step, hi = _segment_extremes(starts, self._hi_step[:pairs], self._hi[:pairs])
 
         def merged(merged_part: np.ndarray, a: np.ndarray) -> np.ndarray:
             return np.concatenate([merged_part, a[pairs:]])
 
-        lo_step, lo, _, _ = _extremes(paired(self._lo_step), paired(self._lo))
-        _, _, hi_step, hi = _extremes(paired(self._hi_step), paired(self._hi))
         self._lo_step, self._lo = merged(lo_step, self._lo_step), merged(lo, self._lo)
         self._hi_step, self._hi = merged(hi_step, self._hi_step), merged(hi, self._hi)
-        self.width *= 2  # an odd bucket left over keeps its width; what is pending now fills the new one
+        self.width *= 2  # an odd bucket left over keeps its width; the one being filled becomes twice as wide
 
     def curve(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """(steps, values) of `column` to draw: the first row, every bucket's extremes, the last row."""
@@ -579,6 +626,23 @@ class LiveCurves:
         parts_value.append([self._last[1][c]])
         steps, first = np.unique(np.concatenate(parts_step).astype(np.int64), return_index=True)
         return steps, np.concatenate(parts_value).astype(float)[first]
+
+
+def _segment_extremes(starts: np.ndarray, steps: np.ndarray, values: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per segment of consecutive rows (segment i: rows starts[i] up to the next start) of `values` (rows, columns)
+    and their `steps` ((rows,) or (rows, columns)): the step and value of the smallest and the largest value per
+    column, the first where several tie, NaN skipped (an all-NaN segment gives its first row, as _extremes)."""
+    rows = len(values)
+    steps = np.broadcast_to(steps.reshape(rows, -1), values.shape)
+    nan = np.isnan(values)
+    low, high = np.where(nan, np.inf, values), np.where(nan, -np.inf, values)
+    segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, rows]))
+    order = np.broadcast_to(np.arange(rows)[:, None], values.shape)
+    at_low = np.minimum.reduceat(np.where(low == np.minimum.reduceat(low, starts)[segment], order, rows), starts)
+    at_high = np.minimum.reduceat(np.where(high == np.maximum.reduceat(high, starts)[segment], order, rows), starts)
+    take = functools.partial(np.take_along_axis, axis=0)
+    return take(steps, at_low), take(values, at_low), take(steps, at_high), take(values, at_high)
 
 
 def _extremes(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -602,9 +666,10 @@ def curve(frame: pd.DataFrame | LiveCurves | None, column: str, max_points: int 
         return frame.curve(column)
     if frame is None or not len(frame) or column not in frame:
         return np.zeros(0), np.zeros(0)
-    y = smooth_series(frame[column].to_numpy(dtype=float), smooth)
-    idx = downsample_indices(y, max_points)  # after smoothing: the extremes of what is drawn
-    return frame["step"].to_numpy()[idx], y[idx]
+    steps = frame["step"].to_numpy()
+    y = smooth_series(frame[column].to_numpy(dtype=float), smooth, steps)
+    idx = downsample_indices(y, max_points, steps)  # after smoothing: the extremes of what is drawn
+    return steps[idx], y[idx]
 
 
 # ------------------------------------------------------------------------------------------ markers

@@ -1,11 +1,10 @@
 """What a run writes to its folder while it trains, and what it still owes after a write failed.
 
-The Recorder keeps the metrics rows (a growing array that snapshots view without a copy) and the in-training
-evaluations, appends to the run folder what is not on disk yet, saves replay frames, sample grids and
-checkpoints, and cuts the folder back after a resume or a divergence. Only the holder of the folder's lock
-writes (`claim`): a run that is only looked at records in memory and writes nothing. A write that fails leaves
-the rows in memory and the count of rows on disk unchanged, so the next write appends what is owed.
-"""
+The Recorder keeps the metrics rows (a growing array that snapshots view without a copy, its older rows thinned to a
+bound: MEMORY_ROWS) and the in-training evaluations, appends to the run folder what is not on disk yet, saves replay
+frames, sample grids and checkpoints, and cuts the folder back after a resume or a divergence. Only the holder of the
+folder's lock writes (`claim`): a run that is only looked at records in memory and writes nothing. A write that fails
+leaves the rows in memory and the count of rows on disk unchanged, so the next write appends what is owed."""
 
 from __future__ import annotations
 
@@ -23,23 +22,71 @@ from explorer.runs.replay import save_toy_frame
 COLUMNS = ("step", *METRICS, "samples_per_s")
 
 
+# The rows a run keeps in memory are bounded, however long it trains: every step of the first HEAD_ROWS (where the
+# game moves fastest) and of the newest TAIL_ROWS, and between them the other steps as at most HISTORY_ROWS rows,
+# each the mean of about as many consecutive steps (charts smooth over steps, not rows: plots.style.smooth_series).
+# metrics.csv keeps every step (Replay and the CLI's exports read it). Thinning happens when the rows pass
+# MEMORY_ROWS, and only to rows already on disk. 32,768 rows are 2.4 MB; a toy at 300 steps a second would
+# otherwise add 1.3 MB a minute, for as long as it trains.
+MEMORY_ROWS = 32_768
+HEAD_ROWS = 4_096
+TAIL_ROWS = 8_192  # more than any trailing window read from the record (the curves' smoothing, a tour's milestone)
+HISTORY_ROWS = 8_192  # many more than a chart draws (a few hundred points)
+
+
+def thin(rows: np.ndarray, weights: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive rows merged into at most `target` rows, each covering about the same number of steps: a metric is
+    the mean over the group's steps (NaN left out), the step is the group's last, the weight its number of steps.
+    `rows` (n, columns) with the step first; `weights` (n,), the steps each row stands for."""
+    steps_before = np.cumsum(weights) - weights
+    group = np.floor(steps_before * (target / max(float(weights.sum()), 1.0))).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    ends = np.r_[starts[1:], len(rows)] - 1
+    values = rows[:, 1:]
+    known = ~np.isnan(values)
+    w = np.where(known, weights[:, None].astype(float), 0.0)
+    with np.errstate(invalid="ignore"):
+        means = np.add.reduceat(np.where(known, values, 0.0) * w, starts) / np.add.reduceat(w, starts)
+    return np.column_stack([rows[ends, 0], means]), np.add.reduceat(weights, starts)
+
+
 class _GrowingArray:
-    """Append-only rows; `view()` returns rows [:n] that later appends never modify."""
+    """Append-only rows; `view()` returns rows [:n] that later appends never modify. `bound()` thins the oldest
+    rows into a new buffer (see MEMORY_ROWS); old views keep the old one."""
 
     def __init__(self, cols: int):
         self._a, self.n = np.zeros((1024, cols)), 0
+        self._weights = np.zeros(1024, np.int64)  # the steps each row stands for: 1 until thinned
 
     def extend(self, rows: np.ndarray) -> None:
         if self.n + len(rows) > len(self._a):
-            bigger = np.zeros((max(2 * len(self._a), self.n + len(rows)), self._a.shape[1]))
-            bigger[: self.n] = self._a[: self.n]
-            self._a = bigger  # old views keep the old buffer
+            size = max(2 * len(self._a), self.n + len(rows))
+            self._replace(self._a[: self.n], self._weights[: self.n], size)  # old views keep the old buffer
         self._a[self.n: self.n + len(rows)] = rows
+        self._weights[self.n: self.n + len(rows)] = 1
         self.n += len(rows)
 
     def truncate(self, n: int) -> None:
         # Copy, so snapshots already handed out keep their rows.
-        self._a, self.n = self._a.copy(), min(self.n, n)
+        self.n = min(self.n, n)
+        self._replace(self._a[: self.n], self._weights[: self.n], len(self._a))
+
+    def bound(self, settled: int) -> int:
+        """Past MEMORY_ROWS, thin the rows after the first HEAD_ROWS (up to the `settled` ones, never the newest
+        TAIL_ROWS) to HISTORY_ROWS; returns how many rows fewer there are."""
+        end = min(settled, self.n - TAIL_ROWS)
+        if self.n <= MEMORY_ROWS or end - HEAD_ROWS <= HISTORY_ROWS:
+            return 0
+        rows, weights = thin(self._a[HEAD_ROWS:end], self._weights[HEAD_ROWS:end], HISTORY_ROWS)
+        fewer = end - HEAD_ROWS - len(rows)
+        self._replace(np.concatenate([self._a[:HEAD_ROWS], rows, self._a[end: self.n]]),
+                      np.concatenate([self._weights[:HEAD_ROWS], weights, self._weights[end: self.n]]),
+                      max(MEMORY_ROWS, self.n - fewer))
+        return fewer
+
+    def _replace(self, rows: np.ndarray, weights: np.ndarray, size: int) -> None:
+        self._a, self._weights, self.n = np.zeros((size, self._a.shape[1])), np.zeros(size, np.int64), len(rows)
+        self._a[: self.n], self._weights[: self.n] = rows, weights
 
     def view(self) -> np.ndarray:
         v = self._a[: self.n]
@@ -56,7 +103,7 @@ class Recorder:
         self.metrics = _GrowingArray(len(COLUMNS))
         self.evals: list[Mapping[str, float]] = []  # read-only rows: every later snapshot shares them
         self.checkpoint_owed = False  # a checkpoint write failed: write one as soon as training goes on
-        self._rows_on_disk = 0  # metrics rows already in metrics.csv: a failed write is retried from here
+        self._rows_on_disk = 0  # rows in memory, from the first, that metrics.csv holds: a failed write owes the rest
         self._evals_on_disk = 0
         self._lock_file = None  # the run folder's lock, held from claim() to release()
 
@@ -98,6 +145,7 @@ class Recorder:
             old = old[old["step"] <= step]
             self.metrics.extend(old.reindex(columns=list(COLUMNS)).to_numpy(dtype=float))
             self._rows_on_disk = len(old)
+            self._bound()
         evals = folder.read_evals()
         if len(evals):
             rows = evals[evals["step"] <= step].to_dict("records")
@@ -117,6 +165,13 @@ class Recorder:
             frame["step"] = frame["step"].astype(np.int64)
             run_folder.append_metrics(self.run_dir, frame)
             self._rows_on_disk += len(pending)
+        self._bound()
+
+    def _bound(self) -> None:
+        """Thin the oldest rows in memory once there are too many (MEMORY_ROWS): only rows metrics.csv holds, or
+        any, for a run that saves nothing."""
+        settled = self._rows_on_disk if self.run_dir is not None else self.metrics.n
+        self._rows_on_disk -= min(self._rows_on_disk, self.metrics.bound(settled))
 
     def add_eval(self, row: dict[str, float]) -> None:
         """An in-training evaluation, kept read-only (every later snapshot shares it) until write_evals()."""

@@ -81,7 +81,9 @@ class Snapshot:
     lr_d: float
     lr_g: float
     k: int
-    metrics_array: np.ndarray = field(repr=False)  # (steps, len(COLUMNS))
+    # (rows, len(COLUMNS)): one row per step, except that a long run's older steps are held as means of consecutive
+    # steps (recorder.MEMORY_ROWS); the run folder's metrics.csv holds every step.
+    metrics_array: np.ndarray = field(repr=False)
     samples: np.ndarray | None = field(default=None, repr=False)  # uint8 grid (H, W, 3) from the fixed z
     samples_step: int = 0
     toy: object | None = field(default=None, repr=False)  # toy.Toy1DView / Toy2DView
