@@ -455,9 +455,8 @@ def downsample_indices(values: np.ndarray, max_points: int = MAX_POINTS, steps: 
     The first and the last point are kept; the points between are cut into (max_points - 2) // 2 equal
     buckets, and each bucket keeps its smallest and its largest value. Every n-th point would be smaller
     to write, but would drop a one-step spike (a diverging step, a D that suddenly wins), the very thing a
-    loss curve is read for. A NaN is kept only where a bucket holds nothing else. Buckets are of equal rows,
-    or given `steps` where rows stand for unequal spans (a long run's thinned record), of equal steps: a part
-    of the run held one row per step is then drawn no denser than the rest.
+    loss curve is read for. A NaN is kept only where a bucket holds nothing else. Given `steps`, the buckets
+    are of equal steps, not rows: a long run's record holds its older steps as means of many (recorder.MEMORY_ROWS).
     """
     values = np.asarray(values, dtype=float)
     n = len(values)
@@ -467,37 +466,21 @@ def downsample_indices(values: np.ndarray, max_points: int = MAX_POINTS, steps: 
     buckets = max(0, (max_points - 2) // 2)
     if buckets == 0:
         return np.array([0, n - 1])
-    if steps is not None and steps[-1] - steps[0] != n - 1:
-        return _downsample_by_steps(values, np.asarray(steps, dtype=float), buckets)
-    size = math.ceil(len(inner) / buckets)
+    if steps is not None and steps[-1] - steps[0] != n - 1:  # rows of unequal spans: buckets of equal steps
+        position = np.asarray(steps[1:-1], dtype=float) - float(steps[1])
+        bucket = np.minimum((position * (buckets / max(float(position[-1]), 1.0))).astype(np.int64), buckets - 1)
+        starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+        lo, _, hi, _ = _segment_extremes(starts, np.arange(len(inner)), inner[:, None])
+        return np.unique(np.concatenate([[0], 1 + lo[:, 0], 1 + hi[:, 0], [n - 1]]))
+    size = math.ceil(len(inner) / buckets)  # one row per step (the fast way): buckets of equal rows
     used = math.ceil(len(inner) / size)  # ceil rounding can leave the last buckets empty
     rows = np.full(used * size, np.nan)
     rows[: len(inner)] = inner
     rows = rows.reshape(used, size)  # (buckets, size), the last row padded with NaN
-    lo, hi = _lowest_highest(rows)
+    nan = np.isnan(rows)
+    lo, hi = np.where(nan, np.inf, rows).argmin(1), np.where(nan, -np.inf, rows).argmax(1)  # an all-NaN row: its first
     starts = 1 + size * np.arange(used)
     return np.unique(np.concatenate([[0], starts + lo, starts + hi, [n - 1]]))
-
-
-def _downsample_by_steps(values: np.ndarray, steps: np.ndarray, buckets: int) -> np.ndarray:
-    """downsample_indices with buckets of equal steps: per bucket the smallest and the largest value (NaN only
-    where the bucket holds nothing else), and both ends."""
-    inner, inner_steps = values[1:-1], steps[1:-1]
-    span = max(float(inner_steps[-1] - inner_steps[0]), 1.0)
-    bucket = np.minimum(((inner_steps - inner_steps[0]) * (buckets / span)).astype(np.int64), buckets - 1)
-    nan = np.isnan(inner)
-    by_lowest = np.lexsort((np.where(nan, np.inf, inner), bucket))  # by bucket, then value
-    by_highest = np.lexsort((np.where(nan, -np.inf, inner), bucket))
-    firsts = np.flatnonzero(np.r_[True, np.diff(bucket[by_lowest]) != 0])
-    lasts = np.r_[firsts[1:], len(inner)] - 1
-    return np.unique(np.concatenate([[0], 1 + by_lowest[firsts], 1 + by_highest[lasts], [len(values) - 1]]))
-
-
-def _lowest_highest(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Along axis 1: the index of the smallest and of the largest value, NaN skipped (an all-NaN row gives 0, its
-    own first point)."""
-    nan = np.isnan(rows)
-    return np.where(nan, np.inf, rows).argmin(1), np.where(nan, -np.inf, rows).argmax(1)
 
 
 def smooth_series(values: np.ndarray, window: int, steps: np.ndarray | None = None) -> np.ndarray:
@@ -508,7 +491,7 @@ def smooth_series(values: np.ndarray, window: int, steps: np.ndarray | None = No
     values = np.asarray(values, dtype=float)
     if window <= 1 or len(values) == 0:
         return values
-    if steps is None:
+    if steps is None or steps[-1] - steps[0] == len(steps) - 1:  # one row per step: the fast way
         frame = pd.DataFrame(values) if values.ndim == 2 else pd.Series(values)
         return frame.rolling(int(window), min_periods=1).mean().to_numpy()
     steps = np.asarray(steps, dtype=float)
@@ -619,9 +602,9 @@ class LiveCurves:
         parts_step = [[self._first[0]], self._lo_step[:, c], self._hi_step[:, c]]
         parts_value = [[self._first[1][c]], self._lo[:, c], self._hi[:, c]]
         if len(self._pending_steps):
-            lo_step, lo, hi_step, hi = _extremes(self._pending_steps[None, :], self._pending[None, :, c])
-            parts_step += [lo_step, hi_step]
-            parts_value += [lo, hi]
+            pending = _segment_extremes(np.zeros(1, np.int64), self._pending_steps, self._pending[:, [c]])
+            parts_step += [pending[0][0], pending[2][0]]
+            parts_value += [pending[1][0], pending[3][0]]
         parts_step.append([self._last[0]])
         parts_value.append([self._last[1][c]])
         steps, first = np.unique(np.concatenate(parts_step).astype(np.int64), return_index=True)
@@ -632,7 +615,7 @@ def _segment_extremes(starts: np.ndarray, steps: np.ndarray, values: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per segment of consecutive rows (segment i: rows starts[i] up to the next start) of `values` (rows, columns)
     and their `steps` ((rows,) or (rows, columns)): the step and value of the smallest and the largest value per
-    column, the first where several tie, NaN skipped (an all-NaN segment gives its first row, as _extremes)."""
+    column, the first where several tie, NaN skipped (an all-NaN segment gives its first row)."""
     rows = len(values)
     steps = np.broadcast_to(steps.reshape(rows, -1), values.shape)
     nan = np.isnan(values)
@@ -643,15 +626,6 @@ def _segment_extremes(starts: np.ndarray, steps: np.ndarray, values: np.ndarray
     at_high = np.minimum.reduceat(np.where(high == np.maximum.reduceat(high, starts)[segment], order, rows), starts)
     take = functools.partial(np.take_along_axis, axis=0)
     return take(steps, at_low), take(values, at_low), take(steps, at_high), take(values, at_high)
-
-
-def _extremes(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per row of (buckets, width[, columns]) arrays: the step and value of the smallest and the largest value,
-    NaN skipped (an all-NaN bucket gives its first point, as downsample_indices does)."""
-    lo, hi = (np.expand_dims(i, 1) for i in _lowest_highest(values))
-    take = functools.partial(np.take_along_axis, axis=1)
-    return (take(steps, lo).squeeze(1), take(values, lo).squeeze(1), take(steps, hi).squeeze(1),
-            take(values, hi).squeeze(1))
 
 
 def curve(frame: pd.DataFrame | LiveCurves | None, column: str, max_points: int = MAX_POINTS, smooth: int = 1
