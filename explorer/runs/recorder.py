@@ -56,20 +56,17 @@ class _GrowingArray:
 
     def __init__(self, cols: int):
         self._a, self.n = np.zeros((1024, cols)), 0
-        self._weights = np.zeros(1024, np.int64)  # the steps each row stands for: 1 until thinned
 
     def extend(self, rows: np.ndarray) -> None:
         if self.n + len(rows) > len(self._a):
-            size = max(2 * len(self._a), self.n + len(rows))
-            self._replace(self._a[: self.n], self._weights[: self.n], size)  # old views keep the old buffer
+            self._replace(self._a[: self.n], max(2 * len(self._a), self.n + len(rows)))  # old views keep the old
         self._a[self.n: self.n + len(rows)] = rows
-        self._weights[self.n: self.n + len(rows)] = 1
         self.n += len(rows)
 
     def truncate(self, n: int) -> None:
         # Copy, so snapshots already handed out keep their rows.
         self.n = min(self.n, n)
-        self._replace(self._a[: self.n], self._weights[: self.n], len(self._a))
+        self._replace(self._a[: self.n], len(self._a))
 
     def bound(self, settled: int) -> int:
         """Past MEMORY_ROWS, thin the rows after the first HEAD_ROWS (up to the `settled` ones, never the newest
@@ -77,16 +74,17 @@ class _GrowingArray:
         end = min(settled, self.n - TAIL_ROWS)
         if self.n <= MEMORY_ROWS or end - HEAD_ROWS <= HISTORY_ROWS:
             return 0
-        rows, weights = thin(self._a[HEAD_ROWS:end], self._weights[HEAD_ROWS:end], HISTORY_ROWS)
+        # A row stands for the steps since the row before it (the record is one row per step until thinned).
+        steps_each = np.diff(self._a[HEAD_ROWS - 1: end, 0]).astype(np.int64)
+        rows, _ = thin(self._a[HEAD_ROWS:end], steps_each, HISTORY_ROWS)
         fewer = end - HEAD_ROWS - len(rows)
         self._replace(np.concatenate([self._a[:HEAD_ROWS], rows, self._a[end: self.n]]),
-                      np.concatenate([self._weights[:HEAD_ROWS], weights, self._weights[end: self.n]]),
                       max(MEMORY_ROWS, self.n - fewer))
         return fewer
 
-    def _replace(self, rows: np.ndarray, weights: np.ndarray, size: int) -> None:
-        self._a, self._weights, self.n = np.zeros((size, self._a.shape[1])), np.zeros(size, np.int64), len(rows)
-        self._a[: self.n], self._weights[: self.n] = rows, weights
+    def _replace(self, rows: np.ndarray, size: int) -> None:
+        self._a, self.n = np.zeros((size, self._a.shape[1])), len(rows)
+        self._a[: self.n] = rows
 
     def view(self) -> np.ndarray:
         v = self._a[: self.n]
