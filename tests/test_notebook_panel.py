@@ -82,6 +82,27 @@ def test_the_browser_s_trace_defaults_after_a_redraw_raise_nothing_in_the_kernel
     assert not live.widget._trace_edit_in_process  # the edit is over, as after plotly's own handler
 
 
+def test_what_the_browser_sends_a_panel_figure_is_not_echoed_back():
+    """ipywidgets 8 echoes each state a frontend sets back to every frontend; for plotly's one-off messages from
+    the browser (the defaults after each redraw, ~20 KB) that was most of the panel's traffic to the browser."""
+    import plotly.graph_objects as go
+
+    from explorer.notebook.live import LiveFigure
+
+    def methods_sent(widget, state: dict) -> list[str]:
+        sent = []
+        widget._send = lambda msg, buffers=None: sent.append(msg["method"])
+        widget.set_state(state)
+        return sent
+
+    layout_back = {"_js2py_layoutDelta": {"layout_delta": {"height": 360}, "layout_edit_id": 0}}
+    assert "echo_update" in methods_sent(go.FigureWidget(go.Scatter(y=[1, 2])), layout_back)  # plotly's own widget
+    live = LiveFigure(go.Figure(go.Scatter(y=[1, 2])))
+    assert "echo_update" not in methods_sent(live.widget, layout_back)
+    traces_back = {"_js2py_traceDeltas": {"trace_edit_id": 0, "trace_deltas": [{"visible": True}]}}
+    assert "echo_update" not in methods_sent(live.widget, traces_back)
+
+
 def test_the_form_is_built_from_the_field_metadata():
     form = ConfigForm(TrainConfig())
     assert form.widgets["lr_d"].description == "D's learning rate"

@@ -22,6 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import traitlets
 from PIL import Image
+from plotly.serializers import custom_serializers as plotly_serializers
 
 from explorer import names
 from explorer.game.config import TOYS_1D, ConfigError, TrainConfig
@@ -123,8 +124,16 @@ def _trace_props(trace) -> tuple[dict, dict]:
     return {k: props.pop(k) for k in ("x", "y") if k in props}, props
 
 
+def _from_browser() -> traitlets.Dict:
+    """A plotly message trait from the browser (`_js2py_*`), not echoed back to it: ipywidgets 8 sends every state
+    a frontend sets back to all frontends (`echo_update`), which for these one-off messages, that no view reads, was
+    about 30 KB a second to the browser while a run trained (measured, docs/benchmarks.md)."""
+    return traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False, **plotly_serializers)
+
+
 class PanelFigureWidget(go.FigureWidget):
-    """plotly's FigureWidget, less the trace defaults the browser sends back after each redraw.
+    """plotly's FigureWidget, less the trace defaults the browser sends back after each redraw, and less the echo
+    of what the browser sends.
 
     After every update plotly.js sends each trace's resolved defaults to the kernel (`_js2py_traceDeltas`, ~14 KB),
     and a numpy x or y comes back as a typed array, a dict of index -> value. plotly.py then fails in
@@ -132,6 +141,13 @@ class PanelFigureWidget(go.FigureWidget):
     kernel formats a traceback each time, under the GIL the training thread needs, and JupyterLab's log console
     flashes without end (Chromium restyling ~35 times a second: measured, docs/benchmarks.md). The panel never reads
     those defaults, so they are acknowledged and dropped."""
+
+    _js2py_traceDeltas = _from_browser()
+    _js2py_layoutDelta = _from_browser()
+    _js2py_restyle = _from_browser()
+    _js2py_relayout = _from_browser()
+    _js2py_update = _from_browser()
+    _js2py_pointsCallback = _from_browser()
 
     @traitlets.observe("_js2py_traceDeltas")
     def _handler_js2py_traceDeltas(self, change: dict) -> None:  # plotly's name: this replaces its handler
