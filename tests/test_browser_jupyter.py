@@ -183,6 +183,14 @@ def test_a_live_panel_in_jupyterlab(jupyter):
             assert game_box["y"] + game_box["height"] <= form_box["y"] + 1, "at 1024 the game sits above the form"
             assert 0 <= game_box["y"] < 768 - 200, f"at 1024 the game starts below the fold: {game_box}"
             page.screenshot(path=str(SHOTS / "panel_paused_1024.png"))
+            # Scrolled to the panel's top, the whole game (its mapping row included) is in sight, above the
+            # status bar, with the buttons and the status line over it.
+            panel.evaluate("el => el.scrollIntoView({block: 'start'})")
+            time.sleep(0.5)
+            game_box, bar = _box(page, ".gan-panel .gan-game"), _box(page, ".jp-StatusBar-Widget")
+            assert game_box["y"] + game_box["height"] <= bar["y"] + 1, \
+                f"at 1024 the game's bottom is below the fold: {game_box}, the status bar at {bar['y']}"
+            page.screenshot(path=str(SHOTS / "panel_top_1024.png"))
 
             page.locator("button.gan-stop").first.click()
             wait_until(lambda: _status(page).startswith("stopped"), 60, "the run to stop")

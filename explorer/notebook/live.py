@@ -409,7 +409,10 @@ class TrainPanel:
     def _draw(self, snap: Snapshot | None) -> None:
         cfg = snap.config if snap is not None else (self.form.config()[0] or TrainConfig())
         lines = status_lines(snap, cfg)
-        self.status.value = "<br>".join(f"<span>{html.escape(line)}</span>" for line in lines if line)
+        # Lines as tall as the text's, not ipywidgets' 28 px control height: at 1024 the status wraps to four
+        # lines, which pushed the game's mapping row below the fold.
+        self.status.value = "<div style='line-height: 1.5'>" + "<br>".join(
+            f"<span>{html.escape(line)}</span>" for line in lines if line) + "</div>"
         issues = problems(snap) + ([self.message] if self.message else [])
         self.trouble.value = "".join(f"<div style='color:#b00020'>{html.escape(p)}</div>" for p in issues)
         state = snap.state if snap is not None else None
