@@ -410,7 +410,7 @@ class TrainPanel:
         cfg = snap.config if snap is not None else (self.form.config()[0] or TrainConfig())
         lines = status_lines(snap, cfg)
         # Lines as tall as the text's, not ipywidgets' 28 px control height: at 1024 the status wraps to four
-        # lines, which pushed the game's mapping row below the fold.
+        # lines, 112 px of a projector's 768 (now 80).
         self.status.value = "<div style='line-height: 1.5'>" + "<br>".join(
             f"<span>{html.escape(line)}</span>" for line in lines if line) + "</div>"
         issues = problems(snap) + ([self.message] if self.message else [])
