@@ -9,6 +9,7 @@ and the layout at 1366 and 1024 with the file browser open. Screenshots go to te
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -97,6 +98,31 @@ def _box(page, selector: str) -> dict:
     return box
 
 
+@contextlib.contextmanager
+def _opened(url: str, failure_shot: str):
+    """Chromium at 1366x768 on a notebook's `url`, once its cells show. On a failure: a screenshot of what the page
+    showed (`failure_shot` in SHOTS), its charts' point counts and its last console errors."""
+    sync_playwright = _browser_or_skip()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        try:
+            page.goto(url)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            yield page
+        except Exception:
+            page.screenshot(path=str(SHOTS / failure_shot))
+            print("charts:", page.evaluate(ALL_CHARTS_JS))
+            print("console errors:", errors[-5:])
+            raise
+        finally:
+            browser.close()
+
+
 def _run_to_first_panel(page):
     """Run the cells up to the first live panel (queued until the kernel is up): title, parameters, import, lesson
     1's text, the panel. Returns the panel, scrolled into view, before any run."""
@@ -161,112 +187,78 @@ def _pause_and_step(page) -> None:
 
 @pytest.mark.timeout(600)
 def test_a_live_panel_in_jupyterlab(jupyter):
-    sync_playwright = _browser_or_skip()
     base, token = jupyter
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        try:
-            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-            wait_until(lambda: "Idle" in page.locator(".jp-StatusBar-Widget").all_inner_texts().__str__(), 120,
-                       "the kernel to be idle")
-            panel = _run_to_first_panel(page)
-            _train_and_watch(page)
-            page.screenshot(path=str(SHOTS / "panel_training_1366.png"))
-            # The kernel raised nothing while the panel redrew. An error in a widget's message handler shows up only
-            # in JupyterLab's log console, whose status item then appears and flashes (plotly's own FigureWidget
-            # raised at every redraw: explorer/notebook/live.py, PanelFigureWidget).
-            assert not page.locator(".jp-LogConsoleStatusItem").first.is_visible(), \
-                f"the kernel logged errors: {page.locator('.jp-LogConsoleStatusItem').first.inner_text()!r}"
+    with _opened(f"{base}/lab/tree/{NOTEBOOK}?token={token}", "failure.png") as page:
+        wait_until(lambda: "Idle" in page.locator(".jp-StatusBar-Widget").all_inner_texts().__str__(), 120,
+                   "the kernel to be idle")
+        panel = _run_to_first_panel(page)
+        _train_and_watch(page)
+        page.screenshot(path=str(SHOTS / "panel_training_1366.png"))
+        # The kernel raised nothing while the panel redrew. An error in a widget's message handler shows up only
+        # in JupyterLab's log console, whose status item then appears and flashes (plotly's own FigureWidget
+        # raised at every redraw: explorer/notebook/live.py, PanelFigureWidget).
+        assert not page.locator(".jp-LogConsoleStatusItem").first.is_visible(), \
+            f"the kernel logged errors: {page.locator('.jp-LogConsoleStatusItem').first.inner_text()!r}"
 
-            # D's learning rate, moved while it trains: the run's own lr_d (status line) follows.
-            assert "lr_d 0.002" in _status(page)
-            handle = page.locator(".gan-field-lr_d .noUi-handle").first
-            handle.focus()
-            page.keyboard.press("ArrowRight")
-            wait_until(lambda: "lr_d 0.005" in _status(page), 60, "the run's lr_d to become 0.005")
+        # D's learning rate, moved while it trains: the run's own lr_d (status line) follows.
+        assert "lr_d 0.002" in _status(page)
+        handle = page.locator(".gan-field-lr_d .noUi-handle").first
+        handle.focus()
+        page.keyboard.press("ArrowRight")
+        wait_until(lambda: "lr_d 0.005" in _status(page), 60, "the run's lr_d to become 0.005")
 
-            _pause_and_step(page)
-            page.screenshot(path=str(SHOTS / "panel_paused_1366.png"))
-            game_box, form_box = _box(page, ".gan-panel .gan-game"), _box(page, ".gan-panel .gan-controls")
-            assert game_box["x"] >= form_box["x"] + form_box["width"] - 1, "at 1366 the game sits right of the form"
-            assert abs(game_box["y"] - form_box["y"]) < 40, "at 1366 the game and the form start at one height"
+        _pause_and_step(page)
+        page.screenshot(path=str(SHOTS / "panel_paused_1366.png"))
+        game_box, form_box = _box(page, ".gan-panel .gan-game"), _box(page, ".gan-panel .gan-controls")
+        assert game_box["x"] >= form_box["x"] + form_box["width"] - 1, "at 1366 the game sits right of the form"
+        assert abs(game_box["y"] - form_box["y"]) < 40, "at 1366 the game and the form start at one height"
 
-            # A projector, with the file browser open: too narrow for both, so the game comes first, in sight
-            # under the buttons, and the form follows it.
-            page.set_viewport_size({"width": 1024, "height": 768})
-            time.sleep(1.0)
-            page.locator(".gan-panel button.gan-start").first.scroll_into_view_if_needed()
-            game_box, form_box = _box(page, ".gan-panel .gan-game"), _box(page, ".gan-panel .gan-controls")
-            assert game_box["y"] + game_box["height"] <= form_box["y"] + 1, "at 1024 the game sits above the form"
-            assert 0 <= game_box["y"] < 768 - 200, f"at 1024 the game starts below the fold: {game_box}"
-            page.screenshot(path=str(SHOTS / "panel_paused_1024.png"))
-            # Scrolled to the panel's top, the whole game (its mapping row included) is in sight, above the
-            # status bar, with the buttons and the status line over it.
-            panel.evaluate("el => el.scrollIntoView({block: 'start'})")
-            time.sleep(0.5)
-            game_box, bar = _box(page, ".gan-panel .gan-game"), _box(page, ".jp-StatusBar-Widget")
-            assert game_box["y"] + game_box["height"] <= bar["y"] + 1, \
-                f"at 1024 the game's bottom is below the fold: {game_box}, the status bar at {bar['y']}"
-            page.screenshot(path=str(SHOTS / "panel_top_1024.png"))
+        # A projector, with the file browser open: too narrow for both, so the game comes first, in sight
+        # under the buttons, and the form follows it.
+        page.set_viewport_size({"width": 1024, "height": 768})
+        time.sleep(1.0)
+        page.locator(".gan-panel button.gan-start").first.scroll_into_view_if_needed()
+        game_box, form_box = _box(page, ".gan-panel .gan-game"), _box(page, ".gan-panel .gan-controls")
+        assert game_box["y"] + game_box["height"] <= form_box["y"] + 1, "at 1024 the game sits above the form"
+        assert 0 <= game_box["y"] < 768 - 200, f"at 1024 the game starts below the fold: {game_box}"
+        page.screenshot(path=str(SHOTS / "panel_paused_1024.png"))
+        # Scrolled to the panel's top, the whole game (its mapping row included) is in sight, above the
+        # status bar, with the buttons and the status line over it.
+        panel.evaluate("el => el.scrollIntoView({block: 'start'})")
+        time.sleep(0.5)
+        game_box, bar = _box(page, ".gan-panel .gan-game"), _box(page, ".jp-StatusBar-Widget")
+        assert game_box["y"] + game_box["height"] <= bar["y"] + 1, \
+            f"at 1024 the game's bottom is below the fold: {game_box}, the status bar at {bar['y']}"
+        page.screenshot(path=str(SHOTS / "panel_top_1024.png"))
 
-            page.locator("button.gan-stop").first.click()
-            wait_until(lambda: _status(page).startswith("stopped"), 60, "the run to stop")
-            assert not page.locator("button.gan-start").first.is_disabled()
-        except Exception:
-            page.screenshot(path=str(SHOTS / "failure.png"))  # what the page showed when it went wrong
-            print("charts:", page.evaluate(ALL_CHARTS_JS))
-            print("console errors:", errors[-5:])
-            raise
-        finally:
-            browser.close()
+        page.locator("button.gan-stop").first.click()
+        wait_until(lambda: _status(page).startswith("stopped"), 60, "the run to stop")
+        assert not page.locator("button.gan-start").first.is_disabled()
 
 
 @pytest.mark.timeout(600)
 def test_a_live_panel_in_notebook_7(notebook7):
     """The same panel in Notebook 7: it trains, its chart grows and its game moves, Pause stops it and Step advances
     it by one; scrolled to the panel's top, the whole game lies in sight at 1366 x 768 and at 1024 x 768."""
-    sync_playwright = _browser_or_skip()
     base, token = notebook7
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        try:
-            page.goto(f"{base}/notebooks/{NOTEBOOK}?token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-            # Notebook 7 has no status bar: the kernel's state is the toolbar's execution indicator.
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            panel = _run_to_first_panel(page)
-            _train_and_watch(page)
-            for width in (1366, 1024):
-                page.set_viewport_size({"width": width, "height": 768})
-                time.sleep(1.0)
-                panel.evaluate("el => el.scrollIntoView({block: 'start'})")
-                time.sleep(0.5)
-                game = _box(page, ".gan-panel .gan-game")
-                assert game["x"] >= 0 and game["x"] + game["width"] <= width + 1, \
-                    f"at {width} the game is cut at the side: {game}"
-                assert game["y"] >= 0 and game["y"] + game["height"] <= 768 + 1, \
-                    f"at {width} the game's bottom is below the fold: {game}"
-                page.screenshot(path=str(SHOTS / f"notebook7_training_{width}.png"))
-            _pause_and_step(page)
-            page.screenshot(path=str(SHOTS / "notebook7_paused_1024.png"))
-            page.locator("button.gan-stop").first.click()
-            wait_until(lambda: _status(page).startswith("stopped"), 60, "the run to stop")
-            assert not page.locator("button.gan-start").first.is_disabled()
-        except Exception:
-            page.screenshot(path=str(SHOTS / "notebook7_failure.png"))
-            print("charts:", page.evaluate(ALL_CHARTS_JS))
-            print("console errors:", errors[-5:])
-            raise
-        finally:
-            browser.close()
+    with _opened(f"{base}/notebooks/{NOTEBOOK}?token={token}", "notebook7_failure.png") as page:
+        # Notebook 7 has no status bar: the kernel's state is the toolbar's execution indicator.
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+        panel = _run_to_first_panel(page)
+        _train_and_watch(page)
+        for width in (1366, 1024):
+            page.set_viewport_size({"width": width, "height": 768})
+            time.sleep(1.0)
+            panel.evaluate("el => el.scrollIntoView({block: 'start'})")
+            time.sleep(0.5)
+            game = _box(page, ".gan-panel .gan-game")
+            assert game["x"] >= 0 and game["x"] + game["width"] <= width + 1, \
+                f"at {width} the game is cut at the side: {game}"
+            assert game["y"] >= 0 and game["y"] + game["height"] <= 768 + 1, \
+                f"at {width} the game's bottom is below the fold: {game}"
+            page.screenshot(path=str(SHOTS / f"notebook7_training_{width}.png"))
+        _pause_and_step(page)
+        page.screenshot(path=str(SHOTS / "notebook7_paused_1024.png"))
+        page.locator("button.gan-stop").first.click()
+        wait_until(lambda: _status(page).startswith("stopped"), 60, "the run to stop")
+        assert not page.locator("button.gan-start").first.is_disabled()
