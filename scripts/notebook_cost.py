@@ -5,6 +5,8 @@ for docs/benchmarks.md (the targets: >= 90% of headless speed, >= 1 refresh a se
     python scripts/notebook_cost.py --rounds 3 --steps 3000 --soak-minutes 10      # the real measurement
     python scripts/notebook_cost.py --rounds 1 --steps 300 --soak-minutes 0.5      # does it work (a minute or two)
     python scripts/notebook_cost.py --rounds 1 --soak-minutes 0 --leave-out game   # what the game's redraws cost
+    python scripts/notebook_cost.py --rounds 6 --steps 10000 --soak-minutes 0 --own-core  # the browser on a core
+                                                                                # of its own, training on another
 
 Headless is `python -m explorer train --dataset toy1d` (its JSON line's steps_per_s = steps / training seconds).
 Panel is JupyterLab on a free localhost port with a token, a scratch notebook with `train(dataset="toy1d")`, and
@@ -23,6 +25,7 @@ import os
 import re
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,9 +49,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def headless_round(steps: int, runs_dir: Path) -> float:
+TRAINING_CPU = 0  # with --own-core: the CPU training runs on, in the CLI and in the kernel alike
+
+
+def on_training_cpu() -> None:
+    os.sched_setaffinity(0, {TRAINING_CPU})
+
+
+def pin_to_training_cpu(pid: int) -> None:
+    """Every thread of a process onto TRAINING_CPU (affinity is per thread; threads started later inherit it)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), {TRAINING_CPU})
+
+
+def headless_round(steps: int, runs_dir: Path, own_core: bool) -> float:
     out = subprocess.run([sys.executable, "-m", "explorer", "train", "--dataset", "toy1d", "--steps", str(steps),
-                          "--runs-dir", str(runs_dir)], cwd=ROOT, capture_output=True, text=True, check=True)
+                          "--runs-dir", str(runs_dir)], cwd=ROOT, capture_output=True, text=True, check=True,
+                         preexec_fn=on_training_cpu if own_core else None)
     return float(json.loads(out.stdout.strip().splitlines()[-1])["steps_per_s"])
 
 
@@ -165,7 +182,16 @@ def main() -> None:
     ap.add_argument("--soak-minutes", type=float, default=10.0, help="minutes of the memory run (0 skips it)")
     ap.add_argument("--leave-out", nargs="*", default=[], choices=sorted(LEAVE_OUT),
                     help="parts of the panel not redrawn (what each costs: compare with a run without this)")
+    ap.add_argument("--own-core", action="store_true",
+                    help=f"training (the CLI's and the kernel's) on CPU {TRAINING_CPU}, everything else (this script, "
+                         "the Jupyter server, Chromium) on the other CPUs: what the panel costs where the browser "
+                         "does not share training's core")
     args = ap.parse_args()
+    if args.own_core:
+        others = os.sched_getaffinity(0) - {TRAINING_CPU}
+        if not others:
+            ap.error(f"--own-core needs a CPU besides CPU {TRAINING_CPU}")
+        os.sched_setaffinity(0, others)  # inherited by the server, its kernel (pinned below) and Chromium
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="notebook-cost-"))
@@ -178,7 +204,7 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
                                "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
                                "--allow-root"], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    result: dict = {"steps": args.steps, "left_out": args.leave_out, "rounds": []}
+    result: dict = {"steps": args.steps, "left_out": args.leave_out, "own_core": args.own_core, "rounds": []}
     try:
         def up() -> bool:
             try:
@@ -194,14 +220,16 @@ def main() -> None:
             page.goto(f"http://127.0.0.1:{port}/lab/tree/cost.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
             wait_until(lambda: "Idle" in str(page.locator(".jp-StatusBar-Widget").all_inner_texts()), 120, "kernel")
+            pid = kernel_pid()
+            if args.own_core:  # before the cell runs, so torch and the training thread start there
+                pin_to_training_cpu(pid)
             page.locator(".jp-Notebook .jp-Cell").first.click()
             page.keyboard.press("Escape")
             page.keyboard.press("Shift+Enter")
             page.wait_for_selector(".gan-panel button.gan-start", timeout=180_000)
-            pid = kernel_pid()
             wall_total = 0.0
             for _ in range(args.rounds):  # alternating, so a change in the machine's load hits both alike
-                headless = headless_round(args.steps, work / "runs")
+                headless = headless_round(args.steps, work / "runs", args.own_core)
                 before = cpu_by_part(pid, server.pid)
                 panel, wall = panel_round(page, args.steps, work / "runs")
                 after = cpu_by_part(pid, server.pid)
@@ -238,7 +266,7 @@ def main() -> None:
         server.wait(30)
         log.close()
     ratios = [r["ratio"] for r in result["rounds"]]
-    result["ratio_median"] = sorted(ratios)[len(ratios) // 2]
+    result["ratio_median"] = round(statistics.median(ratios), 3)
     print(json.dumps(result))
 
 
