@@ -16,6 +16,7 @@ from explorer import CheckpointError, Runner, RunRegistry, TrainConfig
 from explorer.runs import recorder, run_folder
 from explorer.runs.recorder import COLUMNS
 from explorer.runs.run_folder import latest_checkpoint, list_checkpoints, list_runs, read_metrics, sanitize_run_name
+from explorer.runs.snapshot import SampledHistory
 from tests.conftest import wait_for
 
 
@@ -368,6 +369,19 @@ def test_a_long_run_keeps_a_bounded_record_in_memory_and_every_step_on_disk(tmp_
     assert rec.metrics.view()[-1, 0] == step - 40
     assert read_metrics(tmp_path)["step"].tolist() == list(range(1, step - 39))
     rec.release()
+
+
+def test_a_long_run_keeps_a_bounded_history_of_its_sampled_views():
+    """The toys' view summaries (Snapshot.toy_history, modes_history): the first and the newest `tail` always, the
+    older ones evenly spaced, never more than older + tail however many are sampled, oldest first."""
+    history = SampledHistory(older=64, tail=16)
+    for n in range(1, 5_001):
+        kept = history.append(n)
+        assert len(kept) <= 64 + 16 and kept[0] == 1 and kept[-1] == n
+        assert list(kept[-16:]) == list(range(max(1, n - 15), n + 1))  # the newest, every one (tours read these)
+    older = np.diff(kept[:-16])
+    assert len(kept) > 32 + 16 and len(set(older.tolist())) == 1  # evenly spread over the whole run
+    assert older[0] * len(older) > 4_000  # from the first view on, not only the recent past
 
 
 def _failing(*_args, **_kwargs) -> None:

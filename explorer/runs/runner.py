@@ -48,7 +48,15 @@ from explorer.runs import run_folder
 from explorer.runs.recorder import COLUMNS, Recorder
 from explorer.runs.recovery import Recovery
 from explorer.runs.run_folder import CheckpointError, RunFileError, RunFolder
-from explorer.runs.snapshot import MilestoneHit, ModesPoint, Snapshot, ToyPoint, Watch, ended_or_halted
+from explorer.runs.snapshot import (
+    MilestoneHit,
+    ModesPoint,
+    SampledHistory,
+    Snapshot,
+    ToyPoint,
+    Watch,
+    ended_or_halted,
+)
 from explorer.runs.state import RunState
 
 # Failures whose message already says what happened and what to do: no traceback in the server's log.
@@ -173,8 +181,8 @@ class Runner:
         self._truncate_owed = False  # claimed after the trainer was built: drop what lies past its checkpoint
         self._opened: tuple[Path, int, dict] | None = None  # (file, mtime_ns, state) of the checkpoint open() read
         self._recovery: Recovery | None = None  # made with the trainer, from the config it trains with
-        self._toy_history: list[ToyPoint] = []
-        self._modes_history: list[ModesPoint] = []
+        self._toy_history: SampledHistory[ToyPoint] = SampledHistory()
+        self._modes_history: SampledHistory[ModesPoint] = SampledHistory()
         self._rate_marks: deque[tuple[float, int, int]] = deque()
         self._pauses = 0  # counted, so the steps/s window never spans one
         self._thread: threading.Thread | None = None
@@ -565,11 +573,10 @@ class Runner:
         view = toy1d_view(t) if t.dataset.kind == "toy1d" else toy2d_view(t)
         if record:
             self._recorder.save_toy(t.step_count, view)
-        self._toy_history.append(ToyPoint(t.step_count, view.d_on_data, view.js, view.value))
-        out = dict(toy=view, samples_step=t.step_count, toy_history=tuple(self._toy_history))
+        toy_history = self._toy_history.append(ToyPoint(t.step_count, view.d_on_data, view.js, view.value))
+        out = dict(toy=view, samples_step=t.step_count, toy_history=toy_history)
         if getattr(view, "modes_covered", None) is not None:
-            self._modes_history.append(ModesPoint(t.step_count, view.modes_covered))
-            out["modes_history"] = tuple(self._modes_history)
+            out["modes_history"] = self._modes_history.append(ModesPoint(t.step_count, view.modes_covered))
         return out
 
     def _evaluate(self) -> None:

@@ -7,11 +7,12 @@ and its frames are built on demand. Pages, notebooks and the CLI poll snapshots;
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,35 @@ class ModesPoint:
 
     step: int
     modes_covered: int
+
+
+P = TypeVar("P")  # a sampled view's summary
+
+
+class SampledHistory(Generic[P]):
+    """The summaries of a run's sampled views (ToyPoint, ModesPoint), bounded however long it trains, as its
+    metrics rows are (recorder.py): the newest `tail` all, and before them every `stride`-th from the first on, the
+    stride doubling whenever they pass `older`, so what is kept stays evenly spread over the run. Unbounded, a toy
+    sampled 2.5 times a second kept 25 KB more a minute, and each sample copied all of it into its snapshot."""
+
+    def __init__(self, older: int = 2_048, tail: int = 1_024):
+        self._older: list[tuple[int, P]] = []  # (index among all points appended, point)
+        self._tail: deque[tuple[int, P]] = deque()
+        self._max_older, self._max_tail = older, tail
+        self._stride, self._appended = 1, 0
+
+    def append(self, point: P) -> tuple[P, ...]:
+        """Add the newest point; what is kept, oldest first, for the snapshot."""
+        self._tail.append((self._appended, point))
+        self._appended += 1
+        if len(self._tail) > self._max_tail:
+            leaving = self._tail.popleft()
+            if leaving[0] % self._stride == 0:
+                self._older.append(leaving)
+            if len(self._older) > self._max_older:
+                self._stride *= 2
+                self._older = [kept for kept in self._older if kept[0] % self._stride == 0]
+        return tuple(point for _, point in self._older) + tuple(point for _, point in self._tail)
 
 
 @dataclass(frozen=True, slots=True)
