@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from explorer.notebook.live import CHART_LOAD_SECONDS
 from tests.test_browser import CHROMIUM, OUTPUT, _browser_or_skip, _free_port, _wait_http, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,14 +141,16 @@ def _run_to_first_panel(page):
     return panel
 
 
-def _train_and_watch(page) -> None:
+def _train_and_watch(page) -> float:
     """Start a run that trains until stopped (so it cannot finish before Pause on a fast machine); the status line
-    counts steps, the loss chart grows and the toy figure changes twice."""
+    counts steps, the loss chart grows and the toy figure changes twice. Returns when Start was pressed
+    (time.monotonic())."""
     steps = page.locator(".gan-field-steps input").first
     steps.fill("0")
     steps.press("Enter")
     time.sleep(1.0)
     page.locator("button.gan-start").first.click()
+    started = time.monotonic()
     wait_until(lambda: (_step(page) or 0) > 0, 120, "the status line to count steps")
 
     def points() -> tuple[int, float] | None:
@@ -169,6 +172,7 @@ def _train_and_watch(page) -> None:
         return len(seen) >= 3
 
     wait_until(changed, 60, "the toy figure to change twice", every=0.5)
+    return started
 
 
 def _pause_and_step(page) -> None:
@@ -185,6 +189,14 @@ def _pause_and_step(page) -> None:
     assert _step(page) == paused_at + 1
 
 
+def _charts_stay_live(page, started: float) -> None:
+    """Past CHART_LOAD_SECONDS after the first click (`started`), the frontend drew the charts, so they stay live
+    charts, not the pictures a frontend that cannot load them gets (VS Code offline: explorer/notebook/live.py)."""
+    time.sleep(max(0.0, started + CHART_LOAD_SECONDS + 2 - time.monotonic()))
+    assert "did not load" not in page.locator(".gan-panel .gan-problems").first.inner_text()
+    assert page.locator(".gan-panel .gan-chart-losses .js-plotly-plot").first.is_visible()
+
+
 @pytest.mark.timeout(600)
 def test_a_live_panel_in_jupyterlab(jupyter):
     base, token = jupyter
@@ -192,7 +204,7 @@ def test_a_live_panel_in_jupyterlab(jupyter):
         wait_until(lambda: "Idle" in page.locator(".jp-StatusBar-Widget").all_inner_texts().__str__(), 120,
                    "the kernel to be idle")
         panel = _run_to_first_panel(page)
-        _train_and_watch(page)
+        started = _train_and_watch(page)
         page.screenshot(path=str(SHOTS / "panel_training_1366.png"))
         # The kernel raised nothing while the panel redrew. An error in a widget's message handler shows up only
         # in JupyterLab's log console, whose status item then appears and flashes (plotly's own FigureWidget
@@ -234,6 +246,7 @@ def test_a_live_panel_in_jupyterlab(jupyter):
         page.locator("button.gan-stop").first.click()
         wait_until(lambda: _status(page).startswith("stopped"), 60, "the run to stop")
         assert not page.locator("button.gan-start").first.is_disabled()
+        _charts_stay_live(page, started)
 
 
 @pytest.mark.timeout(600)
@@ -245,7 +258,7 @@ def test_a_live_panel_in_notebook_7(notebook7):
         # Notebook 7 has no status bar: the kernel's state is the toolbar's execution indicator.
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
         panel = _run_to_first_panel(page)
-        _train_and_watch(page)
+        started = _train_and_watch(page)
         for width in (1366, 1024):
             page.set_viewport_size({"width": width, "height": 768})
             time.sleep(1.0)
@@ -262,3 +275,4 @@ def test_a_live_panel_in_notebook_7(notebook7):
         page.locator("button.gan-stop").first.click()
         wait_until(lambda: _status(page).startswith("stopped"), 60, "the run to stop")
         assert not page.locator("button.gan-start").first.is_disabled()
+        _charts_stay_live(page, started)

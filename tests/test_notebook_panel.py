@@ -184,6 +184,66 @@ def test_start_pause_step_stop_and_live_learning_rate(runs_dir):
     assert replayed.step == paused_at + 1
 
 
+def _frontend_click(button) -> None:
+    """What a click in a frontend sends the kernel (a custom message): Button.click() from Python sends none."""
+    button._handle_custom_msg({"event": "click"}, [])
+
+
+def _layout_reported(chart) -> None:
+    """What plotly.js sends a chart's widget after its first plot (the layout it resolved): the chart was drawn."""
+    chart.set_state({"_js2py_layoutDelta": {"layout_delta": {"height": 230}, "layout_edit_id": 0}})
+
+
+def test_charts_a_frontend_could_not_load_become_pictures_with_what_to_do(runs_dir, monkeypatch):
+    """VS Code with no internet cannot fetch anywidget's script (plotly's chart widget), so each chart shows an error
+    box while the buttons work: after a click from the frontend, and no chart drawn in it, the game and the curves
+    become pictures and the panel says why and what to do."""
+    import explorer.notebook.live as live
+
+    monkeypatch.setattr(live, "CHART_LOAD_SECONDS", 0.0)
+    panel = train(dataset="toy1d", steps=0)
+    _frontend_click(panel.buttons["start"])
+    wait_for(lambda: (panel.refresh(), panel._game.kind == "game picture")[1], 120)
+    assert panel.picture_mode and "jupyter.widgetScriptSources" in panel.trouble.value
+    assert all(box.layout.display == "none" for box in panel._chart_boxes)
+    assert panel.curves_picture.layout.display is None
+
+    def pictures() -> tuple[bytes, bytes]:
+        return bytes(panel.game.children[0].value), bytes(panel.curves_picture.value)
+
+    first = pictures()
+    assert all(p.startswith(b"\x89PNG") for p in first)
+    monkeypatch.setattr(live, "PICTURE_SECONDS", 0.0)
+    wait_for(lambda: (panel.refresh(), all(a != b for a, b in zip(pictures(), first, strict=True)))[1], 60)  # moving
+    _frontend_click(panel.buttons["stop"])
+    wait_for(lambda: (panel.refresh(), panel.snapshot().state == "stopped")[1], 60)
+    assert "stopped" in panel.status.value and panel.picture_mode
+
+    # The script came after all (a user allowed the CDN late): a chart reports its first plot, the charts are back.
+    _layout_reported(panel.charts["losses"].widget)
+    panel.refresh()
+    assert not panel.picture_mode and panel._game.kind == "figure" and "did not load" not in panel.trouble.value
+    assert all(box.layout.display is None for box in panel._chart_boxes)
+    assert panel.curves_picture.layout.display == "none"
+    assert len(panel.charts["losses"].widget.data[0].x) > 0
+
+
+def test_charts_drawn_in_the_frontend_or_no_click_from_one_keep_the_live_charts(runs_dir, monkeypatch):
+    import explorer.notebook.live as live
+
+    monkeypatch.setattr(live, "CHART_LOAD_SECONDS", 0.0)
+    drawn = train(dataset="toy1d", steps=30)
+    _layout_reported(drawn.charts["losses"].widget)
+    _frontend_click(drawn.buttons["start"])
+    headless = train(dataset="toy1d", steps=30)
+    headless.buttons["start"].click()  # from Python (a script, a test): no frontend to judge
+    for panel in (drawn, headless):
+        panel.runner.wait(120)
+        panel.refresh()
+        assert not panel.picture_mode and panel._game.kind == "figure" and "widgetScriptSources" not in \
+            panel.trouble.value
+
+
 @pytest.mark.timeout(240)
 def test_the_game_box_reuses_its_widgets_when_the_data_set_changes_between_runs(runs_dir):
     # A new FigureWidget each time the box turned back to a figure made the browser load plotly.js again and left

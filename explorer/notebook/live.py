@@ -5,7 +5,8 @@ The Runner trains on its own thread; the panel reads its snapshot from the kerne
 redraws only what changed: the status and the game (a new toy view or sample grid) each second, the curves when
 rows were added, every CURVE_SECONDS while it trains. Figures are the dashboard's builders (plots.training,
 plots.toys) in plotly FigureWidgets, updated in place (`LiveFigure`): one update message per chart, not a new
-figure.
+figure. Where a frontend cannot load those widgets (VS Code offline), the game and the curves become pictures
+(CHART_LOAD_SECONDS).
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ REFRESH_SECONDS = 1.0
 # The three curve charts redraw every CURVE_SECONDS while a run trains, as on the Train page: they move slowly,
 # and each redraw is Chromium's work on the machine that trains (measured: ~0.6 CPU s a full panel redraw).
 CURVE_SECONDS = 3.0
+# A frontend that cannot load plotly's chart widget (VS Code with no internet: it fetches anywidget's script from a
+# CDN) shows each chart as an error box. A chart that rendered has reported back (plotly.js sends its defaults after
+# its first plot); if none has, this long after a click from the frontend (a click proves one runs), the panel shows
+# the game and the curves as pictures instead, redrawn every PICTURE_SECONDS (they cost the kernel ~0.35 s to draw).
+CHART_LOAD_SECONDS = 10.0
+PICTURE_SECONDS = 5.0
+CHARTS_NOT_LOADED = (
+    "The charts did not load in this frontend, so they are shown as pictures, redrawn every "
+    f"{PICTURE_SECONDS:.0f} s. They are plotly widgets built on anywidget: VS Code fetches anywidget's script from a "
+    "CDN, which needs internet and your consent (it asks; or set \"jupyter.widgetScriptSources\": "
+    "[\"jsdelivr.com\", \"unpkg.com\"]). Then run the cell again.")
 GAME_SIZE = (560, 340)  # width, height in pixels: the game beside the controls
 CHART_SIZE = (450, 230)  # the curves, two to a row under them
 CONTROLS_WIDTH = f"{WIDGET_PX + 8}px"  # the form's widgets and their margins
@@ -148,11 +160,17 @@ class PanelFigureWidget(go.FigureWidget):
     _js2py_relayout = _from_browser()
     _js2py_update = _from_browser()
     _js2py_pointsCallback = _from_browser()
+    rendered = False  # a view of it has been drawn: plotly.js reports its defaults after its first plot
 
     @traitlets.observe("_js2py_traceDeltas")
     def _handler_js2py_traceDeltas(self, change: dict) -> None:  # plotly's name: this replaces its handler
         message = change["new"]  # plotly's own handler ends the edit and acknowledges; it gets no deltas to apply
+        self.rendered = True
         super()._handler_js2py_traceDeltas({"new": message and {**message, "trace_deltas": []}})
+
+    @traitlets.observe("_js2py_layoutDelta")
+    def _layout_reported(self, _change: dict) -> None:
+        self.rendered = True
 
 
 class LiveFigure:
@@ -290,12 +308,19 @@ class TrainPanel:
         for key, button in self.buttons.items():
             button.add_class(f"gan-{key}")
             button.on_click(lambda _b, act=actions[key]: act())
+            button.on_msg(self._from_frontend)  # only a frontend's messages: Button.click() from Python sends none
         self.status = w.HTML().add_class("gan-status")
         self.trouble = w.HTML().add_class("gan-problems")
         figs = curve_figures(empty_metrics())
         self.charts = {key: LiveFigure(fig) for key, fig in figs.items()}
         # A FigureWidget's view ignores CSS classes: a box around each carries one (for tests and styling).
         boxed = {key: w.Box([chart.widget]).add_class(f"gan-chart-{key}") for key, chart in self.charts.items()}
+        self._chart_boxes = list(boxed.values())
+        # The curves as one picture, shown in the charts' place where they did not load (picture_mode).
+        self.curves_picture = w.Image(format="png", layout=w.Layout(width=f"{GAME_SIZE[0]}px", display="none"))
+        self._clicked_at: float | None = None  # time.monotonic() of the first click a frontend sent
+        self.picture_mode = False  # the game and curves shown as pictures: the charts did not load (CHART_LOAD_SECONDS)
+        self._picture_at = -PICTURE_SECONDS  # time.monotonic() of the picture's last redraw
         self.game = w.Box(layout=w.Layout(min_height=f"{GAME_SIZE[1]}px")).add_class("gan-game")
         self._game = GameArea(self.game)
         self._drawn = (-1, -1, -1)  # (snapshot version, last metrics row's step, samples step) last drawn
@@ -311,7 +336,8 @@ class TrainPanel:
         game_first_when_narrow = w.Layout(flex_flow="row wrap-reverse", align_items="stretch")  # both top-aligned
         self.widget = w.VBox([
             w.HBox(list(self.buttons.values()), layout=wrap), self.status, self.trouble,
-            w.HBox([controls, w.VBox([self.game, boxed["d_output"]])], layout=game_first_when_narrow),
+            w.HBox([controls, w.VBox([self.game, boxed["d_output"], self.curves_picture])],
+                   layout=game_first_when_narrow),
             w.HBox([boxed["losses"], boxed["grad_norms"]], layout=wrap),
         ]).add_class("gan-panel")
         self._draw(self.snapshot())
@@ -403,10 +429,27 @@ class TrainPanel:
         """Redraw what changed since the last call (the poller calls this from the kernel's event loop)."""
         snap = self.snapshot()
         version = snap.version if snap is not None else 0
-        if version != self._drawn[0]:
+        if version != self._drawn[0] or self._use_pictures() != self.picture_mode:
             self._draw(snap)
 
+    def _from_frontend(self, _button: w.Button, content: dict, _buffers: list) -> None:
+        if content.get("event") == "click" and self._clicked_at is None:
+            self._clicked_at = time.monotonic()
+
+    def _use_pictures(self) -> bool:
+        """Whether to show the figures as pictures: a frontend runs (it sent a click) and none of the charts has been
+        drawn in it, CHART_LOAD_SECONDS on. A chart drawn later (its script came after all) turns them back."""
+        if any(chart.widget.rendered for chart in self.charts.values()):
+            return False
+        return self._clicked_at is not None and time.monotonic() - self._clicked_at >= CHART_LOAD_SECONDS
+
     def _draw(self, snap: Snapshot | None) -> None:
+        pictures = self._use_pictures()
+        if pictures != self.picture_mode:
+            self.picture_mode, self._drawn = pictures, (-1, -1, -1)
+            for box in self._chart_boxes:
+                box.layout.display = "none" if pictures else None
+            self.curves_picture.layout.display = None if pictures else "none"
         cfg = snap.config if snap is not None else (self.form.config()[0] or TrainConfig())
         lines = status_lines(snap, cfg)
         # Lines as tall as the text's, not ipywidgets' 28 px control height: at 1024 the status wraps to four
@@ -414,7 +457,10 @@ class TrainPanel:
         self.status.value = "<div style='line-height: 1.5'>" + "<br>".join(
             f"<span>{html.escape(line)}</span>" for line in lines if line) + "</div>"
         issues = problems(snap) + ([self.message] if self.message else [])
-        self.trouble.value = "".join(f"<div style='color:#b00020'>{html.escape(p)}</div>" for p in issues)
+        notes = [CHARTS_NOT_LOADED] if self.picture_mode else []
+        said = [f"<div style='color:#b00020'>{html.escape(p)}</div>" for p in issues] + [
+            f"<div style='color:#7a5c00'>{html.escape(n)}</div>" for n in notes]
+        self.trouble.value = "<div style='line-height: 1.5'>" + "".join(said) + "</div>" if said else ""
         state = snap.state if snap is not None else None
         usable = enabled_buttons(state, self.form.config()[0] is not None)
         for key, button in self.buttons.items():
@@ -422,6 +468,12 @@ class TrainPanel:
         self.form.lock(snap is not None and snap.alive)
         # The last row's step, not the number of rows: the recorder thins its older rows (recorder.MEMORY_ROWS).
         recorded = int(snap.metrics_array[-1, 0]) if snap is not None and len(snap.metrics_array) else 0
+        samples_step = snap.samples_step if snap is not None and (snap.toy is not None or snap.samples is not None) \
+            else -1
+        if self.picture_mode:
+            self._drawn = (snap.version if snap is not None else 0, *self._drawn[1:])
+            self._draw_picture(snap, recorded, samples_step)
+            return
         due = snap is None or not snap.state.training or time.monotonic() - self._curves_at >= CURVE_SECONDS
         if (recorded != self._drawn[1] and due) or snap is None:
             for key, fig in curve_figures(self._curves(snap) if snap is not None else empty_metrics()).items():
@@ -429,10 +481,25 @@ class TrainPanel:
             self._curves_at = time.monotonic()
         else:
             recorded = self._drawn[1]  # not drawn yet: the next redraw that is due draws them
-        samples_step = snap.samples_step if snap is not None and (snap.toy is not None or snap.samples is not None) \
-            else -1
         if samples_step != self._drawn[2]:
             self._draw_game(snap)
+        self._drawn = (snap.version if snap is not None else 0, recorded, samples_step)
+
+    def _draw_picture(self, snap: Snapshot | None, recorded: int, samples_step: int) -> None:
+        """The game and the curves as pictures (matplotlib, as where no frontend runs: static.py), in place of charts
+        this frontend could not load: redrawn every PICTURE_SECONDS while training, else when they changed."""
+        due = snap is None or not snap.state.training or time.monotonic() - self._picture_at >= PICTURE_SECONDS
+        if (recorded, samples_step) == self._drawn[1:] or not due:
+            return  # the next redraw that is due draws them
+        if snap is not None and snap.toy is not None:
+            self._game.widget("game picture", lambda: w.Image(format="png", layout=w.Layout(
+                width=f"{GAME_SIZE[0]}px"))).value = png_bytes(toy_frame(snap.toy, snap.samples_step))
+        else:
+            self._draw_game(snap)  # a sample grid is a picture already; before any step, the note
+        if snap is not None:
+            # 6.5 inches at 90 dpi: about the box's width, so its text is drawn at the size it is read
+            self.curves_picture.value = static.png(list(curve_figures(snap.metrics).values()), width=6.5)
+        self._picture_at = time.monotonic()
         self._drawn = (snap.version if snap is not None else 0, recorded, samples_step)
 
     def _curves(self, snap: Snapshot) -> LiveCurves:
