@@ -93,6 +93,11 @@ def drive(url: str, server_url: str, shots: Path, cdn: bool) -> bool:
     def shot(name: str) -> None:
         page.screenshot(path=str(shots / name))
 
+    def shot_at(width: int, name: str) -> None:
+        page.set_viewport_size({"width": width, "height": 768})
+        time.sleep(2)
+        shot(f"{name}_{width}.png")
+
     seen: dict[str, object] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
@@ -125,10 +130,8 @@ def drive(url: str, server_url: str, shots: Path, cdn: bool) -> bool:
             time.sleep(1)
             frame.locator("button.gan-start").first.click()
             seen["steps every 2 s"] = [(time.sleep(2), step_of(status(frame)))[1] for _ in range(8)]
-            shot("training_1366.png")
-            page.set_viewport_size({"width": 1024, "height": 768})
-            time.sleep(3)
-            shot("training_1024.png")
+            shot_at(1366, "training")
+            shot_at(1024, "training")
             frame.locator("button.gan-pause").first.click()
             wait_until(lambda: status(frame).startswith("paused"), 60, "the run to pause")
             time.sleep(1.5)
@@ -136,10 +139,8 @@ def drive(url: str, server_url: str, shots: Path, cdn: bool) -> bool:
             frame.locator("button.gan-step").first.click()
             time.sleep(3)
             seen["after Step"] = step_of(status(frame))
-            shot("paused_1024.png")
-            page.set_viewport_size({"width": 1366, "height": 768})
-            time.sleep(2)
-            shot("paused_1366.png")
+            shot_at(1024, "paused")
+            shot_at(1366, "paused")
             frame.locator("button.gan-stop").first.click()
             wait_until(lambda: status(frame).startswith("stopped"), 60, "the run to stop")
             seen["stopped"] = status(frame).split(" · ")[:2]
