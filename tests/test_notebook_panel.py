@@ -148,6 +148,7 @@ def test_start_pause_step_stop_and_live_learning_rate(runs_dir):
     panel = train(dataset="toy1d", steps=0)  # until stopped
     bundle = panel._repr_mimebundle_()
     assert WIDGET_VIEW in bundle and "press Start" in bundle["text/plain"]
+    assert panel._game.kind == "note" and "Figure 1" in panel.game.children[0].value  # what appears on Start
     panel.buttons["start"].click()
     assert panel.form.widgets["seed"].disabled and not panel.form.widgets["lr_d"].disabled
 

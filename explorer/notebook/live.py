@@ -62,6 +62,7 @@ CHARTS_NOT_LOADED = (
     f"{PICTURE_SECONDS:.0f} s. They are plotly widgets built on anywidget: VS Code fetches anywidget's script from a "
     "CDN, which needs internet and your consent (it asks; or set \"jupyter.widgetScriptSources\": "
     "[\"jsdelivr.com\", \"unpkg.com\"]). Then run the cell again.")
+NOTHING_DRAWN = (-1, -1, None)  # a panel's last drawn (version, metrics step, samples step) when all must be drawn
 GAME_SIZE = (560, 340)  # width, height in pixels: the game beside the controls
 CHART_SIZE = (450, 230)  # the curves, two to a row under them
 CONTROLS_WIDTH = f"{WIDGET_PX + 8}px"  # the form's widgets and their margins
@@ -323,7 +324,9 @@ class TrainPanel:
         self._picture_at = -PICTURE_SECONDS  # time.monotonic() of the picture's last redraw
         self.game = w.Box(layout=w.Layout(min_height=f"{GAME_SIZE[1]}px")).add_class("gan-game")
         self._game = GameArea(self.game)
-        self._drawn = (-1, -1, -1)  # (snapshot version, last metrics row's step, samples step) last drawn
+        # (snapshot version, last metrics row's step, samples step) last drawn; NOTHING_DRAWN redraws all, the game's
+        # note before any run included (-1 is "no samples yet", which left the box empty before Start)
+        self._drawn: tuple[int, int, int | None] = NOTHING_DRAWN
         self._curves_at = -CURVE_SECONDS  # time.monotonic() of the curves' last redraw
         self._live, self._live_run = live_curves(), None  # the curves drawn, and the run (name, folder) they are of
         self.poller = Poller(self.refresh, self._training, refresh_seconds)
@@ -409,7 +412,7 @@ class TrainPanel:
         return snap is not None and snap.alive
 
     def _after_command(self) -> TrainPanel:
-        self._drawn = (-1, -1, -1)  # redraw the buttons and status at once, even if the snapshot is the same
+        self._drawn = NOTHING_DRAWN  # redraw the buttons and status at once, even if the snapshot is the same
         self.refresh()
         self.poller.start()
         return self
@@ -446,7 +449,7 @@ class TrainPanel:
     def _draw(self, snap: Snapshot | None) -> None:
         pictures = self._use_pictures()
         if pictures != self.picture_mode:
-            self.picture_mode, self._drawn = pictures, (-1, -1, -1)
+            self.picture_mode, self._drawn = pictures, NOTHING_DRAWN
             for box in self._chart_boxes:
                 box.layout.display = "none" if pictures else None
             self.curves_picture.layout.display = None if pictures else "none"
