@@ -54,7 +54,7 @@ CURVE_SECONDS = 3.0
 # A frontend that cannot load plotly's chart widget (VS Code with no internet: it fetches anywidget's script from a
 # CDN) shows each chart as an error box. A chart that rendered has reported back (plotly.js sends its defaults after
 # its first plot); if none has, this long after a click from the frontend (a click proves one runs), the panel shows
-# the game and the curves as pictures instead, redrawn every PICTURE_SECONDS (they cost the kernel ~0.35 s to draw).
+# the game and the curves as pictures instead, redrawn every PICTURE_SECONDS (they cost the kernel 0.3-0.6 s to draw).
 CHART_LOAD_SECONDS = 10.0
 PICTURE_SECONDS = 5.0
 CHARTS_NOT_LOADED = (
