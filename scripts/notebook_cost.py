@@ -133,6 +133,12 @@ def status(page) -> str:
     return el.inner_text() if el.count() else ""
 
 
+def step_of(text: str) -> int | None:
+    """The step a panel's status line says it is at ("training · step 4,850 · ..."), or None before any."""
+    m = re.search(r"step ([\d,]+)", text)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
 def ended_on_disk(runs: Path, older: set[Path], steps: int) -> bool:
     """A run folder new since `older` holds its last checkpoint, which the runner writes as the run ends."""
     for folder in set(runs.iterdir()) - older if runs.exists() else ():
@@ -254,8 +260,7 @@ def main() -> None:
                 samples, steps, end = [], [], time.monotonic() + 60 * args.soak_minutes
                 while time.monotonic() < end:
                     samples.append(round(rss_mb(pid), 1))
-                    m = re.search(r"step ([\d,]+)", status(page))
-                    steps.append(int(m.group(1).replace(",", "")) if m else None)
+                    steps.append(step_of(status(page)))
                     time.sleep(5)
                 page.locator("button.gan-stop").first.click()
                 result["kernel_rss_mb_every_5s"] = samples

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from notebook_cost import free_port, status  # scripts/ is on sys.path when a script runs
+from notebook_cost import free_port, status, step_of  # scripts/ is on sys.path when a script runs
 from soak_browser import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,11 +40,6 @@ SETTINGS = {  # a quiet workbench: no trust prompt, no tips or chat beside the n
 
 def log(*parts: object) -> None:
     print(time.strftime("%H:%M:%S"), *parts, flush=True)
-
-
-def step_of(text: str) -> int | None:
-    m = re.search(r"step ([\d,]+)", text)
-    return int(m.group(1).replace(",", "")) if m else None
 
 
 def panel_frame(page):
